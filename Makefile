@@ -1,0 +1,117 @@
+# dlp-milter - one non-recursive Makefile.
+#
+#   make deps          install every Debian package needed (idempotent)
+#   make / make all    build the engine, dlp-milter, dlp-scan, unit tests
+#   make run           build, then run dlp-milter in the foreground
+#   make test          deps + all, then every test (see tests/run-tests)
+#   make install       binaries, /etc/dlp-milter, rules, systemd unit
+#   make format-check  clang-format on every C file
+#   make format        rewrite C files in place with clang-format
+
+PREFIX	?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+B	:= build
+
+CC	?= cc
+PKGS	:= libfyaml libpcre2-8 libutf8proc jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN	:= -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
+	   -Wstrict-prototypes -Wno-unused-parameter
+HARDEN	:= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(PKG_CFLAGS) \
+	   $(if $(CI),-Werror)
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now
+
+# Debian packages: build, test, run. `make deps` installs what is missing.
+DEB_PKGS := gcc make pkg-config libc6-dev clang-format \
+	libmilter-dev libpcre2-dev libutf8proc-dev libfyaml-dev \
+	libjansson-dev libcmocka-dev \
+	postfix swaks python3 procps iproute2
+
+DAEMON_SRCS := milter/dlp_milter.c milter/milter_glue.c milter/log.c
+SCAN_SRCS   := milter/dlp_scan.c
+ENGINE_SRCS := $(filter-out $(DAEMON_SRCS) $(SCAN_SRCS), \
+		$(sort $(wildcard milter/*.c)))
+ENGINE_OBJS := $(ENGINE_SRCS:milter/%.c=$(B)/obj/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:milter/%.c=$(B)/obj/%.o)
+SCAN_OBJS   := $(SCAN_SRCS:milter/%.c=$(B)/obj/%.o)
+LIB	    := $(B)/libdlp.a
+
+UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+BINS := $(B)/dlp-milter $(B)/dlp-scan
+
+.PHONY: all deps run test install format format-check clean
+all: $(BINS) $(UNIT_BINS)
+
+deps:
+	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' \
+	    $(DEB_PKGS) 2>/dev/null | awk '$$2 != "ii" {print $$1}'; \
+	    for p in $(DEB_PKGS); do dpkg-query -W $$p >/dev/null 2>&1 \
+	    || echo $$p; done); \
+	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
+	if [ -n "$${missing% }" ]; then \
+		echo "deps: installing $$missing"; \
+		echo "postfix postfix/main_mailer_type select No configuration" \
+		    | debconf-set-selections; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		    apt-get install -y -qq --no-install-recommends $$missing \
+		    >/dev/null || exit 1; \
+	else echo "deps: all $(words $(DEB_PKGS)) packages present"; fi
+
+$(B)/obj/%.o: milter/%.c milter/*.h | $(B)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/obj $(B)/tests:
+	mkdir -p $@
+
+$(LIB): $(ENGINE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/dlp-milter: $(DAEMON_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lmilter -lpthread
+
+$(B)/dlp-scan: $(SCAN_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(LIB) milter/*.h | $(B)/tests
+	$(CC) $(CFLAGS) -Imilter -o $@ $< $(LIB) $(PKG_LIBS) -lcmocka
+
+run: all
+	./$(B)/dlp-milter -f -c conf/dlp-milter.yaml
+
+test: deps
+	$(MAKE) all
+	tests/run-tests
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns \
+	    $(DESTDIR)/lib/systemd/system
+	install -m 0755 $(B)/dlp-milter $(DESTDIR)$(PREFIX)/sbin/dlp-milter
+	install -m 0755 $(B)/dlp-scan $(DESTDIR)$(PREFIX)/bin/dlp-scan
+	install -m 0644 patterns/*.yaml \
+	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns/
+	test -f $(DESTDIR)$(SYSCONFDIR)/dlp-milter/dlp-milter.yaml || \
+	    sed 's|^  dir: ../patterns|  dir: patterns|' conf/dlp-milter.yaml \
+	    > $(DESTDIR)$(SYSCONFDIR)/dlp-milter/dlp-milter.yaml
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|; s|@SYSCONFDIR@|$(SYSCONFDIR)|' \
+	    conf/dlp-milter.service \
+	    > $(DESTDIR)/lib/systemd/system/dlp-milter.service
+
+C_FILES = $(wildcard milter/*.c milter/*.h tests/unit/*.c tests/unit/*.h)
+format-check:
+	@clang-format --dry-run --Werror $(C_FILES) && \
+	    echo "format-check: $(words $(C_FILES)) files clean"
+
+format:
+	clang-format -i $(C_FILES)
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,241 @@
+/*
+ * dlp.h - the public API of the dlp engine (libdlp.a).
+ *
+ * The engine takes one message as a byte stream (headers and body, in
+ * chunks of any size), walks its MIME structure, turns every readable part
+ * into normalised text, runs the detection rules and decides, with the
+ * configured policy and the message envelope, what the MTA should do. It
+ * is a pure library: it never logs, exits, reads the environment or keeps
+ * global mutable state. Programs using it: dlp-milter (the daemon),
+ * dlp-scan (offline scanner), the tests.
+ *
+ * Objects:
+ *   struct dlp_engine  config + compiled rules; immutable after load,
+ *                      shared by all threads, reference counted.
+ *   struct dlp_scan    one message; owned by one thread.
+ *   struct dlp_report  what a finished scan found and decided; owned by
+ *                      the scan, valid until dlp_scan_free().
+ *
+ * Return codes of engine calls: DLP_OK; DLP_PARTIAL (a limit cut the work
+ * short: the report says where, and the policy treats the affected content
+ * as not inspectable); DLP_EINPUT (this input failed); DLP_EFATAL (the
+ * object is unusable: out of memory or a broken invariant; the caller
+ * applies on_internal_error).
+ */
+#ifndef DLP_H
+#define DLP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DLP_OK	    0
+#define DLP_PARTIAL 1
+#define DLP_EINPUT  2
+#define DLP_EFATAL  3
+
+/* Ordered by severity: a message gets the most severe of its actions. */
+enum dlp_action {
+	DLP_ACCEPT = 0,
+	DLP_MONITOR,
+	DLP_TAG,
+	DLP_QUARANTINE,
+	DLP_REJECT,
+	DLP_TEMPFAIL,
+};
+
+enum dlp_confidence {
+	DLP_CONF_NONE = 0,
+	DLP_CONF_LOW,
+	DLP_CONF_MEDIUM,
+	DLP_CONF_HIGH,
+};
+
+enum dlp_encryption {
+	DLP_ENC_PLAIN = 0,
+	DLP_ENC_ENCRYPTED,
+	DLP_ENC_NOT_INSPECTABLE,
+};
+
+/* An error with its place, for config and rule files: "file:line: msg". */
+struct dlp_error {
+	char file[512];
+	unsigned line; /* 0 when the error has no line */
+	char msg[512];
+};
+
+/* dlp_error_set: fill err (NULL is allowed); printf-style message. */
+void dlp_error_set(struct dlp_error *err, const char *file, unsigned line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* dlp_error_format: "file:line: msg" (or "file: msg") into out. */
+void dlp_error_format(const struct dlp_error *err, char *out, size_t outlen);
+
+/* A part of the message (or, later, a member of an archive). */
+struct dlp_node {
+	char *path;	 /* "1", "2.1", "2/roster.zip/a.xlsx" */
+	char *type;	 /* content type, lower case: "text/plain" */
+	char *filename;	 /* UTF-8, or NULL */
+	char *charset;	 /* declared charset (lower case), or NULL */
+	size_t size;	 /* decoded bytes seen */
+	enum dlp_encryption encryption;
+	char *method; /* "smime-enveloped", "pgp-mime", ...; or NULL */
+	char *reason; /* for not-inspectable: "limit:depth", "corrupt" */
+	bool weak;    /* encrypted with a method known to be broken */
+	unsigned defects; /* MIME damage flags seen in this part */
+	char *text;	  /* normalised text, only with dlp_scan_keep_text() */
+	size_t text_len;
+};
+
+/* One rule's matches in one node, counted by distinct normalised value. */
+struct dlp_finding {
+	char *rule_id;
+	char *kind; /* "my_number", "pension_number", ... */
+	enum dlp_confidence confidence; /* the highest of its hits */
+	char *path;			/* the node's path */
+	size_t count;			/* distinct values */
+	char *masked;			/* one masked sample: ****-****-9018 */
+	bool monitor;			/* from a rule in monitor mode */
+};
+
+/* One match, kept for --explain (bounded by limits.max_hits). */
+struct dlp_hit {
+	char *rule_id;
+	char *kind;
+	char *path;
+	char *masked;
+	char *window;	     /* the normalised text around it, value masked */
+	char *validator;     /* validator name, or NULL */
+	bool validator_ok;   /* only meaningful with a validator */
+	char *context_seen;  /* context words found, comma separated */
+	char *negative_seen; /* negative words found (hit then dropped) */
+	enum dlp_confidence confidence; /* NONE when the hit was dropped */
+	char *why;			/* one line: how the confidence came */
+};
+
+/* The total per kind over the whole message, and what it led to. */
+struct dlp_kind_total {
+	char *kind;
+	size_t count; /* distinct values over all nodes */
+	enum dlp_confidence confidence;
+	enum dlp_action action;
+};
+
+struct dlp_report {
+	enum dlp_action action;
+	char **reasons; /* short ASCII sentences, for logs and replies */
+	size_t n_reasons;
+	struct dlp_node *nodes;
+	size_t n_nodes;
+	struct dlp_finding *findings;
+	size_t n_findings;
+	struct dlp_hit *hits;
+	size_t n_hits;
+	struct dlp_kind_total *totals;
+	size_t n_totals;
+	bool skipped;	     /* not scanned: all recipients internal */
+	bool partial;	     /* a limit cut the scan short somewhere */
+	bool internal_error; /* the engine failed; action is on_internal_error */
+	char *subject;	     /* decoded Subject (UTF-8), or NULL */
+	const char *ruleset_version;
+	unsigned elapsed_ms;
+};
+
+/* The envelope: who sends to whom. Strings may carry <> brackets. */
+struct dlp_envelope {
+	const char *sender;
+	const char *const *rcpts;
+	size_t n_rcpts;
+};
+
+struct dlp_engine;
+struct dlp_scan;
+struct dlp_config;
+
+/*
+ * dlp_engine_load: load the config file and the rule files it names,
+ * compile the rules. Returns a new engine (reference count 1) or NULL with
+ * err filled ("file:line: message" of the first problem).
+ */
+struct dlp_engine *dlp_engine_load(const char *config_path,
+    struct dlp_error *err);
+
+/* dlp_engine_ref/unref: share an engine; the last unref frees it. NULL ok. */
+struct dlp_engine *dlp_engine_ref(struct dlp_engine *e);
+void dlp_engine_unref(struct dlp_engine *e);
+
+/* dlp_engine_config: the engine's config (read-only, lives with e). */
+const struct dlp_config *dlp_engine_config(const struct dlp_engine *e);
+
+/* dlp_engine_ruleset_version: the rule set's version string. */
+const char *dlp_engine_ruleset_version(const struct dlp_engine *e);
+
+/* dlp_engine_rule_count: how many rules are loaded. */
+size_t dlp_engine_rule_count(const struct dlp_engine *e);
+
+/*
+ * dlp_engine_test_rules: run every rule's embedded examples. For each
+ * mismatch calls report(arg, rule_id, example, expected_match). Returns the
+ * number of mismatches; *n_examples gets how many examples ran.
+ */
+size_t dlp_engine_test_rules(const struct dlp_engine *e,
+    void (*report)(void *arg, const char *rule_id, const char *example,
+	bool expected_match),
+    void *arg, size_t *n_examples);
+
+/*
+ * dlp_scan_new: start scanning one message. The scan holds a reference to
+ * e; env is copied. Returns NULL when memory ran out.
+ */
+struct dlp_scan *dlp_scan_new(struct dlp_engine *e,
+    const struct dlp_envelope *env);
+
+/*
+ * dlp_scan_needed: false when the policy accepts this envelope unscanned
+ * (every recipient internal and scan_internal off). The caller may then
+ * skip feeding; dlp_scan_finish() still gives a report (skipped = true).
+ */
+bool dlp_scan_needed(const struct dlp_scan *s);
+
+/*
+ * dlp_scan_feed: the next bytes of the raw message (header block, empty
+ * line, body; CRLF or LF). Returns DLP_OK, DLP_PARTIAL (a limit was hit:
+ * keep feeding, the rest is counted but not kept) or DLP_EFATAL.
+ */
+int dlp_scan_feed(struct dlp_scan *s, const void *data, size_t len);
+
+/*
+ * dlp_scan_finish: end of message: finish parsing, detect, decide.
+ * Returns DLP_OK, DLP_PARTIAL or DLP_EFATAL; in every case the report is
+ * then available and its action is what the MTA should do (on
+ * DLP_EFATAL, on_internal_error).
+ */
+int dlp_scan_finish(struct dlp_scan *s);
+
+/*
+ * dlp_scan_keep_text: keep each node's normalised text in the report
+ * (dlp-scan --text, tests). Call before feeding. Off by default: the text
+ * is wiped as soon as it has been scanned.
+ */
+void dlp_scan_keep_text(struct dlp_scan *s, bool on);
+
+/* dlp_scan_report: the report after dlp_scan_finish(), else NULL. */
+const struct dlp_report *dlp_scan_report(const struct dlp_scan *s);
+
+/* dlp_scan_free: wipe and release; drops the engine reference. NULL ok. */
+void dlp_scan_free(struct dlp_scan *s);
+
+/*
+ * dlp_incident_id: a new incident id "DLP-YYYYMMDD-XXXXXXXX" (UTC date, 8
+ * random hex digits from getrandom) into out (at least 24 bytes).
+ */
+void dlp_incident_id(char *out, size_t outlen);
+
+/* Names as they appear in JSON, logs and config. */
+const char *dlp_action_name(enum dlp_action a);
+const char *dlp_confidence_name(enum dlp_confidence c);
+const char *dlp_encryption_name(enum dlp_encryption e);
+/* dlp_action_parse: name to action; -1 when unknown. */
+int dlp_action_parse(const char *name);
+int dlp_confidence_parse(const char *name);
+
+#endif
