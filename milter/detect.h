@@ -48,6 +48,8 @@ size_t ruleset_count(const struct ruleset *rs);
 struct detect_match {
 	const char *rule_id;
 	const char *kind;
+	const char *name_ja; /* names: 個人番号 / My Number */
+	const char *name_en;
 	bool monitor;	   /* the rule is in monitor mode */
 	const char *value; /* canonical value (digits only for numbers),
 			      for counting distinct values; wipe copies */

@@ -90,6 +90,8 @@ struct dlp_node {
 struct dlp_finding {
 	char *rule_id;
 	char *kind; /* "my_number", "pension_number", ... */
+	char *name_ja; /* the rule's names: 個人番号, My Number */
+	char *name_en;
 	enum dlp_confidence confidence; /* the highest of its hits */
 	char *path;			/* the node's path */
 	size_t count;			/* distinct values */
@@ -115,13 +117,17 @@ struct dlp_hit {
 /* The total per kind over the whole message, and what it led to. */
 struct dlp_kind_total {
 	char *kind;
+	char *name_en; /* of the first rule of the kind */
 	size_t count; /* distinct values over all nodes */
 	enum dlp_confidence confidence;
 	enum dlp_action action;
 };
 
 struct dlp_report {
-	enum dlp_action action;
+	enum dlp_action action; /* what the MTA should do */
+	/* the decision before policy mode "monitor" turned it into
+	   DLP_MONITOR; equal to action otherwise */
+	enum dlp_action would_action;
 	char **reasons; /* short ASCII sentences, for logs and replies */
 	size_t n_reasons;
 	struct dlp_node *nodes;
