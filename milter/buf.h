@@ -23,9 +23,9 @@ struct buf {
 	size_t max; /* hard maximum of len */
 };
 
-#define BUF_OK	    0
-#define BUF_EFULL   (-1) /* the append would pass max: nothing appended */
-#define BUF_ENOMEM  (-2)
+#define BUF_OK	   0
+#define BUF_EFULL  (-1) /* the append would pass max: nothing appended */
+#define BUF_ENOMEM (-2)
 
 /* buf_init: an empty buffer that may grow to max bytes. No allocation. */
 void buf_init(struct buf *b, size_t max);

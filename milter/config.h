@@ -68,9 +68,9 @@ struct dlp_policy {
 };
 
 struct dlp_milter_conf {
-	char *socket;	      /* libmilter syntax: inet:PORT@HOST, unix:PATH */
-	unsigned socket_mode; /* for unix sockets, e.g. 0660 */
-	unsigned timeout;     /* seconds, smfi_settimeout */
+	char *socket;	       /* libmilter syntax: inet:PORT@HOST, unix:PATH */
+	unsigned socket_mode;  /* for unix sockets, e.g. 0660 */
+	unsigned timeout;      /* seconds, smfi_settimeout */
 	char *syslog_facility; /* "mail", "local0".. */
 	char *syslog_ident;
 	char *reply_contact; /* said in the reject reply; may be NULL */
@@ -98,8 +98,8 @@ struct dlp_config *config_defaults(void);
 void config_free(struct dlp_config *cfg);
 
 /* config_kind_policy: the policy for a kind, or the default entry. */
-const struct dlp_kind_policy *config_kind_policy(const struct dlp_config *cfg,
-    const char *kind);
+const struct dlp_kind_policy *config_kind_policy(
+    const struct dlp_config *cfg, const char *kind);
 
 /* config_is_internal: whether an address ("<a@b>" or "a@b") is internal. */
 bool config_is_internal(const struct dlp_config *cfg, const char *addr);

@@ -1,5 +1,5 @@
 /*
- * detect - detection rules: loaded from patterns/*.yaml, compiled once,
+ * detect - detection rules: loaded from the YAML files in patterns/, compiled once,
  * run over normalised text.
  *
  * A rule has an id, names (ja, en), a kind, one or more PCRE2 patterns
@@ -44,7 +44,11 @@ const char *ruleset_version(const struct ruleset *rs);
 /* ruleset_count: the number of rules. */
 size_t ruleset_count(const struct ruleset *rs);
 
-/* One candidate match, as handed to the callback of detect_text(). */
+/*
+ * One candidate match, as handed to the callback of detect_text().
+ * rule_id, kind, name_ja and name_en point into the rule set and live as
+ * long as it does; every other pointer is valid during the call only.
+ */
 struct detect_match {
 	const char *rule_id;
 	const char *kind;

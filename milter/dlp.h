@@ -72,24 +72,24 @@ void dlp_error_format(const struct dlp_error *err, char *out, size_t outlen);
 
 /* A part of the message (or, later, a member of an archive). */
 struct dlp_node {
-	char *path;	 /* "1", "2.1", "2/roster.zip/a.xlsx" */
-	char *type;	 /* content type, lower case: "text/plain" */
-	char *filename;	 /* UTF-8, or NULL */
-	char *charset;	 /* declared charset (lower case), or NULL */
-	size_t size;	 /* decoded bytes seen */
+	char *path;	/* "1", "2.1", "2/roster.zip/a.xlsx" */
+	char *type;	/* content type, lower case: "text/plain" */
+	char *filename; /* UTF-8, or NULL */
+	char *charset;	/* declared charset (lower case), or NULL */
+	size_t size;	/* decoded bytes seen */
 	enum dlp_encryption encryption;
-	char *method; /* "smime-enveloped", "pgp-mime", ...; or NULL */
-	char *reason; /* for not-inspectable: "limit:depth", "corrupt" */
-	bool weak;    /* encrypted with a method known to be broken */
+	char *method;	  /* "smime-enveloped", "pgp-mime", ...; or NULL */
+	char *reason;	  /* for not-inspectable: "limit:depth", "corrupt" */
+	bool weak;	  /* encrypted with a method known to be broken */
 	unsigned defects; /* MIME damage flags seen in this part */
-	char *text;	  /* normalised text, only with dlp_scan_keep_text() */
+	char *text;	  /* normalised text, with DLP_SCAN_KEEP_TEXT only */
 	size_t text_len;
 };
 
 /* One rule's matches in one node, counted by distinct normalised value. */
 struct dlp_finding {
 	char *rule_id;
-	char *kind; /* "my_number", "pension_number", ... */
+	char *kind;    /* "my_number", "pension_number", ... */
 	char *name_ja; /* the rule's names: 個人番号, My Number */
 	char *name_en;
 	enum dlp_confidence confidence; /* the highest of its hits */
@@ -99,7 +99,7 @@ struct dlp_finding {
 	bool monitor;			/* from a rule in monitor mode */
 };
 
-/* One match, kept for --explain (bounded by limits.max_hits). */
+/* One match, kept with DLP_SCAN_EXPLAIN (bounded by limits.max_hits). */
 struct dlp_hit {
 	char *rule_id;
 	char *kind;
@@ -118,7 +118,7 @@ struct dlp_hit {
 struct dlp_kind_total {
 	char *kind;
 	char *name_en; /* of the first rule of the kind */
-	size_t count; /* distinct values over all nodes */
+	size_t count;  /* distinct values over all nodes */
 	enum dlp_confidence confidence;
 	enum dlp_action action;
 };
@@ -138,10 +138,11 @@ struct dlp_report {
 	size_t n_hits;
 	struct dlp_kind_total *totals;
 	size_t n_totals;
-	bool skipped;	     /* not scanned: all recipients internal */
-	bool partial;	     /* a limit cut the scan short somewhere */
-	bool internal_error; /* the engine failed; action is on_internal_error */
-	char *subject;	     /* decoded Subject (UTF-8), or NULL */
+	bool skipped; /* not scanned: all recipients internal */
+	bool partial; /* a limit cut the scan short somewhere */
+	bool
+	    internal_error; /* the engine failed; action is on_internal_error */
+	char *subject;	    /* decoded Subject (UTF-8), or NULL */
 	const char *ruleset_version;
 	unsigned elapsed_ms;
 };
@@ -162,8 +163,8 @@ struct dlp_config;
  * compile the rules. Returns a new engine (reference count 1) or NULL with
  * err filled ("file:line: message" of the first problem).
  */
-struct dlp_engine *dlp_engine_load(const char *config_path,
-    struct dlp_error *err);
+struct dlp_engine *dlp_engine_load(
+    const char *config_path, struct dlp_error *err);
 
 /* dlp_engine_ref/unref: share an engine; the last unref frees it. NULL ok. */
 struct dlp_engine *dlp_engine_ref(struct dlp_engine *e);
@@ -192,8 +193,8 @@ size_t dlp_engine_test_rules(const struct dlp_engine *e,
  * dlp_scan_new: start scanning one message. The scan holds a reference to
  * e; env is copied. Returns NULL when memory ran out.
  */
-struct dlp_scan *dlp_scan_new(struct dlp_engine *e,
-    const struct dlp_envelope *env);
+struct dlp_scan *dlp_scan_new(
+    struct dlp_engine *e, const struct dlp_envelope *env);
 
 /*
  * dlp_scan_needed: false when the policy accepts this envelope unscanned
@@ -218,11 +219,15 @@ int dlp_scan_feed(struct dlp_scan *s, const void *data, size_t len);
 int dlp_scan_finish(struct dlp_scan *s);
 
 /*
- * dlp_scan_keep_text: keep each node's normalised text in the report
- * (dlp-scan --text, tests). Call before feeding. Off by default: the text
- * is wiped as soon as it has been scanned.
+ * dlp_scan_set_flags: before feeding, ask for more in the report:
+ * DLP_SCAN_KEEP_TEXT keeps each node's normalised text (dlp-scan --text,
+ * tests; off by default: text is wiped as soon as it has been scanned);
+ * DLP_SCAN_EXPLAIN keeps every hit, also dropped candidates, with its
+ * window and reasons (dlp-scan --explain).
  */
-void dlp_scan_keep_text(struct dlp_scan *s, bool on);
+#define DLP_SCAN_KEEP_TEXT 0x1u
+#define DLP_SCAN_EXPLAIN   0x2u
+void dlp_scan_set_flags(struct dlp_scan *s, unsigned flags);
 
 /* dlp_scan_report: the report after dlp_scan_finish(), else NULL. */
 const struct dlp_report *dlp_scan_report(const struct dlp_scan *s);

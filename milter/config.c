@@ -1,0 +1,564 @@
+/*
+ * config - load and check conf/dlp-milter.yaml. See config.h.
+ *
+ * Every key is checked: an unknown key anywhere, a value of the wrong
+ * type, an action or confidence that does not exist, a limit out of range,
+ * is an error naming file and line. Defaults are those documented in
+ * conf/dlp-milter.yaml; config_defaults() and the file agree because the
+ * file is read on top of config_defaults().
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "yamlutil.h"
+
+static int
+set_kind_default(struct dlp_kind_policy *kp, const char *kind,
+    enum dlp_confidence conf, enum dlp_action action)
+{
+	if ((kp->kind = strdup(kind)) == NULL ||
+	    (kp->thresholds = calloc(1, sizeof(*kp->thresholds))) == NULL)
+		return -1;
+	kp->thresholds[0].confidence = conf;
+	kp->thresholds[0].min_count = 1;
+	kp->thresholds[0].action = action;
+	kp->n_thresholds = 1;
+	return 0;
+}
+
+struct dlp_config *
+config_defaults(void)
+{
+	struct dlp_config *c;
+	struct dlp_limits *l;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->milter.socket = strdup("inet:8891@127.0.0.1");
+	c->milter.socket_mode = 0660;
+	c->milter.timeout = 300;
+	c->milter.syslog_facility = strdup("mail");
+	c->milter.syslog_ident = strdup("dlp-milter");
+	c->rules_dir = strdup("patterns");
+	c->policy.encrypted = DLP_ACCEPT;
+	c->policy.not_inspectable = DLP_QUARANTINE;
+	c->policy.on_internal_error = DLP_TEMPFAIL;
+	l = &c->limits;
+	l->max_header_bytes = 64 * 1024;
+	l->max_header_block_bytes = 1024 * 1024;
+	l->max_depth = 20;
+	l->max_parts = 1000;
+	l->max_decoded_bytes = 64 * 1024 * 1024;
+	l->max_part_bytes = 16 * 1024 * 1024;
+	l->max_line_bytes = 64 * 1024;
+	l->max_hits = 10000;
+	l->pcre2_match_limit = 1000000;
+	l->pcre2_depth_limit = 10000;
+	l->max_scan_ms = 30000;
+	if (c->milter.socket == NULL || c->milter.syslog_facility == NULL ||
+	    c->milter.syslog_ident == NULL || c->rules_dir == NULL ||
+	    set_kind_default(&c->policy.default_kind, "default", DLP_CONF_HIGH,
+		DLP_QUARANTINE) < 0) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+kind_policy_clear(struct dlp_kind_policy *kp)
+{
+	free(kp->kind);
+	free(kp->thresholds);
+	kp->kind = NULL;
+	kp->thresholds = NULL;
+	kp->n_thresholds = 0;
+}
+
+void
+config_free(struct dlp_config *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->rules_dir);
+	free(c->milter.socket);
+	free(c->milter.syslog_facility);
+	free(c->milter.syslog_ident);
+	free(c->milter.reply_contact);
+	for (i = 0; i < c->policy.n_internal_domains; i++)
+		free(c->policy.internal_domains[i]);
+	free(c->policy.internal_domains);
+	for (i = 0; i < c->policy.n_kinds; i++)
+		kind_policy_clear(&c->policy.kinds[i]);
+	free(c->policy.kinds);
+	kind_policy_clear(&c->policy.default_kind);
+	free(c);
+}
+
+/* The loader's state: the file name for errors, the config being built. */
+struct loader {
+	const char *path;
+	struct dlp_error *err;
+	struct dlp_config *c;
+};
+
+static int
+replace_str(struct loader *ld, struct fy_node *n, char **dst)
+{
+	char *s;
+
+	if ((s = yaml_strdup(ld->err, ld->path, n)) == NULL)
+		return -1;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int
+get_action(struct loader *ld, struct fy_node *n, enum dlp_action *out)
+{
+	char v[32];
+	int a;
+
+	if (yaml_scalar(ld->err, ld->path, n, v, sizeof(v)) < 0)
+		return -1;
+	if ((a = dlp_action_parse(v)) < 0)
+		return yaml_fail(ld->err, ld->path, n,
+		    "unknown action '%s' (accept, monitor, tag, quarantine, "
+		    "reject, tempfail)",
+		    v);
+	*out = (enum dlp_action)a;
+	return 0;
+}
+
+/* A size or count limit; sizes may be written 64k, 16M, 1G. */
+static int
+get_limit(struct loader *ld, struct fy_node *n, unsigned long long max,
+    unsigned long long *out)
+{
+	char v[32], *end;
+	unsigned long long x, mul = 1;
+	size_t len;
+
+	if (yaml_scalar(ld->err, ld->path, n, v, sizeof(v)) < 0)
+		return -1;
+	len = strlen(v);
+	if (len > 1) {
+		switch (v[len - 1]) {
+		case 'k':
+		case 'K':
+			mul = 1024ULL;
+			break;
+		case 'm':
+		case 'M':
+			mul = 1024ULL * 1024;
+			break;
+		case 'g':
+		case 'G':
+			mul = 1024ULL * 1024 * 1024;
+			break;
+		}
+		if (mul != 1)
+			v[len - 1] = '\0';
+	}
+	if (v[0] < '0' || v[0] > '9')
+		return yaml_fail(
+		    ld->err, ld->path, n, "expected a positive number");
+	x = strtoull(v, &end, 10);
+	if (*end != '\0' || x == 0 || x > max / mul)
+		return yaml_fail(ld->err, ld->path, n,
+		    "expected a number from 1 to %llu", max);
+	*out = x * mul;
+	return 0;
+}
+
+static int
+load_milter(struct loader *ld, struct fy_node *m)
+{
+	static const char *const keys[] = { "socket", "socket_mode", "timeout",
+		"syslog_facility", "syslog_ident", "reply_contact", NULL };
+	struct dlp_milter_conf *mc = &ld->c->milter;
+	unsigned long long x;
+	struct fy_node *v;
+
+	if (yaml_check_keys(ld->err, ld->path, m, keys) < 0)
+		return -1;
+	if ((v = yaml_get(m, "socket")) != NULL) {
+		if (replace_str(ld, v, &mc->socket) < 0)
+			return -1;
+		if (strncmp(mc->socket, "inet:", 5) != 0 &&
+		    strncmp(mc->socket, "inet6:", 6) != 0 &&
+		    strncmp(mc->socket, "unix:", 5) != 0 &&
+		    strncmp(mc->socket, "local:", 6) != 0)
+			return yaml_fail(ld->err, ld->path, v,
+			    "socket must be inet:PORT@HOST, inet6:PORT@HOST "
+			    "or unix:PATH");
+	}
+	if ((v = yaml_get(m, "socket_mode")) != NULL) {
+		if (yaml_uint(ld->err, ld->path, v, 0, 0777, &x) < 0)
+			return -1;
+		mc->socket_mode = (unsigned)x;
+	}
+	if ((v = yaml_get(m, "timeout")) != NULL) {
+		if (yaml_uint(ld->err, ld->path, v, 1, 86400, &x) < 0)
+			return -1;
+		mc->timeout = (unsigned)x;
+	}
+	if ((v = yaml_get(m, "syslog_facility")) != NULL &&
+	    replace_str(ld, v, &mc->syslog_facility) < 0)
+		return -1;
+	if ((v = yaml_get(m, "syslog_ident")) != NULL &&
+	    replace_str(ld, v, &mc->syslog_ident) < 0)
+		return -1;
+	if ((v = yaml_get(m, "reply_contact")) != NULL &&
+	    replace_str(ld, v, &mc->reply_contact) < 0)
+		return -1;
+	return 0;
+}
+
+/* rules.dir, relative to the config file's directory. */
+static int
+load_rules(struct loader *ld, struct fy_node *m)
+{
+	static const char *const keys[] = { "dir", NULL };
+	struct fy_node *v;
+	char *dir = NULL, *slash;
+	size_t need;
+
+	if (yaml_check_keys(ld->err, ld->path, m, keys) < 0)
+		return -1;
+	if ((v = yaml_get(m, "dir")) == NULL)
+		return 0;
+	if ((dir = yaml_strdup(ld->err, ld->path, v)) == NULL)
+		return -1;
+	free(ld->c->rules_dir);
+	ld->c->rules_dir = NULL;
+	slash = strrchr(ld->path, '/');
+	if (dir[0] == '/' || slash == NULL) {
+		ld->c->rules_dir = dir;
+		return 0;
+	}
+	need = (size_t)(slash - ld->path) + 1 + strlen(dir) + 1;
+	if ((ld->c->rules_dir = malloc(need)) == NULL) {
+		free(dir);
+		return yaml_fail(ld->err, ld->path, v, "out of memory");
+	}
+	snprintf(ld->c->rules_dir, need, "%.*s/%s", (int)(slash - ld->path),
+	    ld->path, dir);
+	free(dir);
+	return 0;
+}
+
+static int
+load_domains(struct loader *ld, struct fy_node *seq)
+{
+	struct dlp_policy *p = &ld->c->policy;
+	struct fy_node *it;
+	void *iter = NULL;
+	size_t n;
+	char *d;
+
+	if (!fy_node_is_sequence(seq))
+		return yaml_fail(
+		    ld->err, ld->path, seq, "internal_domains must be a list");
+	n = (size_t)fy_node_sequence_item_count(seq);
+	if ((p->internal_domains = calloc(n + 1, sizeof(char *))) == NULL)
+		return yaml_fail(ld->err, ld->path, seq, "out of memory");
+	while ((it = fy_node_sequence_iterate(seq, &iter)) != NULL) {
+		if ((d = yaml_strdup(ld->err, ld->path, it)) == NULL)
+			return -1;
+		p->internal_domains[p->n_internal_domains++] = d;
+		if (d[0] == '\0' || strchr(d, '@') != NULL ||
+		    strchr(d, ' ') != NULL)
+			return yaml_fail(ld->err, ld->path, it,
+			    "'%s' is not a domain name", d);
+		if (d[0] == '.') /* ".example.jp" and "example.jp" agree */
+			memmove(d, d + 1, strlen(d));
+	}
+	return 0;
+}
+
+/* One kind: a list of {confidence, min_count, action}. */
+static int
+load_kind(struct loader *ld, struct fy_node *key, struct fy_node *seq,
+    struct dlp_kind_policy *kp)
+{
+	static const char *const keys[] = { "confidence", "min_count", "action",
+		NULL };
+	struct fy_node *it, *v;
+	void *iter = NULL;
+	unsigned long long x;
+	char buf[32];
+	size_t n;
+	int conf;
+
+	if ((kp->kind = yaml_strdup(ld->err, ld->path, key)) == NULL)
+		return -1;
+	if (!fy_node_is_sequence(seq) ||
+	    (n = (size_t)fy_node_sequence_item_count(seq)) == 0)
+		return yaml_fail(ld->err, ld->path, key,
+		    "kind '%s': expected a list of {confidence, min_count, "
+		    "action}",
+		    kp->kind);
+	if ((kp->thresholds = calloc(n, sizeof(*kp->thresholds))) == NULL)
+		return yaml_fail(ld->err, ld->path, seq, "out of memory");
+	while ((it = fy_node_sequence_iterate(seq, &iter)) != NULL) {
+		struct dlp_threshold *t = &kp->thresholds[kp->n_thresholds++];
+
+		if (yaml_check_keys(ld->err, ld->path, it, keys) < 0)
+			return -1;
+		if ((v = yaml_get(it, "confidence")) == NULL ||
+		    (v = yaml_get(it, "action")) == NULL)
+			return yaml_fail(ld->err, ld->path, it,
+			    "each threshold needs confidence and action");
+		v = yaml_get(it, "confidence");
+		if (yaml_scalar(ld->err, ld->path, v, buf, sizeof(buf)) < 0)
+			return -1;
+		if ((conf = dlp_confidence_parse(buf)) <= DLP_CONF_NONE)
+			return yaml_fail(ld->err, ld->path, v,
+			    "confidence must be low, medium or high");
+		t->confidence = (enum dlp_confidence)conf;
+		t->min_count = 1;
+		if ((v = yaml_get(it, "min_count")) != NULL) {
+			if (yaml_uint(ld->err, ld->path, v, 1, 1000000, &x) < 0)
+				return -1;
+			t->min_count = (unsigned)x;
+		}
+		if (get_action(ld, yaml_get(it, "action"), &t->action) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+load_kinds(struct loader *ld, struct fy_node *m)
+{
+	struct dlp_policy *p = &ld->c->policy;
+	struct fy_node_pair *pair;
+	void *iter = NULL;
+	size_t n;
+
+	if (!fy_node_is_mapping(m))
+		return yaml_fail(ld->err, ld->path, m,
+		    "kinds must be a mapping of kind: [thresholds]");
+	n = (size_t)fy_node_mapping_item_count(m);
+	if ((p->kinds = calloc(n + 1, sizeof(*p->kinds))) == NULL)
+		return yaml_fail(ld->err, ld->path, m, "out of memory");
+	while ((pair = fy_node_mapping_iterate(m, &iter)) != NULL) {
+		struct fy_node *k = fy_node_pair_key(pair);
+		struct dlp_kind_policy kp = { 0 };
+		int rc = load_kind(ld, k, fy_node_pair_value(pair), &kp);
+
+		if (rc == 0 && strcmp(kp.kind, "default") == 0) {
+			kind_policy_clear(&p->default_kind);
+			p->default_kind = kp;
+			continue;
+		}
+		p->kinds[p->n_kinds++] = kp; /* freed with the config */
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+load_policy(struct loader *ld, struct fy_node *m)
+{
+	static const char *const keys[] = { "mode", "internal_domains",
+		"scan_internal", "encrypted", "not_inspectable",
+		"on_internal_error", "kinds", NULL };
+	struct dlp_policy *p = &ld->c->policy;
+	struct fy_node *v;
+	char mode[16];
+
+	if (yaml_check_keys(ld->err, ld->path, m, keys) < 0)
+		return -1;
+	if ((v = yaml_get(m, "mode")) != NULL) {
+		if (yaml_scalar(ld->err, ld->path, v, mode, sizeof(mode)) < 0)
+			return -1;
+		if (strcmp(mode, "enforce") == 0)
+			p->monitor_only = false;
+		else if (strcmp(mode, "monitor") == 0)
+			p->monitor_only = true;
+		else
+			return yaml_fail(ld->err, ld->path, v,
+			    "mode must be enforce or monitor");
+	}
+	if ((v = yaml_get(m, "internal_domains")) != NULL &&
+	    load_domains(ld, v) < 0)
+		return -1;
+	if ((v = yaml_get(m, "scan_internal")) != NULL &&
+	    yaml_bool(ld->err, ld->path, v, &p->scan_internal) < 0)
+		return -1;
+	if ((v = yaml_get(m, "encrypted")) != NULL &&
+	    get_action(ld, v, &p->encrypted) < 0)
+		return -1;
+	if ((v = yaml_get(m, "not_inspectable")) != NULL &&
+	    get_action(ld, v, &p->not_inspectable) < 0)
+		return -1;
+	if ((v = yaml_get(m, "on_internal_error")) != NULL) {
+		if (get_action(ld, v, &p->on_internal_error) < 0)
+			return -1;
+		/* accepting unscanned mail on failure is what we exist to
+		   prevent; tempfail, quarantine or reject only */
+		if (p->on_internal_error < DLP_QUARANTINE)
+			return yaml_fail(ld->err, ld->path, v,
+			    "on_internal_error must be tempfail, quarantine "
+			    "or reject");
+	}
+	if ((v = yaml_get(m, "kinds")) != NULL && load_kinds(ld, v) < 0)
+		return -1;
+	return 0;
+}
+
+struct limit_key {
+	const char *name;
+	size_t off;
+	bool is_size; /* size_t, else unsigned or uint32_t */
+	unsigned long long max;
+};
+
+#define LK(n, sz, mx)                                      \
+	{                                                  \
+#n, offsetof(struct dlp_limits, n), sz, mx \
+	}
+static const struct limit_key limit_keys[] = {
+	LK(max_header_bytes, true, 64ULL << 20),
+	LK(max_header_block_bytes, true, 256ULL << 20),
+	LK(max_depth, false, 1000),
+	LK(max_parts, false, 1000000),
+	LK(max_decoded_bytes, true, 64ULL << 30),
+	LK(max_part_bytes, true, 64ULL << 30),
+	LK(max_line_bytes, true, 64ULL << 20),
+	LK(max_hits, false, 10000000),
+	LK(pcre2_match_limit, false, UINT32_MAX),
+	LK(pcre2_depth_limit, false, UINT32_MAX),
+	LK(max_scan_ms, false, 3600000),
+};
+#undef LK
+
+static int
+load_limits(struct loader *ld, struct fy_node *m)
+{
+	const char *keys[sizeof(limit_keys) / sizeof(limit_keys[0]) + 1];
+	size_t i, n = sizeof(limit_keys) / sizeof(limit_keys[0]);
+	unsigned long long x;
+	struct fy_node *v;
+	char *base = (char *)&ld->c->limits;
+
+	for (i = 0; i < n; i++)
+		keys[i] = limit_keys[i].name;
+	keys[n] = NULL;
+	if (yaml_check_keys(ld->err, ld->path, m, keys) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct limit_key *k = &limit_keys[i];
+
+		if ((v = yaml_get(m, k->name)) == NULL)
+			continue;
+		if (get_limit(ld, v, k->max, &x) < 0)
+			return -1;
+		if (k->is_size)
+			*(size_t *)(base + k->off) = (size_t)x;
+		else
+			*(unsigned *)(base + k->off) = (unsigned)x;
+	}
+	return 0;
+}
+
+struct dlp_config *
+config_load(const char *path, struct dlp_error *err)
+{
+	static const char *const keys[] = { "milter", "rules", "policy",
+		"limits", NULL };
+	struct loader ld = { path, err, NULL };
+	struct fy_document *fyd = NULL;
+	struct fy_node *root, *v;
+	int rc = -1;
+
+	if ((ld.c = config_defaults()) == NULL) {
+		dlp_error_set(err, path, 0, "out of memory");
+		return NULL;
+	}
+	if ((ld.c->path = strdup(path)) == NULL) {
+		dlp_error_set(err, path, 0, "out of memory");
+		goto out;
+	}
+	/* the default rules dir is beside the file, not in the cwd */
+	free(ld.c->rules_dir);
+	ld.c->rules_dir = NULL;
+	{
+		const char *slash = strrchr(path, '/');
+		size_t need = (slash ? (size_t)(slash - path) : 1) + 10;
+
+		if ((ld.c->rules_dir = malloc(need)) == NULL)
+			goto out;
+		snprintf(ld.c->rules_dir, need, "%.*s/patterns",
+		    slash ? (int)(slash - path) : 1, slash ? path : ".");
+	}
+	if ((fyd = yaml_load(path, err)) == NULL)
+		goto out;
+	root = fy_document_root(fyd);
+	if (yaml_check_keys(err, path, root, keys) < 0)
+		goto out;
+	if ((v = yaml_get(root, "milter")) != NULL && load_milter(&ld, v) < 0)
+		goto out;
+	if ((v = yaml_get(root, "rules")) != NULL && load_rules(&ld, v) < 0)
+		goto out;
+	if ((v = yaml_get(root, "policy")) != NULL && load_policy(&ld, v) < 0)
+		goto out;
+	if ((v = yaml_get(root, "limits")) != NULL && load_limits(&ld, v) < 0)
+		goto out;
+	rc = 0;
+out:
+	fy_document_destroy(fyd);
+	if (rc < 0) {
+		config_free(ld.c);
+		return NULL;
+	}
+	return ld.c;
+}
+
+const struct dlp_kind_policy *
+config_kind_policy(const struct dlp_config *c, const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < c->policy.n_kinds; i++)
+		if (strcmp(c->policy.kinds[i].kind, kind) == 0)
+			return &c->policy.kinds[i];
+	return &c->policy.default_kind;
+}
+
+bool
+config_is_internal(const struct dlp_config *c, const char *addr)
+{
+	const char *at, *dom;
+	size_t dlen, i, len;
+
+	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
+		return false; /* "<>" or a local name: not provably internal */
+	dom = at + 1;
+	dlen = strcspn(dom, ">");
+	while (dlen > 0 && dom[dlen - 1] == '.')
+		dlen--;
+	for (i = 0; i < c->policy.n_internal_domains; i++) {
+		const char *d = c->policy.internal_domains[i];
+
+		len = strlen(d);
+		if (len > dlen)
+			continue;
+		/* the domain itself or a subdomain of it */
+		if (strncasecmp(dom + dlen - len, d, len) == 0 &&
+		    (dlen == len || dom[dlen - len - 1] == '.'))
+			return true;
+	}
+	return false;
+}

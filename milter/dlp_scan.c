@@ -1,0 +1,428 @@
+/*
+ * dlp-scan - the offline scanner: the daemon's engine, config and policy
+ * run over .eml files (or bare files as the only attachment of a message),
+ * the report printed as text or JSON, every finding explained on request.
+ *
+ * Usage: see usage() below and README.md. Exit status: 0 when every scan
+ * completed, whatever the verdicts; 1 when --test-rules found a mismatch;
+ * 2 for usage, config or unreadable-input errors; 3 for internal errors.
+ *
+ * The envelope defaults to an internal sender and an external recipient,
+ * so the outbound policy applies as it would in the daemon.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "detect.h"
+#include "dlp.h"
+#include "report.h"
+
+#define DEFAULT_TREE_CONFIG "conf/dlp-milter.yaml"
+#define DEFAULT_CONFIG	    "/etc/dlp-milter/dlp-milter.yaml"
+#define MAX_RCPTS	    1000
+
+enum {
+	OPT_JSON = 256,
+	OPT_TEXT,
+	OPT_EXPLAIN,
+	OPT_FROM,
+	OPT_RCPT,
+	OPT_ATTACHMENT,
+	OPT_TEST_RULES
+};
+
+struct opts {
+	const char *config;
+	bool json, text, explain, attachment;
+	const char *from;
+	const char *rcpts[MAX_RCPTS];
+	size_t n_rcpts;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: dlp-scan [-c CONFIG] [--json] [--text] [--explain]\n"
+	    "                [--from ADDR] [--rcpt ADDR]... MESSAGE.eml...\n"
+	    "       dlp-scan [options] --attachment FILE...\n"
+	    "       dlp-scan [-c CONFIG] --test-rules [DIR]\n"
+	    "\n"
+	    "  -c CONFIG      config file (default " DEFAULT_TREE_CONFIG
+	    " when it\n"
+	    "                 exists in the current directory, "
+	    "else " DEFAULT_CONFIG ")\n"
+	    "  --json         one JSON object per input, one per line\n"
+	    "  --text         include each part's normalised text\n"
+	    "  --explain      every candidate match: rule, validator, "
+	    "context, confidence\n"
+	    "  --from ADDR    envelope sender (default: an internal "
+	    "address)\n"
+	    "  --rcpt ADDR    envelope recipient, repeatable (default: an "
+	    "external one)\n"
+	    "  --attachment   scan each FILE as the only attachment of a "
+	    "message\n"
+	    "  --test-rules   run every rule's examples (rules of DIR, or "
+	    "of the config)\n"
+	    "\n"
+	    "Exit: 0 scanned, 1 rule examples failed, 2 usage/config "
+	    "error, 3 internal error\n");
+}
+
+static const char *
+default_config(void)
+{
+	return access(DEFAULT_TREE_CONFIG, R_OK) == 0 ? DEFAULT_TREE_CONFIG
+						      : DEFAULT_CONFIG;
+}
+
+static const char base64_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Feed base64 of 3*n input bytes (or the tail), 76 columns per line. */
+static int
+feed_base64(struct dlp_scan *s, const unsigned char *in, size_t len)
+{
+	char line[80];
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)in[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		line[o++] = base64_chars[(v >> 18) & 63];
+		line[o++] = base64_chars[(v >> 12) & 63];
+		line[o++] = i + 1 < len ? base64_chars[(v >> 6) & 63] : '=';
+		line[o++] = i + 2 < len ? base64_chars[v & 63] : '=';
+		if (o == 76 || i + 3 >= len) {
+			line[o++] = '\n';
+			if (dlp_scan_feed(s, line, o) == DLP_EFATAL)
+				return -1;
+			o = 0;
+		}
+	}
+	return 0;
+}
+
+/* The header of a message carrying one attachment named after the file. */
+static int
+feed_attachment_head(
+    struct dlp_scan *s, const char *path, const char *from, const char *rcpt)
+{
+	const char *base = strrchr(path, '/');
+	char head[4096];
+	char name[1024];
+	size_t i, o = 0;
+	int n;
+
+	base = base ? base + 1 : path;
+	/* RFC 2231 percent-encoding keeps any name in a header */
+	for (i = 0; base[i] != '\0' && o + 4 < sizeof(name); i++) {
+		unsigned char c = (unsigned char)base[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || strchr("._-", c) != NULL) {
+			name[o++] = (char)c;
+		} else {
+			snprintf(name + o, 4, "%%%02X", c);
+			o += 3;
+		}
+	}
+	name[o] = '\0';
+	n = snprintf(head, sizeof(head),
+	    "From: <%s>\r\nTo: <%s>\r\nSubject: dlp-scan --attachment\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"=_dlp_scan_file\"\r\n"
+	    "\r\n--=_dlp_scan_file\r\n"
+	    "Content-Type: application/octet-stream\r\n"
+	    "Content-Disposition: attachment; filename*=UTF-8''%s\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n",
+	    from, rcpt, name);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -1;
+	return dlp_scan_feed(s, head, (size_t)n) == DLP_EFATAL ? -1 : 0;
+}
+
+/* Read path into the scan, raw or as an attachment. 0, -1 read, -2 fatal. */
+static int
+feed_file(struct dlp_scan *s, const char *path, const struct opts *o)
+{
+	static const char tail[] = "\r\n--=_dlp_scan_file--\r\n";
+	unsigned char buf[3 * 16384];
+	FILE *fp;
+	size_t n;
+	int rc = 0;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return -1;
+	if (o->attachment &&
+	    feed_attachment_head(s, path, o->from, o->rcpts[0]) < 0) {
+		rc = -2;
+		goto out;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		if (o->attachment ? feed_base64(s, buf, n) < 0
+				  : dlp_scan_feed(s, buf, n) == DLP_EFATAL) {
+			rc = -2;
+			goto out;
+		}
+	}
+	if (ferror(fp))
+		rc = -1;
+	else if (o->attachment &&
+	    dlp_scan_feed(s, tail, sizeof(tail) - 1) == DLP_EFATAL)
+		rc = -2;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	fclose(fp);
+	return rc;
+}
+
+static void
+print_text(const char *file, const struct dlp_report *r, bool explain)
+{
+	size_t i;
+
+	printf("%s: %s", file, dlp_action_name(r->action));
+	if (r->would_action != r->action)
+		printf(" (would %s)", dlp_action_name(r->would_action));
+	printf("%s%s\n", r->skipped ? " [skipped: not outbound]" : "",
+	    r->partial ? " [partial]" : "");
+	for (i = 0; i < r->n_reasons; i++)
+		printf("  reason: %s\n", r->reasons[i]);
+	for (i = 0; i < r->n_findings; i++) {
+		const struct dlp_finding *f = &r->findings[i];
+
+		printf("  finding: %s (%s, %s) in %s: %zu distinct, %s, e.g. "
+		       "%s%s\n",
+		    f->name_en ? f->name_en : f->kind, f->kind, f->rule_id,
+		    f->path, f->count, dlp_confidence_name(f->confidence),
+		    f->masked, f->monitor ? " [monitor rule]" : "");
+	}
+	for (i = 0; i < r->n_nodes; i++) {
+		const struct dlp_node *n = &r->nodes[i];
+
+		printf("  part %s: %s%s%s, %zu bytes, %s", n->path, n->type,
+		    n->charset ? "; charset=" : "",
+		    n->charset ? n->charset : "", n->size,
+		    dlp_encryption_name(n->encryption));
+		if (n->method)
+			printf(" (%s%s)", n->method, n->weak ? ", weak" : "");
+		if (n->reason)
+			printf(" (%s)", n->reason);
+		printf("\n");
+		if (n->text != NULL)
+			printf("  --- text of %s ---\n%.*s\n  ---\n", n->path,
+			    (int)n->text_len, n->text);
+	}
+	if (!explain)
+		return;
+	for (i = 0; i < r->n_hits; i++) {
+		const struct dlp_hit *h = &r->hits[i];
+
+		printf("  explain: %s in %s: %s\n", h->rule_id, h->path,
+		    h->masked);
+		if (h->validator)
+			printf("    validator %s: %s\n", h->validator,
+			    h->validator_ok ? "valid" : "invalid");
+		printf("    context: %s\n",
+		    h->context_seen && *h->context_seen ? h->context_seen
+							: "(none)");
+		if (h->negative_seen && *h->negative_seen)
+			printf("    negative context: %s\n", h->negative_seen);
+		printf("    window: %s\n", h->window ? h->window : "");
+		printf("    confidence: %s (%s)\n",
+		    dlp_confidence_name(h->confidence), h->why ? h->why : "");
+	}
+}
+
+static int
+scan_one(struct dlp_engine *e, const char *path, const struct opts *o)
+{
+	struct dlp_envelope env = { o->from, o->rcpts, o->n_rcpts };
+	const struct dlp_report *r;
+	struct dlp_scan *s;
+	json_t *j;
+	char *out;
+	int rc, status = 0;
+
+	if ((s = dlp_scan_new(e, &env)) == NULL) {
+		fprintf(stderr, "dlp-scan: %s: out of memory\n", path);
+		return 3;
+	}
+	dlp_scan_set_flags(s,
+	    (o->text ? DLP_SCAN_KEEP_TEXT : 0) |
+		(o->explain ? DLP_SCAN_EXPLAIN : 0));
+	rc = feed_file(s, path, o);
+	if (rc == -1) {
+		fprintf(stderr, "dlp-scan: %s: %s\n", path, strerror(errno));
+		dlp_scan_free(s);
+		return 2;
+	}
+	dlp_scan_finish(s);
+	r = dlp_scan_report(s);
+	if (r->internal_error)
+		status = 3;
+	if (o->json) {
+		if ((j = report_json(r, o->explain)) == NULL ||
+		    json_object_set_new(j, "file", json_string(path)) < 0 ||
+		    (out = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII)) ==
+			NULL) {
+			json_decref(j);
+			dlp_scan_free(s);
+			return 3;
+		}
+		puts(out);
+		free(out);
+		json_decref(j);
+	} else {
+		print_text(path, r, o->explain);
+	}
+	dlp_scan_free(s);
+	return status;
+}
+
+static void
+report_mismatch(
+    void *arg, const char *rule_id, const char *example, bool expected_match)
+{
+	printf("FAIL %s: expected %s: %s\n", rule_id,
+	    expected_match ? "a match" : "no match", example);
+}
+
+static int
+test_rules(const char *dir, const char *config)
+{
+	struct dlp_config *cfg;
+	struct ruleset *rs;
+	struct dlp_error err = { 0 };
+	char msg[1200];
+	size_t bad, n = 0;
+
+	if (dir == NULL) {
+		if ((cfg = config_load(config, &err)) == NULL)
+			goto error;
+	} else if ((cfg = config_defaults()) == NULL) {
+		fprintf(stderr, "dlp-scan: out of memory\n");
+		return 3;
+	}
+	if ((rs = ruleset_load(dir ? dir : cfg->rules_dir, &err)) == NULL) {
+		config_free(cfg);
+		goto error;
+	}
+	bad =
+	    ruleset_test_examples(rs, &cfg->limits, report_mismatch, NULL, &n);
+	printf("%zu rules, %zu examples, %zu mismatches (ruleset %s)\n",
+	    ruleset_count(rs), n, bad, ruleset_version(rs));
+	ruleset_free(rs);
+	config_free(cfg);
+	return bad == 0 && n > 0 ? 0 : 1;
+error:
+	dlp_error_format(&err, msg, sizeof(msg));
+	fprintf(stderr, "dlp-scan: %s\n", msg);
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "text", no_argument, NULL, OPT_TEXT },
+		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "rcpt", required_argument, NULL, OPT_RCPT },
+		{ "attachment", no_argument, NULL, OPT_ATTACHMENT },
+		{ "test-rules", no_argument, NULL, OPT_TEST_RULES },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { 0 };
+	struct dlp_error err = { 0 };
+	struct dlp_engine *e;
+	const struct dlp_config *cfg;
+	char msg[1200], from[320];
+	bool want_test = false;
+	int ch, i, rc, status = 0;
+
+	o.config = NULL;
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case OPT_TEXT:
+			o.text = true;
+			break;
+		case OPT_EXPLAIN:
+			o.explain = true;
+			break;
+		case OPT_FROM:
+			o.from = optarg;
+			break;
+		case OPT_RCPT:
+			if (o.n_rcpts == MAX_RCPTS) {
+				fprintf(stderr, "dlp-scan: too many --rcpt\n");
+				return 2;
+			}
+			o.rcpts[o.n_rcpts++] = optarg;
+			break;
+		case OPT_ATTACHMENT:
+			o.attachment = true;
+			break;
+		case OPT_TEST_RULES:
+			want_test = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (o.config == NULL)
+		o.config = default_config();
+	if (want_test)
+		return test_rules(
+		    optind < argc ? argv[optind] : NULL, o.config);
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if ((e = dlp_engine_load(o.config, &err)) == NULL) {
+		dlp_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "dlp-scan: %s\n", msg);
+		return 2;
+	}
+	cfg = dlp_engine_config(e);
+	if (o.from == NULL) {
+		snprintf(from, sizeof(from), "dlp-scan@%s",
+		    cfg->policy.n_internal_domains
+			? cfg->policy.internal_domains[0]
+			: "internal.invalid");
+		o.from = from;
+	}
+	if (o.n_rcpts == 0)
+		o.rcpts[o.n_rcpts++] = "recipient@external.invalid";
+	for (i = optind; i < argc; i++) {
+		rc = scan_one(e, argv[i], &o);
+		if (rc > status)
+			status = rc;
+	}
+	dlp_engine_unref(e);
+	return status;
+}

@@ -1,0 +1,78 @@
+/*
+ * engine - load the config and the rules into one immutable, shared,
+ * reference-counted object. See dlp.h.
+ *
+ * Why reference counting: the daemon will swap in a new engine on reload
+ * while messages in flight keep scanning under the one they started with;
+ * each scan holds a reference.
+ */
+#include <stdlib.h>
+
+#include "engine.h"
+
+struct dlp_engine *
+dlp_engine_load(const char *config_path, struct dlp_error *err)
+{
+	struct dlp_engine *e;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		dlp_error_set(err, config_path, 0, "out of memory");
+		return NULL;
+	}
+	e->refs = 1;
+	if ((e->cfg = config_load(config_path, err)) == NULL)
+		goto fail;
+	if ((e->rules = ruleset_load(e->cfg->rules_dir, err)) == NULL)
+		goto fail;
+	return e;
+fail:
+	config_free(e->cfg);
+	free(e);
+	return NULL;
+}
+
+struct dlp_engine *
+dlp_engine_ref(struct dlp_engine *e)
+{
+	if (e != NULL)
+		__atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
+	return e;
+}
+
+void
+dlp_engine_unref(struct dlp_engine *e)
+{
+	if (e == NULL || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	ruleset_free(e->rules);
+	config_free(e->cfg);
+	free(e);
+}
+
+const struct dlp_config *
+dlp_engine_config(const struct dlp_engine *e)
+{
+	return e->cfg;
+}
+
+const char *
+dlp_engine_ruleset_version(const struct dlp_engine *e)
+{
+	return ruleset_version(e->rules);
+}
+
+size_t
+dlp_engine_rule_count(const struct dlp_engine *e)
+{
+	return ruleset_count(e->rules);
+}
+
+size_t
+dlp_engine_test_rules(const struct dlp_engine *e,
+    void (*report)(void *arg, const char *rule_id, const char *example,
+	bool expected_match),
+    void *arg, size_t *n_examples)
+{
+	return ruleset_test_examples(
+	    e->rules, &e->cfg->limits, report, arg, n_examples);
+}

@@ -1,0 +1,280 @@
+/*
+ * report - memory and JSON of struct dlp_report. See report.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime.h"
+#include "report.h"
+
+/* Grow an array by one zeroed element; the arrays are small (nodes). */
+static void *
+grow1(void *arr, size_t *n, size_t size)
+{
+	char *p;
+
+	if ((p = realloc(arr, (*n + 1) * size)) == NULL)
+		return NULL;
+	memset(p + *n * size, 0, size);
+	(*n)++;
+	return p;
+}
+
+struct dlp_node *
+report_add_node(struct dlp_report *r)
+{
+	struct dlp_node *p = grow1(r->nodes, &r->n_nodes, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	r->nodes = p;
+	return &p[r->n_nodes - 1];
+}
+
+struct dlp_finding *
+report_add_finding(struct dlp_report *r)
+{
+	struct dlp_finding *p = grow1(r->findings, &r->n_findings, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	r->findings = p;
+	return &p[r->n_findings - 1];
+}
+
+struct dlp_hit *
+report_add_hit(struct dlp_report *r)
+{
+	struct dlp_hit *p = grow1(r->hits, &r->n_hits, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	r->hits = p;
+	return &p[r->n_hits - 1];
+}
+
+static void
+wipe_free(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+void
+report_clear(struct dlp_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_nodes; i++) {
+		struct dlp_node *n = &r->nodes[i];
+
+		free(n->path);
+		free(n->type);
+		free(n->filename);
+		free(n->charset);
+		free(n->method);
+		free(n->reason);
+		if (n->text != NULL) {
+			explicit_bzero(n->text, n->text_len);
+			free(n->text);
+		}
+	}
+	free(r->nodes);
+	for (i = 0; i < r->n_findings; i++) {
+		struct dlp_finding *f = &r->findings[i];
+
+		free(f->rule_id);
+		free(f->kind);
+		free(f->name_ja);
+		free(f->name_en);
+		free(f->path);
+		wipe_free(f->masked);
+	}
+	free(r->findings);
+	for (i = 0; i < r->n_hits; i++) {
+		struct dlp_hit *h = &r->hits[i];
+
+		free(h->rule_id);
+		free(h->kind);
+		free(h->path);
+		wipe_free(h->masked);
+		wipe_free(h->window);
+		free(h->validator);
+		free(h->context_seen);
+		free(h->negative_seen);
+		free(h->why);
+	}
+	free(r->hits);
+	for (i = 0; i < r->n_totals; i++) {
+		free(r->totals[i].kind);
+		free(r->totals[i].name_en);
+	}
+	free(r->totals);
+	for (i = 0; i < r->n_reasons; i++)
+		free(r->reasons[i]);
+	free(r->reasons);
+	wipe_free(r->subject);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A string or JSON null; jansson refuses invalid UTF-8, so be lenient. */
+static json_t *
+jstr(const char *s)
+{
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) == NULL)
+		j = json_string("(invalid UTF-8)");
+	return j;
+}
+
+static int
+set(json_t *o, const char *key, json_t *v)
+{
+	return v == NULL ? -1 : json_object_set_new(o, key, v);
+}
+
+static json_t *
+node_json(const struct dlp_node *n)
+{
+	json_t *o = json_object(), *d = json_array();
+	unsigned bit;
+	int rc = 0;
+
+	if (o == NULL || d == NULL)
+		goto fail;
+	for (bit = 1; bit != 0 && bit <= n->defects; bit <<= 1)
+		if (n->defects & bit)
+			rc |= json_array_append_new(
+			    d, json_string(mime_defect_name(bit)));
+	rc |= set(o, "path", jstr(n->path));
+	rc |= set(o, "type", jstr(n->type));
+	rc |= set(o, "filename", jstr(n->filename));
+	rc |= set(o, "charset", jstr(n->charset));
+	rc |= set(o, "size", json_integer((json_int_t)n->size));
+	rc |= set(
+	    o, "encryption", json_string(dlp_encryption_name(n->encryption)));
+	rc |= set(o, "method", jstr(n->method));
+	rc |= set(o, "reason", jstr(n->reason));
+	rc |= set(o, "weak", json_boolean(n->weak));
+	rc |= set(o, "defects", d);
+	d = NULL;
+	if (n->text != NULL) {
+		json_t *t = json_stringn(n->text, n->text_len);
+
+		rc |= set(o, "text", t ? t : json_string("(invalid UTF-8)"));
+	}
+	if (rc == 0)
+		return o;
+fail:
+	json_decref(d);
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *
+finding_json(const struct dlp_finding *f)
+{
+	json_t *o = json_object();
+	int rc = 0;
+
+	if (o == NULL)
+		return NULL;
+	rc |= set(o, "rule", jstr(f->rule_id));
+	rc |= set(o, "kind", jstr(f->kind));
+	rc |= set(o, "name_ja", jstr(f->name_ja));
+	rc |= set(o, "name_en", jstr(f->name_en));
+	rc |= set(
+	    o, "confidence", json_string(dlp_confidence_name(f->confidence)));
+	rc |= set(o, "path", jstr(f->path));
+	rc |= set(o, "count", json_integer((json_int_t)f->count));
+	rc |= set(o, "masked", jstr(f->masked));
+	rc |= set(o, "monitor", json_boolean(f->monitor));
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *
+hit_json(const struct dlp_hit *h)
+{
+	json_t *o = json_object();
+	int rc = 0;
+
+	if (o == NULL)
+		return NULL;
+	rc |= set(o, "rule", jstr(h->rule_id));
+	rc |= set(o, "kind", jstr(h->kind));
+	rc |= set(o, "path", jstr(h->path));
+	rc |= set(o, "masked", jstr(h->masked));
+	rc |= set(o, "window", jstr(h->window));
+	rc |= set(o, "validator", jstr(h->validator));
+	rc |= set(o, "validator_ok",
+	    h->validator ? json_boolean(h->validator_ok) : json_null());
+	rc |= set(o, "context", jstr(h->context_seen));
+	rc |= set(o, "negative", jstr(h->negative_seen));
+	rc |= set(
+	    o, "confidence", json_string(dlp_confidence_name(h->confidence)));
+	rc |= set(o, "why", jstr(h->why));
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *
+total_json(const struct dlp_kind_total *t)
+{
+	return json_pack("{s:s, s:s, s:I, s:s, s:s}", "kind", t->kind,
+	    "name_en", t->name_en, "count", (json_int_t)t->count, "confidence",
+	    dlp_confidence_name(t->confidence), "action",
+	    dlp_action_name(t->action));
+}
+
+json_t *
+report_json(const struct dlp_report *r, bool explain)
+{
+	json_t *o = json_object(), *a;
+	size_t i;
+	int rc = 0;
+
+	if (o == NULL)
+		return NULL;
+	rc |= set(o, "action", json_string(dlp_action_name(r->action)));
+	rc |= set(
+	    o, "would_action", json_string(dlp_action_name(r->would_action)));
+	rc |= set(o, "reasons", a = json_array());
+	for (i = 0; a != NULL && i < r->n_reasons; i++)
+		rc |= json_array_append_new(a, jstr(r->reasons[i]));
+	rc |= set(o, "ruleset_version", jstr(r->ruleset_version));
+	rc |= set(o, "skipped", json_boolean(r->skipped));
+	rc |= set(o, "partial", json_boolean(r->partial));
+	rc |= set(o, "internal_error", json_boolean(r->internal_error));
+	rc |= set(o, "elapsed_ms", json_integer(r->elapsed_ms));
+	rc |= set(o, "findings", a = json_array());
+	for (i = 0; a != NULL && i < r->n_findings; i++)
+		rc |= json_array_append_new(a, finding_json(&r->findings[i]));
+	rc |= set(o, "totals", a = json_array());
+	for (i = 0; a != NULL && i < r->n_totals; i++)
+		rc |= json_array_append_new(a, total_json(&r->totals[i]));
+	rc |= set(o, "nodes", a = json_array());
+	for (i = 0; a != NULL && i < r->n_nodes; i++)
+		rc |= json_array_append_new(a, node_json(&r->nodes[i]));
+	if (explain) {
+		rc |= set(o, "hits", a = json_array());
+		for (i = 0; a != NULL && i < r->n_hits; i++)
+			rc |= json_array_append_new(a, hit_json(&r->hits[i]));
+	}
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}

@@ -1,0 +1,866 @@
+/*
+ * scan - one message through the engine: MIME walk, text, detection,
+ * counting, policy. See dlp.h for the contract.
+ *
+ * The MIME parser calls back as the bytes arrive. A leaf's decoded bytes
+ * are kept (up to limits.max_part_bytes) until the leaf ends; then its
+ * text is converted to UTF-8, HTML is turned into text, the text is
+ * normalised and the rules run over it, and the leaf's buffers are wiped.
+ * So at most one leaf's content is held at a time, whatever the message.
+ *
+ * Counting: each match with a confidence is recorded once per (rule,
+ * node, canonical value) in a hash table bounded by limits.max_hits. At the
+ * end, findings are those grouped by (rule, node), and the policy gets the
+ * distinct values per kind over the whole message (the same number in the
+ * body and an attachment counts once; its confidence is the highest seen).
+ *
+ * What is never scanned and why: the content of encrypted containers
+ * (multipart/encrypted, S/MIME enveloped data) is reported as encrypted;
+ * parts cut by a limit are reported not-inspectable, and policy decides.
+ * Non-text attachments are identified and unpacked by later modules; until
+ * then a part that is not text is scanned only if it looks like text.
+ *
+ * Thread-safety: a scan belongs to one thread; it only reads the engine.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "charset.h"
+#include "engine.h"
+#include "html.h"
+#include "mime.h"
+#include "normalize.h"
+#include "policy.h"
+#include "report.h"
+
+#define MAX_SUBJECT  4096
+#define MAX_PATH_LEN 1024
+
+/* One distinct (rule, node, value) seen with a confidence. */
+struct value_entry {
+	const char *rule_id; /* these four point into the rule set */
+	const char *kind;
+	const char *name_ja;
+	const char *name_en;
+	bool monitor;
+	size_t node;
+	char *value; /* canonical; wiped */
+	char *masked;
+	enum dlp_confidence conf;
+	uint64_t hash;
+};
+
+struct dlp_scan {
+	struct dlp_engine *engine;
+	const struct dlp_limits *lim;
+	char *sender;
+	char **rcpts;
+	size_t n_rcpts;
+	bool needed;
+	unsigned flags;
+	int rc; /* worst of DLP_OK, DLP_PARTIAL, DLP_EFATAL so far */
+	struct timespec start;
+	bool timed_out;
+
+	struct mime_parser *mime;
+	struct mime_handler handler;
+	unsigned skip;	  /* >0 inside an encrypted container */
+	struct buf part;  /* the current leaf's decoded bytes */
+	size_t part_seen; /* bytes of the leaf, also those not kept */
+	struct buf subject;
+
+	struct value_entry *values;
+	size_t n_values, cap_values;
+	size_t *table; /* open addressing: index + 1, 0 = empty */
+	size_t table_size;
+	size_t cur_node; /* the node the current detection is for */
+
+	bool finished;
+	struct dlp_report report;
+};
+
+static void
+fail(struct dlp_scan *s, int rc)
+{
+	if (rc > s->rc)
+		s->rc = rc;
+}
+
+static unsigned
+elapsed_ms(const struct dlp_scan *s)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(now.tv_sec - s->start.tv_sec) * 1000 +
+	    (now.tv_nsec - s->start.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (unsigned)ms;
+}
+
+static char *
+xstrdup(struct dlp_scan *s, const char *str)
+{
+	char *p;
+
+	if (str == NULL)
+		return NULL;
+	if ((p = strdup(str)) == NULL)
+		fail(s, DLP_EFATAL);
+	return p;
+}
+
+/* FNV-1a over the key fields. */
+static uint64_t
+value_hash(const char *rule_id, size_t node, const char *value)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)rule_id; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	h = (h ^ (node & 0xffff)) * 1099511628211ULL;
+	h = (h ^ (node >> 16)) * 1099511628211ULL;
+	for (p = (const unsigned char *)value; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+static int
+table_grow(struct dlp_scan *s)
+{
+	size_t nsize = s->table_size ? s->table_size * 2 : 256, i, j;
+	size_t *t;
+
+	if ((t = calloc(nsize, sizeof(*t))) == NULL)
+		return -1;
+	for (i = 0; i < s->n_values; i++) {
+		j = s->values[i].hash & (nsize - 1);
+		while (t[j] != 0)
+			j = (j + 1) & (nsize - 1);
+		t[j] = i + 1;
+	}
+	free(s->table);
+	s->table = t;
+	s->table_size = nsize;
+	return 0;
+}
+
+/* Record a match once per (rule, node, value), keeping the top confidence. */
+static void
+value_add(struct dlp_scan *s, const struct detect_match *m)
+{
+	uint64_t h = value_hash(m->rule_id, s->cur_node, m->value);
+	struct value_entry *v;
+	size_t j;
+
+	if (s->table_size > 0) {
+		for (j = h & (s->table_size - 1); s->table[j] != 0;
+		     j = (j + 1) & (s->table_size - 1)) {
+			v = &s->values[s->table[j] - 1];
+			if (v->hash == h && v->node == s->cur_node &&
+			    strcmp(v->rule_id, m->rule_id) == 0 &&
+			    strcmp(v->value, m->value) == 0) {
+				if (m->confidence > v->conf)
+					v->conf = m->confidence;
+				return;
+			}
+		}
+	}
+	if (s->n_values >= s->lim->max_hits) {
+		s->report.partial = true; /* enough to decide; stop counting */
+		fail(s, DLP_PARTIAL);
+		return;
+	}
+	if ((s->n_values + 1) * 2 > s->table_size && table_grow(s) < 0)
+		goto nomem;
+	if (s->n_values == s->cap_values) {
+		size_t ncap = s->cap_values ? s->cap_values * 2 : 64;
+		void *p = realloc(s->values, ncap * sizeof(*s->values));
+
+		if (p == NULL)
+			goto nomem;
+		s->values = p;
+		s->cap_values = ncap;
+	}
+	v = &s->values[s->n_values];
+	memset(v, 0, sizeof(*v));
+	v->rule_id = m->rule_id;
+	v->kind = m->kind;
+	v->name_ja = m->name_ja;
+	v->name_en = m->name_en;
+	v->monitor = m->monitor;
+	v->node = s->cur_node;
+	v->conf = m->confidence;
+	v->hash = h;
+	if ((v->value = strdup(m->value)) == NULL ||
+	    (v->masked = strdup(m->masked)) == NULL) {
+		free(v->value);
+		goto nomem;
+	}
+	for (j = h & (s->table_size - 1); s->table[j] != 0;
+	     j = (j + 1) & (s->table_size - 1))
+		;
+	s->table[j] = ++s->n_values;
+	return;
+nomem:
+	fail(s, DLP_EFATAL);
+}
+
+static void
+hit_add(struct dlp_scan *s, const struct detect_match *m)
+{
+	struct dlp_hit *h;
+
+	if (s->report.n_hits >= s->lim->max_hits)
+		return;
+	if ((h = report_add_hit(&s->report)) == NULL) {
+		fail(s, DLP_EFATAL);
+		return;
+	}
+	h->rule_id = xstrdup(s, m->rule_id);
+	h->kind = xstrdup(s, m->kind);
+	h->path = xstrdup(s, s->report.nodes[s->cur_node].path);
+	h->masked = xstrdup(s, m->masked);
+	h->window = xstrdup(s, m->window);
+	h->validator = xstrdup(s, m->validator);
+	h->validator_ok = m->validator_ok;
+	h->context_seen = xstrdup(s, m->context_seen ? m->context_seen : "");
+	h->negative_seen = xstrdup(s, m->negative_seen ? m->negative_seen : "");
+	h->confidence = m->confidence;
+	h->why = xstrdup(s, m->why);
+}
+
+static int
+on_match(void *arg, const struct detect_match *m)
+{
+	struct dlp_scan *s = arg;
+
+	if (s->flags & DLP_SCAN_EXPLAIN)
+		hit_add(s, m);
+	if (m->confidence > DLP_CONF_NONE)
+		value_add(s, m);
+	return s->rc == DLP_EFATAL;
+}
+
+/* "2" + "名簿.txt" -> "2/名簿.txt"; the root of a single part is "1". */
+static char *
+node_path(struct dlp_scan *s, const struct mime_part_info *pi)
+{
+	struct buf b;
+	const char *sect = pi->path[0] != '\0' ? pi->path : "1";
+
+	buf_init(&b, MAX_PATH_LEN);
+	if (buf_puts(&b, sect) != BUF_OK ||
+	    (pi->filename != NULL && pi->filename[0] != '\0' &&
+		(buf_putc(&b, '/') != BUF_OK ||
+		    buf_append_trunc(&b, pi->filename, strlen(pi->filename)) <
+			0)) ||
+	    b.data == NULL) {
+		buf_free(&b);
+		fail(s, DLP_EFATAL);
+		return NULL;
+	}
+	return buf_steal(&b, NULL);
+}
+
+static struct dlp_node *
+node_new(struct dlp_scan *s, const struct mime_part_info *pi)
+{
+	struct dlp_node *n;
+
+	if ((n = report_add_node(&s->report)) == NULL) {
+		fail(s, DLP_EFATAL);
+		return NULL;
+	}
+	n->path = node_path(s, pi);
+	n->type =
+	    xstrdup(s, pi->content_type ? pi->content_type : "text/plain");
+	n->filename = xstrdup(s, pi->filename);
+	n->charset = xstrdup(s, pi->charset);
+	n->defects = pi->defects;
+	return n;
+}
+
+static void
+node_mark(struct dlp_scan *s, struct dlp_node *n, enum dlp_encryption enc,
+    const char *method_or_reason)
+{
+	n->encryption = enc;
+	if (enc == DLP_ENC_ENCRYPTED) {
+		free(n->method);
+		n->method = xstrdup(s, method_or_reason);
+	} else if (enc == DLP_ENC_NOT_INSPECTABLE) {
+		free(n->reason);
+		n->reason = xstrdup(s, method_or_reason);
+		if (strncmp(method_or_reason, "limit:", 6) == 0) {
+			s->report.partial = true;
+			fail(s, DLP_PARTIAL);
+		}
+	}
+}
+
+static bool
+type_is(const struct mime_part_info *pi, const char *type)
+{
+	return pi->content_type != NULL &&
+	    strcasecmp(pi->content_type, type) == 0;
+}
+
+/* DER object identifiers of CMS content types, without tag and length. */
+static const unsigned char oid_enveloped[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7,
+	0x0d, 0x01, 0x07, 0x03 };
+static const unsigned char oid_auth_enveloped[] = { 0x2a, 0x86, 0x48, 0x86,
+	0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17 };
+static const unsigned char oid_signed[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
+	0x01, 0x07, 0x02 };
+
+static bool
+starts_with_oid(const struct buf *b, const unsigned char *oid, size_t len)
+{
+	/* ContentInfo ::= SEQUENCE { contentType OID, ... }: the OID is in
+	   the first few bytes whatever the length encoding */
+	size_t lim = b->len < 16 + len ? b->len : 16 + len;
+	size_t i;
+
+	for (i = 0; i + len + 2 <= lim; i++)
+		if (b->data[i] == 0x06 && b->data[i + 1] == len &&
+		    memcmp(b->data + i + 2, oid, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * S/MIME application/pkcs7-mime: the smime-type parameter, else the CMS
+ * content type in the data. Returns the method for enveloped data, "" for
+ * signed-only data, NULL when unknown.
+ */
+static const char *
+smime_kind(const struct mime_part_info *pi, const struct buf *b)
+{
+	const char *t = pi->smime_type;
+
+	if (t != NULL && strcasecmp(t, "enveloped-data") == 0)
+		return "smime-enveloped";
+	if (t != NULL && strcasecmp(t, "authenveloped-data") == 0)
+		return "smime-authenveloped";
+	if (t != NULL && strcasecmp(t, "signed-data") == 0)
+		return "";
+	if (starts_with_oid(b, oid_enveloped, sizeof(oid_enveloped)))
+		return "smime-enveloped";
+	if (starts_with_oid(b, oid_auth_enveloped, sizeof(oid_auth_enveloped)))
+		return "smime-authenveloped";
+	if (starts_with_oid(b, oid_signed, sizeof(oid_signed)))
+		return "";
+	return NULL;
+}
+
+static bool
+is_pkcs7_mime(const struct mime_part_info *pi)
+{
+	const char *f = pi->filename;
+	size_t len = f ? strlen(f) : 0;
+
+	return type_is(pi, "application/pkcs7-mime") ||
+	    type_is(pi, "application/x-pkcs7-mime") ||
+	    (len > 4 && strcasecmp(f + len - 4, ".p7m") == 0 &&
+		type_is(pi, "application/octet-stream"));
+}
+
+/* Bytes that read as text: no NUL, few control characters. */
+static bool
+looks_like_text(const struct buf *b)
+{
+	size_t i, ctl = 0;
+
+	for (i = 0; i < b->len; i++) {
+		unsigned char c = b->data[i];
+
+		if (c == 0)
+			return false;
+		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' &&
+		    c != 0x1b && c != '\f')
+			ctl++;
+	}
+	return ctl * 100 <= b->len;
+}
+
+/*
+ * Blank out inline PGP armored messages (base64 noise to the rules);
+ * returns whether there was one. The text around them is still scanned.
+ */
+static bool
+blank_pgp_armor(struct buf *t)
+{
+	static const char begin[] = "-----BEGIN PGP MESSAGE-----";
+	static const char end[] = "-----END PGP MESSAGE-----";
+	char *p = (char *)t->data, *q, *e;
+	bool found = false;
+
+	if (p == NULL)
+		return false;
+	while ((q = memmem(p, t->len - (size_t)(p - (char *)t->data), begin,
+		    sizeof(begin) - 1)) != NULL) {
+		found = true;
+		e = memmem(q, t->len - (size_t)(q - (char *)t->data), end,
+		    sizeof(end) - 1);
+		e = e ? e + sizeof(end) - 1 : (char *)t->data + t->len;
+		for (; q < e; q++)
+			if (*q != '\n')
+				*q = ' ';
+		p = e;
+	}
+	return found;
+}
+
+/* Text of a leaf: charset, HTML, normalisation, then the rules. */
+static void
+scan_text(struct dlp_scan *s, struct dlp_node *n,
+    const struct mime_part_info *pi, const void *data, size_t len, bool html)
+{
+	size_t max = s->lim->max_part_bytes;
+	struct buf utf8, plain, norm;
+	const struct buf *src;
+	int rc;
+
+	buf_init(&utf8, max * 3 + 64); /* CP932 2 bytes -> 3 bytes UTF-8 */
+	buf_init(&plain, max * 3 + 64);
+	buf_init(&norm, max * 3 + 64);
+	rc = charset_to_utf8(pi->charset, data, len, &utf8);
+	if (rc == CHARSET_ENOMEM)
+		goto nomem;
+	src = &utf8;
+	if (html) {
+		if (html_to_text((const char *)utf8.data, utf8.len, &plain) ==
+		    BUF_ENOMEM)
+			goto nomem;
+		src = &plain;
+	}
+	rc = normalize_text((const char *)src->data, src->len, &norm);
+	if (rc == BUF_ENOMEM)
+		goto nomem;
+	if (blank_pgp_armor(&norm))
+		node_mark(s, n, DLP_ENC_ENCRYPTED, "pgp-inline");
+	if (s->flags & DLP_SCAN_KEEP_TEXT) {
+		n->text_len = norm.len;
+		n->text = buf_steal(&norm, NULL);
+		if (n->text == NULL && (n->text = strdup("")) == NULL)
+			goto nomem;
+		rc = detect_text(s->engine->rules, n->text, n->text_len, s->lim,
+		    (s->flags & DLP_SCAN_EXPLAIN) != 0, on_match, s);
+	} else {
+		rc = detect_text(s->engine->rules, buf_cstr(&norm), norm.len,
+		    s->lim, (s->flags & DLP_SCAN_EXPLAIN) != 0, on_match, s);
+	}
+	if (rc == DLP_PARTIAL && s->rc != DLP_EFATAL)
+		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:match");
+	else if (rc == DLP_EFATAL)
+		fail(s, DLP_EFATAL);
+	goto out;
+nomem:
+	fail(s, DLP_EFATAL);
+out:
+	buf_free(&utf8);
+	buf_free(&plain);
+	buf_free(&norm);
+}
+
+static const char *
+limit_reason(unsigned defects)
+{
+	if (defects & MIME_D_LIMIT_PARTS)
+		return "limit:parts";
+	if (defects & MIME_D_LIMIT_DEPTH)
+		return "limit:depth";
+	if (defects & MIME_D_LIMIT_DECODED)
+		return "limit:size";
+	if (defects & MIME_D_LIMIT_HEADERS)
+		return "limit:headers";
+	return NULL;
+}
+
+static void
+leaf_end(struct dlp_scan *s, const struct mime_part_info *pi)
+{
+	const char *method, *why;
+	struct dlp_node *n;
+	bool html = false;
+
+	if ((n = node_new(s, pi)) == NULL)
+		return;
+	s->cur_node = s->report.n_nodes - 1;
+	n->size = s->part_seen;
+	if ((why = limit_reason(pi->defects)) != NULL) {
+		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, why);
+		if (pi->defects & (MIME_D_LIMIT_PARTS | MIME_D_LIMIT_DEPTH))
+			return; /* nothing of it was parsed */
+	}
+	if (s->part_seen > s->part.len)
+		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:size");
+	if (s->timed_out || elapsed_ms(s) > s->lim->max_scan_ms) {
+		s->timed_out = true;
+		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:time");
+		return;
+	}
+	if (is_pkcs7_mime(pi)) {
+		method = smime_kind(pi, &s->part);
+		if (method == NULL)
+			node_mark(
+			    s, n, DLP_ENC_NOT_INSPECTABLE, "unknown-pkcs7");
+		else if (method[0] != '\0')
+			node_mark(s, n, DLP_ENC_ENCRYPTED, method);
+		else /* signed-only: readable, but its content is inside the
+			CMS structure, which this version does not unpack */
+			node_mark(s, n, DLP_ENC_NOT_INSPECTABLE,
+			    "smime-opaque-signed");
+		return;
+	}
+	if (type_is(pi, "application/pkcs7-signature") ||
+	    type_is(pi, "application/x-pkcs7-signature") ||
+	    type_is(pi, "application/pgp-signature") ||
+	    type_is(pi, "application/pgp-encrypted"))
+		return; /* signatures and control parts: no content */
+	if (pi->content_type != NULL &&
+	    (strncasecmp(pi->content_type, "text/", 5) == 0 ||
+		strncasecmp(pi->content_type, "message/", 8) == 0))
+		html = type_is(pi, "text/html");
+	else if (!looks_like_text(&s->part))
+		return; /* binary: the attachment extractors' work */
+	scan_text(s, n, pi, s->part.data, s->part.len, html);
+}
+
+static void
+on_header(void *arg, const struct mime_part_info *pi, const char *name,
+    const char *value)
+{
+	struct dlp_scan *s = arg;
+
+	if (pi->depth == 0 && pi->parent == NULL && value != NULL &&
+	    strcasecmp(name, "Subject") == 0 && s->subject.len == 0)
+		(void)buf_append_trunc(&s->subject, value, strlen(value));
+}
+
+static void
+on_begin(void *arg, const struct mime_part_info *pi)
+{
+	struct dlp_scan *s = arg;
+	struct dlp_node *n;
+	const char *method;
+
+	if (s->skip > 0) {
+		s->skip++;
+		return;
+	}
+	if (pi->is_container && type_is(pi, "multipart/encrypted")) {
+		if ((n = node_new(s, pi)) == NULL)
+			return;
+		if (pi->protocol != NULL &&
+		    strcasecmp(pi->protocol, "application/pgp-encrypted") == 0)
+			method = "pgp-mime";
+		else if (pi->protocol != NULL &&
+		    strstr(pi->protocol, "pkcs7") != NULL)
+			method = "smime-enveloped";
+		else
+			method = "unknown";
+		node_mark(s, n, DLP_ENC_ENCRYPTED, method);
+		s->skip = 1;
+		return;
+	}
+	buf_reset(&s->part);
+	s->part_seen = 0;
+}
+
+static void
+on_data(
+    void *arg, const struct mime_part_info *pi, const void *data, size_t len)
+{
+	struct dlp_scan *s = arg;
+
+	if (s->skip > 0)
+		return;
+	s->part_seen += len;
+	if (buf_append_trunc(&s->part, data, len) < 0)
+		fail(s, DLP_EFATAL);
+}
+
+static void
+on_end(void *arg, const struct mime_part_info *pi)
+{
+	struct dlp_scan *s = arg;
+
+	if (s->skip > 0) {
+		s->skip--;
+		return;
+	}
+	if (!pi->is_container)
+		leaf_end(s, pi);
+	else if (limit_reason(pi->defects) != NULL &&
+	    (pi->defects & MIME_D_LIMIT_HEADERS)) {
+		struct dlp_node *n = node_new(s, pi);
+
+		if (n != NULL)
+			node_mark(
+			    s, n, DLP_ENC_NOT_INSPECTABLE, "limit:headers");
+	}
+	buf_reset(&s->part);
+	s->part_seen = 0;
+}
+
+struct dlp_scan *
+dlp_scan_new(struct dlp_engine *e, const struct dlp_envelope *env)
+{
+	const struct dlp_config *cfg = e->cfg;
+	struct dlp_scan *s;
+	size_t i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->engine = dlp_engine_ref(e);
+	s->lim = &cfg->limits;
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	buf_init(&s->part, s->lim->max_part_bytes);
+	buf_init(&s->subject, MAX_SUBJECT);
+	s->handler.header = on_header;
+	s->handler.part_begin = on_begin;
+	s->handler.part_data = on_data;
+	s->handler.part_end = on_end;
+	if (env != NULL && env->sender != NULL &&
+	    (s->sender = strdup(env->sender)) == NULL)
+		goto fail;
+	if (env != NULL && env->n_rcpts > 0) {
+		if ((s->rcpts = calloc(env->n_rcpts, sizeof(char *))) == NULL)
+			goto fail;
+		for (i = 0; i < env->n_rcpts; i++) {
+			if ((s->rcpts[i] = strdup(env->rcpts[i])) == NULL)
+				goto fail;
+			s->n_rcpts++;
+		}
+	}
+	/* outbound only: scan unless every recipient is internal */
+	s->needed = cfg->policy.scan_internal || s->n_rcpts == 0;
+	for (i = 0; i < s->n_rcpts && !s->needed; i++)
+		if (!config_is_internal(cfg, s->rcpts[i]))
+			s->needed = true;
+	if (s->needed && (s->mime = mime_new(s->lim, &s->handler, s)) == NULL)
+		goto fail;
+	return s;
+fail:
+	dlp_scan_free(s);
+	return NULL;
+}
+
+void
+dlp_scan_set_flags(struct dlp_scan *s, unsigned flags)
+{
+	s->flags = flags;
+}
+
+bool
+dlp_scan_needed(const struct dlp_scan *s)
+{
+	return s->needed;
+}
+
+int
+dlp_scan_feed(struct dlp_scan *s, const void *data, size_t len)
+{
+	if (s->finished || s->rc == DLP_EFATAL)
+		return s->rc == DLP_EFATAL ? DLP_EFATAL : DLP_EINPUT;
+	if (!s->needed)
+		return DLP_OK;
+	if (mime_feed(s->mime, data, len) < 0)
+		fail(s, DLP_EFATAL);
+	return s->rc;
+}
+
+/* Order entries by rule, node, then confidence (highest first). */
+static int
+cmp_rule_node(const void *a, const void *b)
+{
+	const struct value_entry *x = a, *y = b;
+	int c = strcmp(x->rule_id, y->rule_id);
+
+	if (c != 0)
+		return c;
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	return (int)y->conf - (int)x->conf;
+}
+
+static int
+cmp_kind_value(const void *a, const void *b)
+{
+	const struct value_entry *x = a, *y = b;
+	int c = strcmp(x->kind, y->kind);
+
+	if (c != 0)
+		return c;
+	if ((c = strcmp(x->value, y->value)) != 0)
+		return c;
+	return (int)y->conf - (int)x->conf;
+}
+
+static void
+make_findings(struct dlp_scan *s)
+{
+	struct dlp_finding *f;
+	size_t i, j;
+
+	qsort(s->values, s->n_values, sizeof(*s->values), cmp_rule_node);
+	for (i = 0; i < s->n_values; i = j) {
+		const struct value_entry *v = &s->values[i];
+
+		for (j = i + 1;
+		     j < s->n_values && s->values[j].node == v->node &&
+		     strcmp(s->values[j].rule_id, v->rule_id) == 0;
+		     j++)
+			;
+		if ((f = report_add_finding(&s->report)) == NULL) {
+			fail(s, DLP_EFATAL);
+			return;
+		}
+		f->rule_id = xstrdup(s, v->rule_id);
+		f->kind = xstrdup(s, v->kind);
+		f->name_ja = xstrdup(s, v->name_ja);
+		f->name_en = xstrdup(s, v->name_en);
+		f->confidence = v->conf; /* sorted highest first */
+		f->path = xstrdup(s, s->report.nodes[v->node].path);
+		f->count = j - i;
+		f->masked = xstrdup(s, v->masked);
+		f->monitor = v->monitor;
+	}
+}
+
+/* Distinct values per kind over the message, for the policy. */
+static size_t
+count_kinds(struct dlp_scan *s, struct policy_count **out)
+{
+	struct policy_count *pc = NULL;
+	size_t n = 0, i, j;
+	int c;
+
+	*out = NULL;
+	qsort(s->values, s->n_values, sizeof(*s->values), cmp_kind_value);
+	for (i = 0; i < s->n_values; i = j) {
+		const struct value_entry *v = &s->values[i];
+
+		for (j = i + 1; j < s->n_values &&
+		     strcmp(s->values[j].kind, v->kind) == 0 &&
+		     strcmp(s->values[j].value, v->value) == 0;
+		     j++)
+			;
+		if (v->monitor) /* monitor rules report, never decide */
+			continue;
+		if (n == 0 || strcmp(pc[n - 1].kind, v->kind) != 0) {
+			void *p = realloc(pc, (n + 1) * sizeof(*pc));
+
+			if (p == NULL) {
+				fail(s, DLP_EFATAL);
+				break;
+			}
+			pc = p;
+			memset(&pc[n], 0, sizeof(pc[n]));
+			pc[n].kind = v->kind;
+			pc[n].name_en = v->name_en;
+			n++;
+		}
+		for (c = DLP_CONF_LOW; c <= (int)v->conf; c++)
+			pc[n - 1].at_least[c]++;
+	}
+	*out = pc;
+	return n;
+}
+
+static void
+scan_subject(struct dlp_scan *s)
+{
+	struct mime_part_info pi = { .path = "subject",
+		.content_type = "text/plain",
+		.charset = "utf-8" };
+	struct dlp_node *n;
+
+	if (s->subject.len == 0 || (n = node_new(s, &pi)) == NULL)
+		return;
+	s->cur_node = s->report.n_nodes - 1;
+	n->size = s->subject.len;
+	scan_text(s, n, &pi, s->subject.data, s->subject.len, false);
+	s->report.subject = xstrdup(s, buf_cstr(&s->subject));
+}
+
+int
+dlp_scan_finish(struct dlp_scan *s)
+{
+	const struct dlp_config *cfg = s->engine->cfg;
+	struct dlp_report *r = &s->report;
+	struct policy_count *pc = NULL;
+	size_t n_pc;
+
+	if (s->finished)
+		return s->rc;
+	s->finished = true;
+	r->ruleset_version = ruleset_version(s->engine->rules);
+	if (!s->needed) {
+		r->skipped = true;
+		r->reasons = calloc(1, sizeof(char *));
+		if (r->reasons != NULL &&
+		    (r->reasons[0] = strdup("all recipients internal")) != NULL)
+			r->n_reasons = 1;
+		r->action = r->would_action = DLP_ACCEPT;
+		goto out;
+	}
+	if (s->rc != DLP_EFATAL && mime_finish(s->mime) < 0)
+		fail(s, DLP_EFATAL);
+	if (s->rc != DLP_EFATAL)
+		scan_subject(s);
+	if (s->rc != DLP_EFATAL)
+		make_findings(s);
+	n_pc = s->rc != DLP_EFATAL ? count_kinds(s, &pc) : 0;
+	if (s->rc != DLP_EFATAL && policy_decide(cfg, pc, n_pc, r) < 0)
+		fail(s, DLP_EFATAL);
+	free(pc);
+	if (s->rc == DLP_EFATAL) {
+		r->internal_error = true;
+		r->action = r->would_action = cfg->policy.on_internal_error;
+	}
+out:
+	r->elapsed_ms = elapsed_ms(s);
+	return s->rc;
+}
+
+const struct dlp_report *
+dlp_scan_report(const struct dlp_scan *s)
+{
+	return s->finished ? &s->report : NULL;
+}
+
+void
+dlp_scan_free(struct dlp_scan *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	mime_free(s->mime);
+	buf_free(&s->part);
+	buf_free(&s->subject);
+	for (i = 0; i < s->n_values; i++) {
+		explicit_bzero(s->values[i].value, strlen(s->values[i].value));
+		free(s->values[i].value);
+		explicit_bzero(
+		    s->values[i].masked, strlen(s->values[i].masked));
+		free(s->values[i].masked);
+	}
+	free(s->values);
+	free(s->table);
+	report_clear(&s->report);
+	for (i = 0; i < s->n_rcpts; i++)
+		free(s->rcpts[i]);
+	free(s->rcpts);
+	free(s->sender);
+	dlp_engine_unref(s->engine);
+	free(s);
+}
