@@ -2,7 +2,7 @@
 #
 #   make deps          install every Debian package needed (idempotent)
 #   make / make all    build the engine, dlp-milter, dlp-scan, unit tests
-#   make run           build, then run dlp-milter in the foreground
+#   make run           deps + all, then run dlp-milter in the foreground
 #   make test          deps + all, then every test (see tests/run-tests)
 #   make install       binaries, /etc/dlp-milter, rules, systemd unit
 #   make format-check  clang-format on every C file
@@ -83,7 +83,8 @@ $(B)/dlp-scan: $(SCAN_OBJS) $(LIB)
 $(B)/tests/%: tests/unit/%.c $(LIB) milter/*.h | $(B)/tests
 	$(CC) $(CFLAGS) -Imilter -o $@ $< $(LIB) $(PKG_LIBS) -lcmocka
 
-run: all
+run: deps
+	$(MAKE) all
 	./$(B)/dlp-milter -f -c conf/dlp-milter.yaml
 
 test: deps
