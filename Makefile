@@ -97,7 +97,7 @@ install: all
 	    $(DESTDIR)/lib/systemd/system
 	install -m 0755 $(B)/dlp-milter $(DESTDIR)$(PREFIX)/sbin/dlp-milter
 	install -m 0755 $(B)/dlp-scan $(DESTDIR)$(PREFIX)/bin/dlp-scan
-	install -m 0644 patterns/*.yaml \
+	install -m 0644 patterns/*.yaml patterns/VERSION \
 	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns/
 	test -f $(DESTDIR)$(SYSCONFDIR)/dlp-milter/dlp-milter.yaml || \
 	    sed 's|^  dir: ../patterns|  dir: patterns|' conf/dlp-milter.yaml \

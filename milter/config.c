@@ -16,17 +16,44 @@
 #include "config.h"
 #include "yamlutil.h"
 
+/* Append one threshold to a kind's policy. */
 static int
-set_kind_default(struct dlp_kind_policy *kp, const char *kind,
-    enum dlp_confidence conf, enum dlp_action action)
+add_threshold(struct dlp_kind_policy *kp, enum dlp_confidence conf,
+    unsigned min_count, enum dlp_action action)
 {
-	if ((kp->kind = strdup(kind)) == NULL ||
-	    (kp->thresholds = calloc(1, sizeof(*kp->thresholds))) == NULL)
+	struct dlp_threshold *t;
+
+	t = realloc(kp->thresholds, (kp->n_thresholds + 1) * sizeof(*t));
+	if (t == NULL)
 		return -1;
-	kp->thresholds[0].confidence = conf;
-	kp->thresholds[0].min_count = 1;
-	kp->thresholds[0].action = action;
-	kp->n_thresholds = 1;
+	kp->thresholds = t;
+	t[kp->n_thresholds].confidence = conf;
+	t[kp->n_thresholds].min_count = min_count;
+	t[kp->n_thresholds].action = action;
+	kp->n_thresholds++;
+	return 0;
+}
+
+/*
+ * The per-kind defaults, as conf/dlp-milter.yaml documents them: a My
+ * Number with context is rejected, one without is held; a pension number
+ * (found only with its context) is rejected.
+ */
+static int
+set_kind_defaults(struct dlp_policy *p)
+{
+	if ((p->kinds = calloc(2, sizeof(*p->kinds))) == NULL)
+		return -1;
+	p->n_kinds = 2;
+	if ((p->kinds[0].kind = strdup("my_number")) == NULL ||
+	    add_threshold(&p->kinds[0], DLP_CONF_HIGH, 1, DLP_REJECT) < 0 ||
+	    add_threshold(&p->kinds[0], DLP_CONF_LOW, 1, DLP_QUARANTINE) < 0 ||
+	    (p->kinds[1].kind = strdup("pension_number")) == NULL ||
+	    add_threshold(&p->kinds[1], DLP_CONF_MEDIUM, 1, DLP_REJECT) < 0 ||
+	    (p->default_kind.kind = strdup("default")) == NULL ||
+	    add_threshold(&p->default_kind, DLP_CONF_HIGH, 1, DLP_QUARANTINE) <
+		0)
+		return -1;
 	return 0;
 }
 
@@ -61,8 +88,7 @@ config_defaults(void)
 	l->max_scan_ms = 30000;
 	if (c->milter.socket == NULL || c->milter.syslog_facility == NULL ||
 	    c->milter.syslog_ident == NULL || c->rules_dir == NULL ||
-	    set_kind_default(&c->policy.default_kind, "default", DLP_CONF_HIGH,
-		DLP_QUARANTINE) < 0) {
+	    set_kind_defaults(&c->policy) < 0) {
 		config_free(c);
 		return NULL;
 	}
@@ -343,11 +369,18 @@ load_kinds(struct loader *ld, struct fy_node *m)
 	struct dlp_policy *p = &ld->c->policy;
 	struct fy_node_pair *pair;
 	void *iter = NULL;
-	size_t n;
+	size_t n, i;
 
 	if (!fy_node_is_mapping(m))
 		return yaml_fail(ld->err, ld->path, m,
 		    "kinds must be a mapping of kind: [thresholds]");
+	/* a kinds section replaces the built-in one whole: what the file
+	   says is all there is, so nothing surprising is inherited */
+	for (i = 0; i < p->n_kinds; i++)
+		kind_policy_clear(&p->kinds[i]);
+	free(p->kinds);
+	p->kinds = NULL;
+	p->n_kinds = 0;
 	n = (size_t)fy_node_mapping_item_count(m);
 	if ((p->kinds = calloc(n + 1, sizeof(*p->kinds))) == NULL)
 		return yaml_fail(ld->err, ld->path, m, "out of memory");
@@ -449,7 +482,7 @@ load_limits(struct loader *ld, struct fy_node *m)
 {
 	const char *keys[sizeof(limit_keys) / sizeof(limit_keys[0]) + 1];
 	size_t i, n = sizeof(limit_keys) / sizeof(limit_keys[0]);
-	unsigned long long x;
+	unsigned long long x = 0;
 	struct fy_node *v;
 	char *base = (char *)&ld->c->limits;
 

@@ -247,12 +247,16 @@ on_match(void *arg, const struct detect_match *m)
 	return s->rc == DLP_EFATAL;
 }
 
-/* "2" + "名簿.txt" -> "2/名簿.txt"; the root of a single part is "1". */
+/*
+ * "2" + "名簿.txt" -> "2/名簿.txt". The parser names the root of a
+ * multipart message "" (a container, a node only when encrypted): it is
+ * "message" here.
+ */
 static char *
 node_path(struct dlp_scan *s, const struct mime_part_info *pi)
 {
 	struct buf b;
-	const char *sect = pi->path[0] != '\0' ? pi->path : "1";
+	const char *sect = pi->path[0] != '\0' ? pi->path : "message";
 
 	buf_init(&b, MAX_PATH_LEN);
 	if (buf_puts(&b, sect) != BUF_OK ||
@@ -418,48 +422,76 @@ blank_pgp_armor(struct buf *t)
 }
 
 /* Text of a leaf: charset, HTML, normalisation, then the rules. */
+/* Run the rules over normalised text of node n; limits mark the node. */
+static void
+detect_into(
+    struct dlp_scan *s, struct dlp_node *n, const char *text, size_t len)
+{
+	int rc = detect_text(s->engine->rules, text, len, s->lim,
+	    (s->flags & DLP_SCAN_EXPLAIN) != 0, on_match, s);
+
+	if (rc == DLP_EFATAL)
+		fail(s, DLP_EFATAL);
+	else if (rc == DLP_PARTIAL && s->rc != DLP_EFATAL)
+		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:match");
+}
+
+/*
+ * Text of a leaf: charset, HTML, normalisation, then the rules. Each step
+ * writes to a buffer bounded by TEXT_GROWTH times the part's limit (NFKC
+ * can grow some characters elevenfold); text cut by that bound is still
+ * scanned, and the node is marked limit:size, because what was not read is
+ * not clean. HTML is scanned twice: as the text a reader sees, and as raw
+ * markup, since data hidden in comments, scripts or attributes is sent
+ * all the same (values are counted once per node, so nothing doubles).
+ */
+#define TEXT_GROWTH 4
 static void
 scan_text(struct dlp_scan *s, struct dlp_node *n,
     const struct mime_part_info *pi, const void *data, size_t len, bool html)
 {
-	size_t max = s->lim->max_part_bytes;
+	size_t max = s->lim->max_part_bytes * TEXT_GROWTH + 64;
 	struct buf utf8, plain, norm;
-	const struct buf *src;
+	bool cut = false;
 	int rc;
 
-	buf_init(&utf8, max * 3 + 64); /* CP932 2 bytes -> 3 bytes UTF-8 */
-	buf_init(&plain, max * 3 + 64);
-	buf_init(&norm, max * 3 + 64);
+	buf_init(&utf8, max);
+	buf_init(&plain, max);
+	buf_init(&norm, max);
 	rc = charset_to_utf8(pi->charset, data, len, &utf8);
 	if (rc == CHARSET_ENOMEM)
 		goto nomem;
-	src = &utf8;
+	cut |= rc == CHARSET_EFULL;
 	if (html) {
-		if (html_to_text((const char *)utf8.data, utf8.len, &plain) ==
-		    BUF_ENOMEM)
+		rc = html_to_text((const char *)utf8.data, utf8.len, &plain);
+		if (rc == BUF_ENOMEM)
 			goto nomem;
-		src = &plain;
+		cut |= rc == BUF_EFULL;
 	}
-	rc = normalize_text((const char *)src->data, src->len, &norm);
+	rc = normalize_text((const char *)(html ? plain.data : utf8.data),
+	    html ? plain.len : utf8.len, &norm);
 	if (rc == BUF_ENOMEM)
 		goto nomem;
+	cut |= rc == BUF_EFULL;
 	if (blank_pgp_armor(&norm))
 		node_mark(s, n, DLP_ENC_ENCRYPTED, "pgp-inline");
+	detect_into(s, n, buf_cstr(&norm), norm.len);
 	if (s->flags & DLP_SCAN_KEEP_TEXT) {
 		n->text_len = norm.len;
-		n->text = buf_steal(&norm, NULL);
-		if (n->text == NULL && (n->text = strdup("")) == NULL)
+		if ((n->text = buf_steal(&norm, NULL)) == NULL &&
+		    (n->text = strdup("")) == NULL)
 			goto nomem;
-		rc = detect_text(s->engine->rules, n->text, n->text_len, s->lim,
-		    (s->flags & DLP_SCAN_EXPLAIN) != 0, on_match, s);
-	} else {
-		rc = detect_text(s->engine->rules, buf_cstr(&norm), norm.len,
-		    s->lim, (s->flags & DLP_SCAN_EXPLAIN) != 0, on_match, s);
 	}
-	if (rc == DLP_PARTIAL && s->rc != DLP_EFATAL)
-		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:match");
-	else if (rc == DLP_EFATAL)
-		fail(s, DLP_EFATAL);
+	if (html && s->rc != DLP_EFATAL) {
+		buf_free(&norm);
+		rc = normalize_text((const char *)utf8.data, utf8.len, &norm);
+		if (rc == BUF_ENOMEM)
+			goto nomem;
+		cut |= rc == BUF_EFULL;
+		detect_into(s, n, buf_cstr(&norm), norm.len);
+	}
+	if (cut)
+		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:size");
 	goto out;
 nomem:
 	fail(s, DLP_EFATAL);

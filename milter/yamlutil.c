@@ -103,8 +103,11 @@ yaml_load(const char *path, struct dlp_error *err)
 		nlines = count_lines(path);
 		if (fd.line > nlines)
 			fd.line = nlines;
-		dlp_error_set(err, path, fd.line, "YAML syntax: %s",
-		    fd.seen ? fd.msg : "error");
+		if (fd.seen)
+			dlp_error_set(err, path, fd.line, "YAML syntax: %s",
+			    fd.msg);
+		else
+			dlp_error_set(err, path, 0, "empty document");
 	} else if (fy_document_root(fyd) == NULL) {
 		dlp_error_set(err, path, 0, "empty document");
 		fy_document_destroy(fyd);

@@ -1,0 +1,402 @@
+/*
+ * Engine tests through the public API (dlp.h): whole messages in, report
+ * out. They pin what the daemon and dlp-scan rely on: actions, distinct
+ * counting across parts, chunked feeding, internal-only mail, encrypted
+ * containers, every scan limit turning into not-inspectable, and that no
+ * report string carries a detected number in clear.
+ *
+ * The numbers are synthetic, made here with a valid check digit.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dlp.h"
+
+static char dir[] = "/tmp/dlp-test-scan-XXXXXX";
+
+static int
+setup(void **state)
+{
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A My Number from 11 digits plus its check digit (the ordinance). */
+static void
+my_number(const char *first11, char out[13])
+{
+	int sum = 0, n, q, r;
+
+	for (n = 1; n <= 11; n++) {
+		q = n <= 6 ? n + 1 : n - 5;
+		sum += (first11[11 - n] - '0') * q;
+	}
+	r = sum % 11;
+	memcpy(out, first11, 11);
+	out[11] = (char)('0' + (r <= 1 ? 0 : 11 - r));
+	out[12] = '\0';
+}
+
+/* An engine on the shipped rules with extra YAML for policy/limits. */
+static struct dlp_engine *
+engine_with(const char *extra)
+{
+	char path[256], cwd[512], msg[1200];
+	struct dlp_error err = { 0 };
+	struct dlp_engine *e;
+	FILE *fp;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(path, sizeof(path), "%s/c.yaml", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "rules:\n  dir: %s/patterns\n%s", cwd, extra);
+	fclose(fp);
+	e = dlp_engine_load(path, &err);
+	if (e == NULL) {
+		dlp_error_format(&err, msg, sizeof(msg));
+		fail_msg("engine: %s", msg);
+	}
+	return e;
+}
+
+static const char *const outside[] = { "<x@outside.test>" };
+
+static struct dlp_scan *
+scan_chunked(struct dlp_engine *e, const char *msg, size_t chunk,
+    const char *const *rcpts, size_t n_rcpts)
+{
+	struct dlp_envelope env = { "<a@example.jp>", rcpts, n_rcpts };
+	struct dlp_scan *s = dlp_scan_new(e, &env);
+	size_t off, len = strlen(msg), n;
+
+	assert_non_null(s);
+	for (off = 0; off < len; off += n) {
+		n = len - off < chunk ? len - off : chunk;
+		assert_int_not_equal(
+		    dlp_scan_feed(s, msg + off, n), DLP_EFATAL);
+	}
+	assert_int_not_equal(dlp_scan_finish(s), DLP_EFATAL);
+	assert_non_null(dlp_scan_report(s));
+	return s;
+}
+
+static struct dlp_scan *
+scan(struct dlp_engine *e, const char *msg)
+{
+	return scan_chunked(e, msg, 1 << 20, outside, 1);
+}
+
+static const struct dlp_node *
+node_at(const struct dlp_report *r, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_nodes; i++)
+		if (strcmp(r->nodes[i].path, path) == 0)
+			return &r->nodes[i];
+	return NULL;
+}
+
+static void
+test_my_number_with_context_is_rejected_and_masked(void **state)
+{
+	struct dlp_engine *e = engine_with("");
+	const struct dlp_report *r;
+	struct dlp_scan *s;
+	char num[13], msg[512];
+	size_t i;
+
+	my_number("27182818284", num);
+	snprintf(msg, sizeof(msg),
+	    "Subject: test\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "マイナンバー: %.4s %.4s %.4s\r\n",
+	    num, num + 4, num + 8);
+	s = scan(e, msg);
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_REJECT);
+	assert_int_equal(r->n_findings, 1);
+	assert_string_equal(r->findings[0].kind, "my_number");
+	assert_int_equal(r->findings[0].confidence, DLP_CONF_HIGH);
+	assert_int_equal(r->findings[0].count, 1);
+	assert_string_equal(r->findings[0].path, "1");
+	assert_non_null(strstr(r->findings[0].masked, num + 8));
+	assert_null(strstr(r->findings[0].masked, "2718"));
+	for (i = 0; i < r->n_reasons; i++)
+		assert_null(strstr(r->reasons[i], num));
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+static void
+test_same_report_whatever_the_chunk_size(void **state)
+{
+	struct dlp_engine *e = engine_with("");
+	char a[13], b[13], msg[2048];
+	static const size_t chunks[] = { 1, 2, 3, 7, 64, 1000 };
+	struct dlp_scan *whole, *s;
+	size_t i;
+
+	my_number("16180339887", a);
+	my_number("31415926535", b);
+	snprintf(msg, sizeof(msg),
+	    "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+	    "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+	    "=E5=80=8B=E4=BA=BA=E7=95=AA=E5=8F=B7 %.6s=\r\n%s\r\n"
+	    "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "個人番号 %s / マイナンバー %s\r\n--b1--\r\n",
+	    a, a + 6, a, b);
+	whole = scan(e, msg);
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		const struct dlp_report *r1 = dlp_scan_report(whole), *r2;
+
+		s = scan_chunked(e, msg, chunks[i], outside, 1);
+		r2 = dlp_scan_report(s);
+		assert_int_equal(r2->action, r1->action);
+		assert_int_equal(r2->n_nodes, r1->n_nodes);
+		assert_int_equal(r2->n_findings, r1->n_findings);
+		assert_int_equal(r2->n_totals, r1->n_totals);
+		dlp_scan_free(s);
+	}
+	/* a (split by a soft line break in part 1, again in part 2) and b:
+	   two distinct values over the message */
+	assert_int_equal(dlp_scan_report(whole)->action, DLP_REJECT);
+	assert_int_equal(dlp_scan_report(whole)->n_totals, 1);
+	assert_int_equal(dlp_scan_report(whole)->totals[0].count, 2);
+	assert_int_equal(dlp_scan_report(whole)->n_findings, 2);
+	dlp_scan_free(whole);
+	dlp_engine_unref(e);
+}
+
+static void
+test_internal_only_mail_is_skipped(void **state)
+{
+	struct dlp_engine *e =
+	    engine_with("policy:\n  internal_domains: [example.jp]\n");
+	static const char *const inside[] = { "<b@example.jp>",
+		"<c@sub.example.jp>" };
+	static const char *const mixed[] = { "<b@example.jp>",
+		"<d@outside.test>" };
+	char num[13], msg[256];
+	struct dlp_scan *s;
+
+	my_number("12121212123", num);
+	snprintf(msg, sizeof(msg), "Subject: x\r\n\r\n個人番号 %s\r\n", num);
+	s = scan_chunked(e, msg, 100, inside, 2);
+	assert_false(dlp_scan_needed(s));
+	assert_true(dlp_scan_report(s)->skipped);
+	assert_int_equal(dlp_scan_report(s)->action, DLP_ACCEPT);
+	dlp_scan_free(s);
+	s = scan_chunked(e, msg, 100, mixed, 2);
+	assert_true(dlp_scan_needed(s));
+	assert_int_equal(dlp_scan_report(s)->action, DLP_REJECT);
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+static void
+test_encrypted_container_is_not_read_and_follows_policy(void **state)
+{
+	struct dlp_engine *e = engine_with("");
+	const struct dlp_report *r;
+	const struct dlp_node *n;
+	char num[13], msg[1024];
+	struct dlp_scan *s;
+
+	my_number("12345678901", num);
+	snprintf(msg, sizeof(msg),
+	    "Content-Type: multipart/encrypted; "
+	    "protocol=\"application/pgp-encrypted\"; boundary=\"x\"\r\n\r\n"
+	    "--x\r\nContent-Type: application/pgp-encrypted\r\n\r\n"
+	    "Version: 1\r\n"
+	    "--x\r\nContent-Type: application/octet-stream\r\n\r\n"
+	    "個人番号 %s\r\n--x--\r\n",
+	    num);
+	s = scan(e, msg);
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_ACCEPT);
+	assert_int_equal(r->n_findings, 0);
+	assert_non_null(n = node_at(r, "message"));
+	assert_int_equal(n->encryption, DLP_ENC_ENCRYPTED);
+	assert_string_equal(n->method, "pgp-mime");
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+static void
+test_smime_enveloped_part_is_encrypted(void **state)
+{
+	struct dlp_engine *e = engine_with("policy:\n  encrypted: tag\n");
+	const struct dlp_report *r;
+	struct dlp_scan *s;
+
+	s = scan(e,
+	    "Content-Type: application/pkcs7-mime; smime-type=enveloped-data;"
+	    " name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	    "MIAGCSqGSIb3DQEHA6CAMIACAQAxggE=\r\n");
+	r = dlp_scan_report(s);
+	assert_int_equal(r->n_nodes, 1);
+	assert_int_equal(r->nodes[0].encryption, DLP_ENC_ENCRYPTED);
+	assert_string_equal(r->nodes[0].method, "smime-enveloped");
+	assert_int_equal(r->action, DLP_TAG);
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+static void
+test_limits_make_parts_not_inspectable(void **state)
+{
+	static const struct {
+		const char *limits;
+		const char *msg;
+		const char *reason;
+	} cases[] = {
+		{ "limits:\n  max_parts: 2\n",
+		    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+		    "--b\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b\r\n\r\nthree\r\n"
+		    "--b\r\n\r\nfour\r\n--b--\r\n",
+		    "limit:parts" },
+		{ "limits:\n  max_depth: 2\n",
+		    "Content-Type: multipart/mixed; boundary=a\r\n\r\n"
+		    "--a\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+		    "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n"
+		    "--c\r\nContent-Type: multipart/mixed; boundary=d\r\n\r\n"
+		    "--d\r\n\r\ndeep\r\n--d--\r\n--c--\r\n--b--\r\n--a--\r\n",
+		    "limit:depth" },
+		{ "limits:\n  max_part_bytes: 16\n",
+		    "Subject: x\r\n\r\nthis text is longer than sixteen "
+		    "bytes\r\n",
+		    "limit:size" },
+		{ "limits:\n  max_decoded_bytes: 16\n",
+		    "Subject: x\r\n\r\nthis text is longer than sixteen "
+		    "bytes\r\n",
+		    "limit:size" },
+	};
+	char extra[256];
+	const struct dlp_report *r;
+	struct dlp_engine *e;
+	struct dlp_scan *s;
+	size_t i, j;
+	bool seen;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(extra, sizeof(extra), "%s", cases[i].limits);
+		e = engine_with(extra);
+		s = scan(e, cases[i].msg);
+		r = dlp_scan_report(s);
+		seen = false;
+		for (j = 0; j < r->n_nodes; j++)
+			if (r->nodes[j].encryption == DLP_ENC_NOT_INSPECTABLE &&
+			    strcmp(r->nodes[j].reason, cases[i].reason) == 0)
+				seen = true;
+		if (!seen || r->action != DLP_QUARANTINE || !r->partial)
+			fail_msg("case %zu: reason %s seen %d, action %s", i,
+			    cases[i].reason, seen, dlp_action_name(r->action));
+		dlp_scan_free(s);
+		dlp_engine_unref(e);
+	}
+}
+
+static void
+test_monitor_mode_delivers_with_would_action(void **state)
+{
+	struct dlp_engine *e = engine_with("policy:\n  mode: monitor\n");
+	char num[13], msg[256];
+	struct dlp_scan *s;
+
+	my_number("55544433322", num);
+	snprintf(msg, sizeof(msg), "\r\nMy Number: %s\r\n", num);
+	s = scan(e, msg);
+	assert_int_equal(dlp_scan_report(s)->action, DLP_MONITOR);
+	assert_int_equal(dlp_scan_report(s)->would_action, DLP_REJECT);
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+static void
+test_keep_text_gives_normalised_text(void **state)
+{
+	struct dlp_engine *e = engine_with("");
+	struct dlp_envelope env = { "a@example.jp", outside, 1 };
+	static const char msg[] =
+	    "Content-Type: text/html; charset=shift_jis\r\n\r\n"
+	    "<p>\x82\x50\x82\x51\x82\x52&amp;</p>"; /* full-width 123 */
+	struct dlp_scan *s = dlp_scan_new(e, &env);
+	const struct dlp_report *r;
+
+	dlp_scan_set_flags(s, DLP_SCAN_KEEP_TEXT);
+	assert_int_equal(dlp_scan_feed(s, msg, sizeof(msg) - 1), DLP_OK);
+	dlp_scan_finish(s);
+	r = dlp_scan_report(s);
+	assert_int_equal(r->n_nodes, 1);
+	assert_non_null(r->nodes[0].text);
+	assert_non_null(strstr(r->nodes[0].text, "123&"));
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+static void
+test_clean_mail_is_accepted(void **state)
+{
+	struct dlp_engine *e = engine_with("");
+	struct dlp_scan *s = scan(e,
+	    "Subject: =?UTF-8?B?5Lya6K2w?=\r\n\r\n"
+	    "来週の会議は 2026-11-24 10:00 から、電話 03-1234-5678 まで。\r\n"
+	    "注文番号 123456789012 の件、価格は 12,000円です。\r\n");
+
+	assert_int_equal(dlp_scan_report(s)->action, DLP_ACCEPT);
+	assert_int_equal(dlp_scan_report(s)->n_findings, 0);
+	assert_non_null(dlp_scan_report(s)->subject);
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+static void
+test_incident_ids_have_the_documented_form(void **state)
+{
+	char a[32], b[32];
+
+	dlp_incident_id(a, sizeof(a));
+	dlp_incident_id(b, sizeof(b));
+	assert_int_equal(strlen(a), 21);
+	assert_memory_equal(a, "DLP-", 4);
+	assert_int_equal(a[12], '-');
+	assert_string_not_equal(a, b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    test_my_number_with_context_is_rejected_and_masked),
+		cmocka_unit_test(test_same_report_whatever_the_chunk_size),
+		cmocka_unit_test(test_internal_only_mail_is_skipped),
+		cmocka_unit_test(
+		    test_encrypted_container_is_not_read_and_follows_policy),
+		cmocka_unit_test(test_smime_enveloped_part_is_encrypted),
+		cmocka_unit_test(test_limits_make_parts_not_inspectable),
+		cmocka_unit_test(test_monitor_mode_delivers_with_would_action),
+		cmocka_unit_test(test_keep_text_gives_normalised_text),
+		cmocka_unit_test(test_clean_mail_is_accepted),
+		cmocka_unit_test(test_incident_ids_have_the_documented_form),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
