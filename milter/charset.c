@@ -1021,6 +1021,61 @@ iconv_label(const char *label, char *name, size_t namelen)
 	return n > 0;
 }
 
+/* How many U+FFFD a conversion produced. */
+static size_t
+count_replacements(const struct buf *b)
+{
+	static const unsigned char fffd[] = { 0xef, 0xbf, 0xbd };
+	const unsigned char *p = b->data, *end = b->data + b->len;
+	size_t n = 0;
+
+	while (
+	    p != NULL && (p = memmem(p, (size_t)(end - p), fffd, 3)) != NULL) {
+		n++;
+		p += 3;
+	}
+	return n;
+}
+
+/*
+ * Text labelled UTF-8 that is not: Windows mailers label Shift_JIS bodies
+ * "utf-8" often enough. Both readings are made and the one with fewer
+ * replacement characters wins, so a UTF-8 text with one bad byte stays
+ * UTF-8 and a Shift_JIS text is read as such (CHARSET_GUESSED).
+ */
+static int
+mislabelled_utf8(const struct cs_alias *utf8, const unsigned char *p,
+    size_t len, struct buf *out)
+{
+	const struct cs_alias *ga = alias_find(charset_guess(p, len));
+	struct buf as_utf8, as_guess;
+	const struct buf *best;
+	int rc1, rc2, rc;
+
+	if (ga == NULL || ga == utf8)
+		return convert(utf8, p, len, out);
+	buf_init(&as_utf8, out->max - out->len);
+	buf_init(&as_guess, out->max - out->len);
+	rc1 = convert(utf8, p, len, &as_utf8);
+	rc2 = convert(ga, p, len, &as_guess);
+	if (rc1 == CHARSET_ENOMEM || rc2 == CHARSET_ENOMEM) {
+		rc = CHARSET_ENOMEM;
+		goto out;
+	}
+	best = count_replacements(&as_guess) < count_replacements(&as_utf8)
+	    ? &as_guess
+	    : &as_utf8;
+	rc = best == &as_guess ? (rc2 == CHARSET_OK ? CHARSET_GUESSED : rc2)
+			       : rc1;
+	if (buf_append(out, best->data ? best->data : (unsigned char *)"",
+		best->len) != BUF_OK)
+		rc = CHARSET_ENOMEM;
+out:
+	buf_free(&as_utf8);
+	buf_free(&as_guess);
+	return rc;
+}
+
 int
 charset_to_utf8(const char *label, const void *in, size_t len, struct buf *out)
 {
@@ -1057,6 +1112,10 @@ charset_to_utf8(const char *label, const void *in, size_t len, struct buf *out)
 			if (jis_escapes(p, len) || !has_8bit(p, len))
 				return convert(a, p, len, out);
 			break;
+		case CS_UTF8:
+			if (charset_valid_utf8(p, len))
+				return convert(a, p, len, out);
+			return mislabelled_utf8(a, p, len, out);
 		default:
 			return convert(a, p, len, out);
 		}

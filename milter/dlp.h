@@ -138,11 +138,16 @@ struct dlp_report {
 	size_t n_hits;
 	struct dlp_kind_total *totals;
 	size_t n_totals;
-	bool skipped; /* not scanned: all recipients internal */
-	bool partial; /* a limit cut the scan short somewhere */
-	bool
-	    internal_error; /* the engine failed; action is on_internal_error */
-	char *subject;	    /* decoded Subject (UTF-8), or NULL */
+	/* not scanned: all recipients internal */
+	bool skipped;
+	/* a limit cut the scan short somewhere */
+	bool partial;
+	/* the engine failed; the action is on_internal_error */
+	bool internal_error;
+	/* MIME damage anywhere in the message, containers included */
+	unsigned defects;
+	/* the decoded Subject (UTF-8), or NULL */
+	char *subject;
 	const char *ruleset_version;
 	unsigned elapsed_ms;
 };

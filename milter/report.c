@@ -138,19 +138,31 @@ set(json_t *o, const char *key, json_t *v)
 	return v == NULL ? -1 : json_object_set_new(o, key, v);
 }
 
+/* MIME damage flags as an array of names. */
+static json_t *
+defects_json(unsigned defects)
+{
+	json_t *d = json_array();
+	unsigned bit;
+
+	for (bit = 1; d != NULL && bit != 0 && bit <= defects; bit <<= 1)
+		if ((defects & bit) &&
+		    json_array_append_new(
+			d, json_string(mime_defect_name(bit))) < 0) {
+			json_decref(d);
+			return NULL;
+		}
+	return d;
+}
+
 static json_t *
 node_json(const struct dlp_node *n)
 {
-	json_t *o = json_object(), *d = json_array();
-	unsigned bit;
+	json_t *o = json_object(), *d = defects_json(n->defects);
 	int rc = 0;
 
 	if (o == NULL || d == NULL)
 		goto fail;
-	for (bit = 1; bit != 0 && bit <= n->defects; bit <<= 1)
-		if (n->defects & bit)
-			rc |= json_array_append_new(
-			    d, json_string(mime_defect_name(bit)));
 	rc |= set(o, "path", jstr(n->path));
 	rc |= set(o, "type", jstr(n->type));
 	rc |= set(o, "filename", jstr(n->filename));
@@ -258,6 +270,7 @@ report_json(const struct dlp_report *r, bool explain)
 	rc |= set(o, "partial", json_boolean(r->partial));
 	rc |= set(o, "internal_error", json_boolean(r->internal_error));
 	rc |= set(o, "elapsed_ms", json_integer(r->elapsed_ms));
+	rc |= set(o, "defects", defects_json(r->defects));
 	rc |= set(o, "findings", a = json_array());
 	for (i = 0; a != NULL && i < r->n_findings; i++)
 		rc |= json_array_append_new(a, finding_json(&r->findings[i]));

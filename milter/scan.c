@@ -30,6 +30,7 @@
 
 #include "buf.h"
 #include "charset.h"
+#include "cms.h"
 #include "engine.h"
 #include "html.h"
 #include "mime.h"
@@ -39,6 +40,7 @@
 
 #define MAX_SUBJECT  4096
 #define MAX_PATH_LEN 1024
+#define MAX_CMS_NEST 4 /* signed data inside signed data, and so on */
 
 /* One distinct (rule, node, value) seen with a confidence. */
 struct value_entry {
@@ -72,6 +74,7 @@ struct dlp_scan {
 	struct buf part;  /* the current leaf's decoded bytes */
 	size_t part_seen; /* bytes of the leaf, also those not kept */
 	struct buf subject;
+	unsigned cms_nest; /* nested parses of S/MIME signed content */
 
 	struct value_entry *values;
 	size_t n_values, cap_values;
@@ -315,29 +318,6 @@ type_is(const struct mime_part_info *pi, const char *type)
 	    strcasecmp(pi->content_type, type) == 0;
 }
 
-/* DER object identifiers of CMS content types, without tag and length. */
-static const unsigned char oid_enveloped[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7,
-	0x0d, 0x01, 0x07, 0x03 };
-static const unsigned char oid_auth_enveloped[] = { 0x2a, 0x86, 0x48, 0x86,
-	0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17 };
-static const unsigned char oid_signed[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
-	0x01, 0x07, 0x02 };
-
-static bool
-starts_with_oid(const struct buf *b, const unsigned char *oid, size_t len)
-{
-	/* ContentInfo ::= SEQUENCE { contentType OID, ... }: the OID is in
-	   the first few bytes whatever the length encoding */
-	size_t lim = b->len < 16 + len ? b->len : 16 + len;
-	size_t i;
-
-	for (i = 0; i + len + 2 <= lim; i++)
-		if (b->data[i] == 0x06 && b->data[i + 1] == len &&
-		    memcmp(b->data + i + 2, oid, len) == 0)
-			return true;
-	return false;
-}
-
 /*
  * S/MIME application/pkcs7-mime: the smime-type parameter, else the CMS
  * content type in the data. Returns the method for enveloped data, "" for
@@ -354,13 +334,18 @@ smime_kind(const struct mime_part_info *pi, const struct buf *b)
 		return "smime-authenveloped";
 	if (t != NULL && strcasecmp(t, "signed-data") == 0)
 		return "";
-	if (starts_with_oid(b, oid_enveloped, sizeof(oid_enveloped)))
+	switch (cms_content_type(b->data, b->len)) {
+	case CMS_ENVELOPED:
 		return "smime-enveloped";
-	if (starts_with_oid(b, oid_auth_enveloped, sizeof(oid_auth_enveloped)))
+	case CMS_AUTH_ENVELOPED:
 		return "smime-authenveloped";
-	if (starts_with_oid(b, oid_signed, sizeof(oid_signed)))
+	case CMS_ENCRYPTED:
+		return "cms-encrypted";
+	case CMS_SIGNED:
 		return "";
-	return NULL;
+	default:
+		return NULL;
+	}
 }
 
 static bool
@@ -515,6 +500,131 @@ limit_reason(unsigned defects)
 	return NULL;
 }
 
+static void on_header(void *arg, const struct mime_part_info *pi,
+    const char *name, const char *value);
+static void on_begin(void *arg, const struct mime_part_info *pi);
+static void on_data(
+    void *arg, const struct mime_part_info *pi, const void *data, size_t len);
+static void on_end(void *arg, const struct mime_part_info *pi);
+
+/*
+ * A MIME entity found inside another part (the content of S/MIME signed
+ * data) is parsed by a parser of its own; its events are passed on with
+ * paths under the outer part's ("1" inside part 2 becomes "2.1") and
+ * depths below it, so the report reads as one tree.
+ */
+struct nested {
+	struct dlp_scan *s;
+	const char *prefix;
+	unsigned depth;
+	char path[MAX_PATH_LEN];
+	struct mime_part_info pi;
+};
+
+static const struct mime_part_info *
+nested_info(struct nested *nt, const struct mime_part_info *pi)
+{
+	nt->pi = *pi;
+	if (pi->path[0] == '\0')
+		snprintf(nt->path, sizeof(nt->path), "%s", nt->prefix);
+	else
+		snprintf(
+		    nt->path, sizeof(nt->path), "%s.%s", nt->prefix, pi->path);
+	nt->pi.path = nt->path;
+	nt->pi.depth = pi->depth + nt->depth;
+	return &nt->pi;
+}
+
+static void
+nested_header(void *arg, const struct mime_part_info *pi, const char *name,
+    const char *value)
+{
+	struct nested *nt = arg;
+
+	on_header(nt->s, nested_info(nt, pi), name, value);
+}
+
+static void
+nested_begin(void *arg, const struct mime_part_info *pi)
+{
+	struct nested *nt = arg;
+
+	on_begin(nt->s, nested_info(nt, pi));
+}
+
+static void
+nested_data(
+    void *arg, const struct mime_part_info *pi, const void *data, size_t len)
+{
+	struct nested *nt = arg;
+
+	on_data(nt->s, nested_info(nt, pi), data, len);
+}
+
+static void
+nested_end(void *arg, const struct mime_part_info *pi)
+{
+	struct nested *nt = arg;
+
+	on_end(nt->s, nested_info(nt, pi));
+}
+
+static void
+parse_nested(struct dlp_scan *s, const char *prefix, unsigned depth,
+    const void *data, size_t len)
+{
+	static const struct mime_handler h = { nested_header, nested_begin,
+		nested_data, nested_end };
+	struct nested nt = { .s = s, .prefix = prefix, .depth = depth };
+	struct mime_parser *p;
+
+	if ((p = mime_new(s->lim, &h, &nt)) == NULL ||
+	    mime_feed(p, data, len) < 0 || mime_finish(p) < 0)
+		fail(s, DLP_EFATAL);
+	mime_free(p);
+}
+
+/*
+ * S/MIME opaque-signed data is not protection: its entity is in clear
+ * inside the CMS structure. Take it out and scan it like any part.
+ */
+static void
+scan_signed(
+    struct dlp_scan *s, struct dlp_node *n, const struct mime_part_info *pi)
+{
+	struct buf inner;
+	char *prefix;
+	int rc;
+
+	if (s->cms_nest >= MAX_CMS_NEST) {
+		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:depth");
+		return;
+	}
+	buf_init(&inner, s->lim->max_part_bytes);
+	rc = cms_signed_content(s->part.data, s->part.len, &inner);
+	if (rc == -2) {
+		buf_free(&inner);
+		return; /* detached signature: nothing inside */
+	}
+	if (rc == BUF_ENOMEM ||
+	    (prefix = strdup(pi->path[0] ? pi->path : "1")) == NULL) {
+		fail(s, DLP_EFATAL);
+		buf_free(&inner);
+		return;
+	}
+	if (rc == -1)
+		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "corrupt");
+	else if (rc == BUF_EFULL)
+		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:size");
+	if (rc == 0 || rc == BUF_EFULL) {
+		s->cms_nest++;
+		parse_nested(s, prefix, pi->depth + 1, inner.data, inner.len);
+		s->cms_nest--;
+	}
+	free(prefix);
+	buf_free(&inner);
+}
+
 static void
 leaf_end(struct dlp_scan *s, const struct mime_part_info *pi)
 {
@@ -545,10 +655,8 @@ leaf_end(struct dlp_scan *s, const struct mime_part_info *pi)
 			    s, n, DLP_ENC_NOT_INSPECTABLE, "unknown-pkcs7");
 		else if (method[0] != '\0')
 			node_mark(s, n, DLP_ENC_ENCRYPTED, method);
-		else /* signed-only: readable, but its content is inside the
-			CMS structure, which this version does not unpack */
-			node_mark(s, n, DLP_ENC_NOT_INSPECTABLE,
-			    "smime-opaque-signed");
+		else
+			scan_signed(s, n, pi);
 		return;
 	}
 	if (type_is(pi, "application/pkcs7-signature") ||
@@ -742,7 +850,9 @@ make_findings(struct dlp_scan *s)
 	struct dlp_finding *f;
 	size_t i, j;
 
-	qsort(s->values, s->n_values, sizeof(*s->values), cmp_rule_node);
+	if (s->n_values > 1)
+		qsort(
+		    s->values, s->n_values, sizeof(*s->values), cmp_rule_node);
 	for (i = 0; i < s->n_values; i = j) {
 		const struct value_entry *v = &s->values[i];
 
@@ -776,7 +886,9 @@ count_kinds(struct dlp_scan *s, struct policy_count **out)
 	int c;
 
 	*out = NULL;
-	qsort(s->values, s->n_values, sizeof(*s->values), cmp_kind_value);
+	if (s->n_values > 1)
+		qsort(
+		    s->values, s->n_values, sizeof(*s->values), cmp_kind_value);
 	for (i = 0; i < s->n_values; i = j) {
 		const struct value_entry *v = &s->values[i];
 
@@ -846,6 +958,7 @@ dlp_scan_finish(struct dlp_scan *s)
 	}
 	if (s->rc != DLP_EFATAL && mime_finish(s->mime) < 0)
 		fail(s, DLP_EFATAL);
+	r->defects = mime_defects(s->mime);
 	if (s->rc != DLP_EFATAL)
 		scan_subject(s);
 	if (s->rc != DLP_EFATAL)
