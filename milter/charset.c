@@ -1040,8 +1040,9 @@ count_replacements(const struct buf *b)
 /*
  * Text labelled UTF-8 that is not: Windows mailers label Shift_JIS bodies
  * "utf-8" often enough. Both readings are made and the one with fewer
- * replacement characters wins, so a UTF-8 text with one bad byte stays
- * UTF-8 and a Shift_JIS text is read as such (CHARSET_GUESSED).
+ * replacement characters wins when the difference is clear, so a UTF-8
+ * text with a few bad bytes stays UTF-8 and a Shift_JIS text is read as
+ * such (CHARSET_GUESSED).
  */
 static int
 mislabelled_utf8(const struct cs_alias *utf8, const unsigned char *p,
@@ -1050,6 +1051,7 @@ mislabelled_utf8(const struct cs_alias *utf8, const unsigned char *p,
 	const struct cs_alias *ga = alias_find(charset_guess(p, len));
 	struct buf as_utf8, as_guess;
 	const struct buf *best;
+	size_t bad_utf8, bad_guess;
 	int rc1, rc2, rc;
 
 	if (ga == NULL || ga == utf8)
@@ -1062,9 +1064,14 @@ mislabelled_utf8(const struct cs_alias *utf8, const unsigned char *p,
 		rc = CHARSET_ENOMEM;
 		goto out;
 	}
-	best = count_replacements(&as_guess) < count_replacements(&as_utf8)
-	    ? &as_guess
-	    : &as_utf8;
+	/* only clear evidence overturns the label: a few bad sequences in
+	   UTF-8 are damage, not another charset */
+	bad_utf8 = count_replacements(&as_utf8);
+	bad_guess = count_replacements(&as_guess);
+	if (bad_utf8 >= 4 && bad_guess * 8 <= bad_utf8)
+		best = &as_guess;
+	else
+		best = &as_utf8;
 	rc = best == &as_guess ? (rc2 == CHARSET_OK ? CHARSET_GUESSED : rc2)
 			       : rc1;
 	if (buf_append(out, best->data ? best->data : (unsigned char *)"",

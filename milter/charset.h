@@ -22,18 +22,18 @@
 
 #include "buf.h"
 
-#define CHARSET_OK	      0
-#define CHARSET_GUESSED	      1	   /* label unknown or absent: guessed */
-#define CHARSET_EFULL	      (-1) /* out reached its maximum: truncated */
-#define CHARSET_ENOMEM	      (-2)
+#define CHARSET_OK	0
+#define CHARSET_GUESSED 1    /* label unknown or absent: guessed */
+#define CHARSET_EFULL	(-1) /* out reached its maximum: truncated */
+#define CHARSET_ENOMEM	(-2)
 
 /*
  * charset_to_utf8: convert len bytes labelled label (NULL or "" when
  * undeclared) and append the UTF-8 result to out. Returns CHARSET_OK,
  * CHARSET_GUESSED, CHARSET_EFULL or CHARSET_ENOMEM.
  */
-int charset_to_utf8(const char *label, const void *in, size_t len,
-    struct buf *out);
+int charset_to_utf8(
+    const char *label, const void *in, size_t len, struct buf *out);
 
 /*
  * charset_guess: the likely charset of undeclared bytes: a BOM (UTF-8,

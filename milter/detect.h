@@ -54,8 +54,8 @@ struct detect_match {
 	const char *kind;
 	const char *name_ja; /* names: 個人番号 / My Number */
 	const char *name_en;
-	bool monitor;	   /* the rule is in monitor mode */
-	const char *value; /* canonical value (digits only for numbers),
+	bool monitor;	    /* the rule is in monitor mode */
+	const char *value;  /* canonical value (digits only for numbers),
 			      for counting distinct values; wipe copies */
 	const char *masked; /* e.g. "****-****-9018" */
 	const char *window; /* text around the match, the match masked */
@@ -82,8 +82,7 @@ typedef int (*detect_cb)(void *arg, const struct detect_match *m);
  * callback, cut a rule short) or DLP_EFATAL (out of memory).
  */
 int detect_text(const struct ruleset *rs, const char *text, size_t len,
-    const struct dlp_limits *lim, bool report_dropped, detect_cb cb,
-    void *arg);
+    const struct dlp_limits *lim, bool report_dropped, detect_cb cb, void *arg);
 
 /*
  * ruleset_test_examples: normalise and run each rule's examples: every

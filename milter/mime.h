@@ -49,8 +49,8 @@
 #define MIME_D_LIMIT_DECODED	 0x4000u /* over max_decoded_bytes */
 #define MIME_D_LIMIT_HEADERS	 0x8000u /* header block over its limit */
 
-#define MIME_D_LIMITS                                                      \
-	(MIME_D_LIMIT_DEPTH | MIME_D_LIMIT_PARTS | MIME_D_LIMIT_DECODED |  \
+#define MIME_D_LIMITS                                                     \
+	(MIME_D_LIMIT_DEPTH | MIME_D_LIMIT_PARTS | MIME_D_LIMIT_DECODED | \
 	    MIME_D_LIMIT_HEADERS)
 
 /*
@@ -101,8 +101,8 @@ struct mime_parser;
  * mime_new: a parser with these limits and handler (both copied by
  * reference: they must outlive the parser). Returns NULL on ENOMEM.
  */
-struct mime_parser *mime_new(const struct dlp_limits *lim,
-    const struct mime_handler *h, void *arg);
+struct mime_parser *mime_new(
+    const struct dlp_limits *lim, const struct mime_handler *h, void *arg);
 
 /*
  * mime_feed: the next len bytes of the message. Returns 0, or -1 when

@@ -104,8 +104,8 @@ yaml_load(const char *path, struct dlp_error *err)
 		if (fd.line > nlines)
 			fd.line = nlines;
 		if (fd.seen)
-			dlp_error_set(err, path, fd.line, "YAML syntax: %s",
-			    fd.msg);
+			dlp_error_set(
+			    err, path, fd.line, "YAML syntax: %s", fd.msg);
 		else
 			dlp_error_set(err, path, 0, "empty document");
 	} else if (fy_document_root(fyd) == NULL) {

@@ -276,6 +276,31 @@ struct full_case {
 };
 
 static void
+test_shift_jis_labelled_utf8_is_read_as_cp932(void **state)
+{
+	/* "個人番号とマイナンバー" in CP932, declared as UTF-8 */
+	static const char sjis[] = "\x8c\xc2\x90\x6c\x94\xd4\x8d\x86\x82"
+				   "\xc6\x83\x7d\x83\x43\x83\x69\x83\x93"
+				   "\x83\x6f\x81\x5b";
+	/* UTF-8 with two damaged sequences stays UTF-8 */
+	static const char damaged[] = "\xe5\x80\x8b\xe4\xba \xff "
+				      "\xe7\x95\xaa\xe5\x8f\xb7";
+	struct buf out;
+
+	buf_init(&out, 1024);
+	assert_int_equal(charset_to_utf8("utf-8", sjis, sizeof(sjis) - 1, &out),
+	    CHARSET_GUESSED);
+	assert_string_equal(buf_cstr(&out), "個人番号とマイナンバー");
+	buf_reset(&out);
+	assert_int_equal(
+	    charset_to_utf8("UTF8", damaged, sizeof(damaged) - 1, &out),
+	    CHARSET_OK);
+	assert_non_null(strstr(buf_cstr(&out), "個"));
+	assert_non_null(strstr(buf_cstr(&out), "番号"));
+	buf_free(&out);
+}
+
+static void
 test_full_output_stops_on_a_character_boundary(void **state)
 {
 	static const struct full_case c[] = {
@@ -592,6 +617,7 @@ main(void)
 		cmocka_unit_test(
 		    test_full_output_stops_on_a_character_boundary),
 		cmocka_unit_test(test_empty_input_writes_nothing),
+		cmocka_unit_test(test_shift_jis_labelled_utf8_is_read_as_cp932),
 		cmocka_unit_test(
 		    test_output_is_appended_after_existing_contents),
 		cmocka_unit_test(test_guess_reads_boms_escapes_and_byte_pairs),
