@@ -95,10 +95,11 @@ buf_cstr(const struct buf *b)
 void
 buf_reset(struct buf *b)
 {
-	if (b->data != NULL) {
-		explicit_bzero(b->data, b->cap);
-		b->data[0] = '\0';
-	}
+	/* only [0, len] was ever written since the last wipe: wiping the
+	   whole capacity would make many small parts after one large part
+	   cost quadratic time */
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->len + 1);
 	b->len = 0;
 }
 

@@ -49,7 +49,7 @@ long buf_append_trunc(struct buf *b, const void *data, size_t len);
 /* buf_cstr: the contents as a NUL-terminated string ("" when empty). */
 const char *buf_cstr(const struct buf *b);
 
-/* buf_reset: wipe and empty, keeping the allocation and the maximum. */
+/* buf_reset: wipe the contents and empty, keeping allocation and maximum. */
 void buf_reset(struct buf *b);
 
 /* buf_free: wipe and release the storage; b may be re-initialised. */
