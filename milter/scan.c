@@ -638,8 +638,11 @@ leaf_end(struct dlp_scan *s, const struct mime_part_info *pi)
 	n->size = s->part_seen;
 	if ((why = limit_reason(pi->defects)) != NULL) {
 		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, why);
-		if (pi->defects & (MIME_D_LIMIT_PARTS | MIME_D_LIMIT_DEPTH))
-			return; /* nothing of it was parsed */
+		/* a part past max_parts has no data; one past max_depth
+		   comes decoded but unparsed: whatever of it reads as text
+		   is still scanned below */
+		if (pi->defects & MIME_D_LIMIT_PARTS)
+			return;
 	}
 	if (s->part_seen > s->part.len)
 		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:size");

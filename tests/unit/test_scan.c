@@ -314,6 +314,31 @@ test_limits_make_parts_not_inspectable(void **state)
 }
 
 static void
+test_text_past_the_depth_limit_is_still_scanned(void **state)
+{
+	struct dlp_engine *e = engine_with("limits:\n  max_depth: 1\n");
+	const struct dlp_report *r;
+	char num[13], msg[1024];
+	struct dlp_scan *s;
+
+	my_number("27182818284", num);
+	snprintf(msg, sizeof(msg),
+	    "Content-Type: multipart/mixed; boundary=a\r\n\r\n"
+	    "--a\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\n\r\nマイナンバー %s\r\n--b--\r\n--a--\r\n",
+	    num);
+	s = scan(e, msg);
+	r = dlp_scan_report(s);
+	/* not inspectable (held by default) and the number still counted:
+	   the most severe applies */
+	assert_int_equal(r->action, DLP_REJECT);
+	assert_int_equal(r->n_totals, 1);
+	assert_true(r->partial);
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+static void
 test_monitor_mode_delivers_with_would_action(void **state)
 {
 	struct dlp_engine *e = engine_with("policy:\n  mode: monitor\n");
@@ -392,6 +417,8 @@ main(void)
 		    test_encrypted_container_is_not_read_and_follows_policy),
 		cmocka_unit_test(test_smime_enveloped_part_is_encrypted),
 		cmocka_unit_test(test_limits_make_parts_not_inspectable),
+		cmocka_unit_test(
+		    test_text_past_the_depth_limit_is_still_scanned),
 		cmocka_unit_test(test_monitor_mode_delivers_with_would_action),
 		cmocka_unit_test(test_keep_text_gives_normalised_text),
 		cmocka_unit_test(test_clean_mail_is_accepted),
