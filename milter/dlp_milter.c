@@ -1,0 +1,464 @@
+/*
+ * dlp_milter - main() of the dlp-milter daemon.
+ *
+ * Reads the options, loads the configuration and every rule (the engine
+ * compiles them once; all connections share them read-only), opens the
+ * milter socket, detaches from the terminal unless -f, and hands over to
+ * libmilter, whose threads run the callbacks of milter_glue.c.
+ *
+ * Start-up failures (bad option, config or rule error, socket that cannot
+ * be opened) are reported on stderr before detaching and end the program
+ * with status 1 (2 for a usage error), so that "dlp-milter -n" and a
+ * failed "systemctl start" say what is wrong.
+ *
+ * Signals: SIGTERM and SIGINT are taken by a thread of ours (sigwait),
+ * which calls smfi_stop(); smfi_main() then returns within libmilter's
+ * poll interval (5 s), in-flight connections are cut (the MTA applies
+ * its milter_default_action), main() releases the engine and exits 0.
+ * libmilter runs a signal thread of its own that waits for the same
+ * signals and SIGHUP, and either thread may take a signal; when
+ * libmilter's takes it the effect is the same, except that smfi_main()
+ * may then report a failure that was only the shutdown. SIGHUP (reload
+ * is a later issue) is left to libmilter, which stops on it as on
+ * SIGTERM. SIGPIPE is ignored: a vanished MTA connection is an error on
+ * that connection only.
+ *
+ * Threads: main() is alone until smfi_main(); the signal thread only sets
+ * an atomic flag and calls smfi_stop(); the engine is shared read-only.
+ *
+ * What it does not do (yet): drop privileges (systemd runs it as a
+ * dynamic user), reload rules, write a pid file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "buf.h"
+#include "config.h"
+#include "dlp.h"
+#include "log.h"
+#include "milter_glue.h"
+
+#ifndef DLP_SYSCONFDIR
+#define DLP_SYSCONFDIR "/etc"
+#endif
+#define SYSTEM_CONFIG DLP_SYSCONFDIR "/dlp-milter/dlp-milter.yaml"
+#define BUILD_CONFIG  "conf/dlp-milter.yaml"
+
+/* sun_path of struct sockaddr_un, less the NUL */
+#define UNIX_PATH_MAX 107
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: dlp-milter [-fhn] [-c config] [-p socket]\n"
+	    "  -c FILE    configuration file\n"
+	    "  -n         load the configuration and every rule, report "
+	    "errors as\n"
+	    "             file:line: message, then exit: 0 when fine, 1 "
+	    "when not\n"
+	    "  -f         stay in the foreground and log to stderr (else: "
+	    "detach, syslog)\n"
+	    "  -p SOCKET  listen on SOCKET instead of milter.socket: "
+	    "inet:PORT@HOST,\n"
+	    "             inet6:PORT@HOST or unix:PATH\n"
+	    "  -h         this help\n"
+	    "Without -c the configuration is %s when the program\n"
+	    "runs from the build tree (it is build/dlp-milter below the "
+	    "current directory)\n"
+	    "and that file exists, else %s.\n"
+	    "Exit status: 0 ok, 1 error, 2 usage error.\n",
+	    BUILD_CONFIG, SYSTEM_CONFIG);
+}
+
+/*
+ * default_config: BUILD_CONFIG when this program is <cwd>/build/<name>
+ * and BUILD_CONFIG exists, else SYSTEM_CONFIG. A development build run
+ * from the tree finds its own config; an installed daemon never picks up
+ * a file from whatever directory it was started in.
+ */
+static const char *
+default_config(void)
+{
+	char exe[PATH_MAX], cwd[PATH_MAX];
+	ssize_t n;
+	size_t cl;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
+		return SYSTEM_CONFIG;
+	exe[n] = '\0';
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return SYSTEM_CONFIG;
+	cl = strlen(cwd);
+	if (strncmp(exe, cwd, cl) != 0 ||
+	    strncmp(exe + cl, "/build/", 7) != 0 ||
+	    strchr(exe + cl + 7, '/') != NULL)
+		return SYSTEM_CONFIG;
+	if (access(BUILD_CONFIG, R_OK) != 0)
+		return SYSTEM_CONFIG;
+	return BUILD_CONFIG;
+}
+
+static bool
+all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/*
+ * socket_check: whether spec is a socket we can listen on:
+ * inet:PORT@HOST, inet6:PORT@HOST (PORT 1..65535, HOST a name or
+ * address), unix:PATH or local:PATH (PATH short enough for a unix
+ * socket). On error returns -1 with the reason in why.
+ */
+static int
+socket_check(const char *spec, char *why, size_t whylen)
+{
+	const char *rest, *at, *p;
+	unsigned long port;
+
+	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
+		rest = strchr(spec, ':') + 1;
+		if (*rest == '\0') {
+			(void)snprintf(why, whylen, "empty socket path");
+			return -1;
+		}
+		if (strlen(rest) > UNIX_PATH_MAX - 1) {
+			(void)snprintf(why, whylen, "socket path too long");
+			return -1;
+		}
+		return 0;
+	}
+	if (strncmp(spec, "inet:", 5) == 0)
+		rest = spec + 5;
+	else if (strncmp(spec, "inet6:", 6) == 0)
+		rest = spec + 6;
+	else {
+		(void)snprintf(why, whylen,
+		    "expected inet:PORT@HOST, inet6:PORT@HOST or unix:PATH");
+		return -1;
+	}
+	if ((at = strchr(rest, '@')) == NULL || at[1] == '\0') {
+		(void)snprintf(why, whylen, "missing @HOST after the port");
+		return -1;
+	}
+	if (!all_digits(rest, (size_t)(at - rest)) || at - rest > 5 ||
+	    (port = strtoul(rest, NULL, 10)) < 1 || port > 65535) {
+		(void)snprintf(why, whylen, "port must be 1..65535");
+		return -1;
+	}
+	for (p = at + 1; *p != '\0'; p++)
+		if (strchr(
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789.-:[]",
+			*p) == NULL) {
+			(void)snprintf(why, whylen, "bad character in host");
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * socket_abs: for a unix socket with a relative path, the same socket
+ * with an absolute path (the daemon changes to / when it detaches, and
+ * libmilter removes the socket by name at exit). Returns a malloc'ed
+ * string or NULL.
+ */
+static char *
+socket_abs(const char *spec)
+{
+	char cwd[PATH_MAX];
+	const char *path;
+	struct buf b;
+
+	if (strncmp(spec, "unix:", 5) != 0 && strncmp(spec, "local:", 6) != 0)
+		return strdup(spec);
+	path = strchr(spec, ':') + 1;
+	if (*path == '/')
+		return strdup(spec);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return NULL;
+	/* "unix:" + the path, which must fit in sun_path */
+	buf_init(&b, 5 + UNIX_PATH_MAX);
+	if (buf_puts(&b, "unix:") != BUF_OK || buf_puts(&b, cwd) != BUF_OK ||
+	    buf_putc(&b, '/') != BUF_OK || buf_puts(&b, path) != BUF_OK) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b, NULL);
+}
+
+/* Set by the signal thread when SIGTERM or SIGINT asked us to stop. */
+static atomic_bool stop_requested;
+
+static void *
+signal_thread(void *arg)
+{
+	const sigset_t *set = arg;
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		atomic_store(&stop_requested, true);
+		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		if (smfi_stop() != MI_SUCCESS)
+			log_err("smfi_stop failed");
+		return NULL;
+	}
+}
+
+/*
+ * start_signal_thread: block SIGTERM and SIGINT in every thread (libmilter
+ * creates its threads later and inherits the mask) and wait for them in a
+ * thread of ours. Returns 0 or an errno value.
+ */
+static int
+start_signal_thread(void)
+{
+	static sigset_t set;
+	pthread_t tid;
+	int rc;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if ((rc = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0)
+		return rc;
+	if ((rc = pthread_create(&tid, NULL, signal_thread, &set)) != 0)
+		return rc;
+	return pthread_detach(tid);
+}
+
+/* daemonize: fork, new session, fork again, cd /, stdio to /dev/null. */
+static int
+daemonize(void)
+{
+	pid_t pid;
+	int fd;
+
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) < 0)
+		return -1;
+	if (dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+	    dup2(fd, STDERR_FILENO) < 0) {
+		(void)close(fd);
+		return -1;
+	}
+	if (fd > STDERR_FILENO)
+		(void)close(fd);
+	return 0;
+}
+
+/* What the command line asked for. */
+struct options {
+	const char *config; /* -c, or the default */
+	const char *socket; /* -p, or NULL */
+	bool check;	    /* -n */
+	bool foreground;    /* -f */
+};
+
+/*
+ * parse_options: fill o from argv. Returns 0 to go on, -1 after -h (the
+ * usage is printed on stdout: exit 0), 2 after a usage error (the usage
+ * is printed on stderr: exit 2).
+ */
+static int
+parse_options(int argc, char *argv[], struct options *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	while ((ch = getopt(argc, argv, "c:fhnp:")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		case 'n':
+			o->check = true;
+			break;
+		case 'p':
+			o->socket = optarg;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (o->config == NULL)
+		o->config = default_config();
+	return 0;
+}
+
+/*
+ * load_checked: load the config and the rules, and check what only the
+ * daemon reads (the socket, the syslog facility). Errors go to stderr as
+ * "file:line: message"; returns the engine or NULL. *sockp gets the
+ * socket to listen on, *facility the syslog facility.
+ */
+static struct dlp_engine *
+load_checked(const struct options *o, const char **sockp, int *facility)
+{
+	const struct dlp_config *cfg;
+	struct dlp_engine *e;
+	struct dlp_error err;
+	char msg[1200], why[128];
+	const char *sock;
+
+	memset(&err, 0, sizeof(err));
+	if ((e = dlp_engine_load(o->config, &err)) == NULL) {
+		dlp_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		return NULL;
+	}
+	cfg = dlp_engine_config(e);
+	sock = o->socket != NULL ? o->socket : cfg->milter.socket;
+	if (sock == NULL || socket_check(sock, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s: bad socket \"%s\": %s\n",
+		    o->socket != NULL ? "dlp-milter: -p" : o->config,
+		    sock != NULL ? sock : "", sock != NULL ? why : "not set");
+		goto fail;
+	}
+	if ((*facility = log_facility(cfg->milter.syslog_facility)) < 0) {
+		fprintf(stderr, "%s: unknown milter.syslog_facility \"%s\"\n",
+		    o->config,
+		    cfg->milter.syslog_facility != NULL
+			? cfg->milter.syslog_facility
+			: "");
+		goto fail;
+	}
+	*sockp = sock;
+	return e;
+fail:
+	dlp_engine_unref(e);
+	return NULL;
+}
+
+static const char *
+ruleset(const struct dlp_engine *e)
+{
+	const char *v = dlp_engine_ruleset_version(e);
+
+	return v != NULL ? v : "-";
+}
+
+/*
+ * serve: open the socket, detach unless -f, run libmilter until stopped.
+ * Start-up failures are fatal() (stderr while attached). Returns the exit
+ * status.
+ */
+static int
+serve(struct dlp_engine *e, const struct options *o, const char *sock,
+    int facility)
+{
+	const struct dlp_config *cfg = dlp_engine_config(e);
+	const char *path;
+	char *sock_abs;
+	int rc, status;
+
+	/* until detached, everything goes to the terminal */
+	log_init(cfg->milter.syslog_ident, facility, true);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("cannot ignore SIGPIPE");
+	if ((sock_abs = socket_abs(sock)) == NULL)
+		fatal("cannot make the socket path absolute: %s", sock);
+	if (milter_glue_register(e) < 0)
+		fatal("cannot register with libmilter");
+	if (smfi_setconn(sock_abs) != MI_SUCCESS)
+		fatal("smfi_setconn %s failed", sock_abs);
+	if (cfg->milter.timeout > 0 &&
+	    smfi_settimeout((int)cfg->milter.timeout) != MI_SUCCESS)
+		fatal("smfi_settimeout failed");
+	/* true: remove a stale unix socket left by an earlier run */
+	if (smfi_opensocket(true) != MI_SUCCESS)
+		fatal("cannot open the milter socket %s", sock_abs);
+	if (strncmp(sock_abs, "unix:", 5) == 0 ||
+	    strncmp(sock_abs, "local:", 6) == 0) {
+		path = strchr(sock_abs, ':') + 1;
+		if (chmod(path, (mode_t)cfg->milter.socket_mode) < 0)
+			fatal("chmod %o %s: %s", cfg->milter.socket_mode, path,
+			    strerror(errno));
+	}
+	if (!o->foreground) {
+		if (daemonize() < 0)
+			fatal("cannot detach: %s", strerror(errno));
+		log_init(cfg->milter.syslog_ident, facility, false);
+	}
+	/* after daemonize(): fork() keeps only the calling thread */
+	if ((rc = start_signal_thread()) != 0)
+		fatal("cannot start the signal thread: %s", strerror(rc));
+	log_info("starting: socket=%s rules=%zu ruleset=%s config=%s", sock_abs,
+	    dlp_engine_rule_count(e), ruleset(e), o->config);
+	if (smfi_main() != MI_SUCCESS && !atomic_load(&stop_requested)) {
+		log_err("smfi_main failed");
+		status = 1;
+	} else {
+		log_info("stopped");
+		status = 0;
+	}
+	milter_glue_shutdown();
+	free(sock_abs);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	struct dlp_engine *e;
+	const char *sock = NULL;
+	int facility = 0, status;
+
+	if ((status = parse_options(argc, argv, &o)) != 0)
+		return status < 0 ? 0 : status;
+	if ((e = load_checked(&o, &sock, &facility)) == NULL)
+		return 1;
+	if (o.check) {
+		printf("%s: ok: %zu rules loaded, ruleset %s\n", o.config,
+		    dlp_engine_rule_count(e), ruleset(e));
+		status = 0;
+	} else
+		status = serve(e, &o, sock, facility);
+	dlp_engine_unref(e);
+	return status;
+}

@@ -1,0 +1,833 @@
+/*
+ * milter_glue - the libmilter callbacks of dlp-milter. See milter_glue.h.
+ *
+ * Lifecycle (the OpenDKIM way): the connection context lives from connect
+ * to close; the message context from MAIL FROM to end of message, abort
+ * (RSET) or close, whichever comes first, and a connection may carry
+ * several messages. Decisions are taken at one place, the end of message,
+ * except for the early accept of internal-only mail at the end of headers.
+ * An error before the end of message is remembered on the message and
+ * applied there, because only there can every action (quarantine
+ * included) be carried out.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmilter/mfapi.h>
+
+#include "buf.h"
+#include "config.h"
+#include "dlp.h"
+#include "log.h"
+#include "milter_glue.h"
+
+/* Longest SMTP reply line we build (libmilter allows 980). */
+#define REPLY_LINE_MAX 200
+/* Reply lines: libmilter allows 32; we need at most this many. */
+#define REPLY_LINES 16
+/* Findings listed one per line in a reject reply. */
+#define REPLY_FINDINGS 8
+/* Distinct part paths named in a verdict log line. */
+#define LOG_PATHS 32
+/* Longest envelope address we keep (RFC 5321 allows 256 octets). */
+#define ADDR_MAX 2048
+
+/* One message: the envelope, then the scan. */
+struct msg {
+	char *sender;
+	char **rcpts;
+	size_t n_rcpts;
+	size_t cap_rcpts;
+	struct dlp_scan *scan;
+	bool started;	   /* start_scan() ran */
+	bool skipped;	   /* not scanned: every recipient internal */
+	const char *error; /* the first internal error (a static string) */
+	size_t size;	   /* bytes fed to the engine */
+};
+
+/* One connection from the MTA. */
+struct conn {
+	struct dlp_engine *engine; /* our reference */
+	struct msg *msg;	   /* the message in progress, or NULL */
+	bool msg_failed;	   /* MAIL FROM came but msg_new() failed */
+};
+
+/* The verdict of one message, as applied and logged. */
+struct verdict {
+	char incident[32];
+	enum dlp_action action; /* what was done */
+	enum dlp_action would;	/* what the policy wanted */
+	const char *error;	/* why on_internal_error applied, or NULL */
+	const struct dlp_report *rep; /* NULL when the engine gave none */
+};
+
+/* Set by milter_glue_register() before smfi_main(); then read-only. */
+static struct dlp_engine *glue_engine;
+
+static void
+msg_free(struct msg *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	dlp_scan_free(m->scan);
+	free(m->sender);
+	for (i = 0; i < m->n_rcpts; i++)
+		free(m->rcpts[i]);
+	free(m->rcpts);
+	free(m);
+}
+
+/* conn_msg_end: forget the message in progress, if any. */
+static void
+conn_msg_end(struct conn *c)
+{
+	msg_free(c->msg);
+	c->msg = NULL;
+	c->msg_failed = false;
+}
+
+static void
+msg_error(struct msg *m, const char *what)
+{
+	if (m->error == NULL)
+		m->error = what;
+}
+
+/* conn_of: the connection context, created here if connect could not. */
+static struct conn *
+conn_of(SMFICTX *ctx)
+{
+	struct conn *c;
+
+	if ((c = smfi_getpriv(ctx)) != NULL)
+		return c;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		free(c);
+		return NULL;
+	}
+	c->engine = dlp_engine_ref(glue_engine);
+	return c;
+}
+
+static const struct dlp_config *
+glue_config(const struct conn *c)
+{
+	const struct dlp_engine *e = c != NULL ? c->engine : glue_engine;
+
+	return e != NULL ? dlp_engine_config(e) : NULL;
+}
+
+/* addr_dup: a bounded copy of an envelope address; NULL on failure. */
+static char *
+addr_dup(const char *a)
+{
+	if (a == NULL)
+		a = "";
+	if (strlen(a) > ADDR_MAX)
+		return NULL;
+	return strdup(a);
+}
+
+/*
+ * start_scan: the envelope is complete (first header or end of headers):
+ * create the scan and ask whether it is needed at all.
+ */
+static void
+start_scan(struct conn *c, struct msg *m)
+{
+	struct dlp_envelope env;
+
+	m->started = true;
+	if (m->error != NULL)
+		return;
+	env.sender = m->sender != NULL ? m->sender : "";
+	env.rcpts = (const char *const *)m->rcpts;
+	env.n_rcpts = m->n_rcpts;
+	if ((m->scan = dlp_scan_new(c->engine, &env)) == NULL) {
+		msg_error(m, "scan-nomem");
+		return;
+	}
+	if (!dlp_scan_needed(m->scan))
+		m->skipped = true;
+}
+
+/* feed: pass bytes to the engine unless the message is skipped or broken. */
+static void
+feed(struct msg *m, const void *data, size_t len)
+{
+	if (m->error != NULL || m->skipped || m->scan == NULL || len == 0)
+		return;
+	if (dlp_scan_feed(m->scan, data, len) == DLP_EFATAL) {
+		msg_error(m, "engine-feed");
+		return;
+	}
+	m->size += len;
+}
+
+/*
+ * msg_of: the message in progress for the header, end-of-header and body
+ * events, started when needed; NULL when there is none (the failure is
+ * then applied at the end of message).
+ */
+static struct msg *
+msg_of(SMFICTX *ctx)
+{
+	struct conn *c;
+	struct msg *m;
+
+	if ((c = conn_of(ctx)) == NULL || (m = c->msg) == NULL)
+		return NULL;
+	if (!m->started)
+		start_scan(c, m);
+	return m;
+}
+
+/* ---- reply and header text ---- */
+
+/*
+ * ascii_safe: copy src into dst as printable ASCII for an SMTP reply or a
+ * header: other bytes and '%' (sendmail expands it) become '?'.
+ */
+static void
+ascii_safe(char *dst, size_t dstlen, const char *src)
+{
+	size_t i;
+
+	if (dstlen == 0)
+		return;
+	if (src == NULL)
+		src = "";
+	for (i = 0; i + 1 < dstlen && src[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)src[i];
+
+		dst[i] =
+		    (ch >= 0x20 && ch < 0x7f && ch != '%') ? (char)ch : '?';
+	}
+	dst[i] = '\0';
+}
+
+/*
+ * reply_path: a node path fit for an SMTP reply. Paths of MIME parts are
+ * numeric ("2.1"); a path that names a file inside an archive may carry a
+ * name in any script, which an SMTP reply cannot: then only its numeric
+ * section is given.
+ */
+static void
+reply_path(char *dst, size_t dstlen, const char *path)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyz"
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "0123456789._/+-";
+	size_t n;
+
+	if (path == NULL || *path == '\0')
+		(void)snprintf(dst, dstlen, "?");
+	else if (path[strspn(path, safe)] == '\0')
+		ascii_safe(dst, dstlen, path);
+	else if ((n = strspn(path, "0123456789.")) == 0)
+		(void)snprintf(dst, dstlen, "? (a file inside it)");
+	else
+		(void)snprintf(
+		    dst, dstlen, "%.*s (a file inside it)", (int)n, path);
+}
+
+static const char *
+finding_name(const struct dlp_finding *f)
+{
+	if (f->name_en != NULL && *f->name_en != '\0')
+		return f->name_en;
+	if (f->kind != NULL && *f->kind != '\0')
+		return f->kind;
+	return f->rule_id != NULL ? f->rule_id : "personal data";
+}
+
+/*
+ * reject_lines: the text lines of the 550 reply into lines[] (each
+ * REPLY_LINE_MAX bytes); returns how many. Only kinds, counts and part
+ * paths: never a value, not even masked.
+ */
+static size_t
+reject_lines(const struct dlp_report *rep, const char *incident,
+    const char *contact, char lines[][REPLY_LINE_MAX])
+{
+	char name[64], where[64], reason[150], contact_safe[120];
+	size_t n = 0, i, listed = 0, more = 0;
+
+	(void)snprintf(lines[n++], REPLY_LINE_MAX,
+	    "Message rejected by data loss prevention, incident %s.", incident);
+	for (i = 0; rep != NULL && i < rep->n_findings; i++) {
+		const struct dlp_finding *f = &rep->findings[i];
+
+		if (f->monitor)
+			continue;
+		if (listed == REPLY_FINDINGS) {
+			more++;
+			continue;
+		}
+		ascii_safe(name, sizeof(name), finding_name(f));
+		reply_path(where, sizeof(where), f->path);
+		(void)snprintf(lines[n++], REPLY_LINE_MAX,
+		    "Found: %s x%zu in part %s", name, f->count, where);
+		listed++;
+	}
+	if (more > 0)
+		(void)snprintf(lines[n++], REPLY_LINE_MAX,
+		    "Found: %zu more finding(s) not listed here", more);
+	for (i = 0; listed == 0 && rep != NULL && i < rep->n_reasons && i < 3;
+	     i++) {
+		ascii_safe(reason, sizeof(reason), rep->reasons[i]);
+		(void)snprintf(
+		    lines[n++], REPLY_LINE_MAX, "Reason: %s", reason);
+	}
+	(void)snprintf(lines[n++], REPLY_LINE_MAX,
+	    "Personal data must not leave unencrypted. Remove it, or encrypt "
+	    "it with an approved method, then send again.");
+	ascii_safe(contact_safe, sizeof(contact_safe),
+	    contact != NULL && *contact != '\0' ? contact
+						: "your mail administrator");
+	(void)snprintf(lines[n++], REPLY_LINE_MAX,
+	    "Questions: ask %s and quote the incident ID.", contact_safe);
+	return n;
+}
+
+/* kinds_text: "my_number=2; pension_number=1" (sep "; ") into b. */
+static void
+kinds_text(
+    struct buf *b, const struct dlp_report *rep, const char *sep, char eq)
+{
+	char kind[64];
+	char num[32];
+	size_t i;
+
+	for (i = 0; rep != NULL && i < rep->n_totals; i++) {
+		if (i > 0)
+			(void)buf_puts(b, sep);
+		ascii_safe(kind, sizeof(kind), rep->totals[i].kind);
+		(void)buf_puts(b, kind);
+		(void)snprintf(
+		    num, sizeof(num), "%c%zu", eq, rep->totals[i].count);
+		(void)buf_puts(b, num);
+	}
+}
+
+/* ---- applying the decision ---- */
+
+/*
+ * apply_internal_error: the policy's on_internal_error, as far as it can
+ * be carried out here; returns the libmilter status and sets v->action.
+ */
+static sfsistat
+apply_internal_error(
+    SMFICTX *ctx, const struct dlp_config *cfg, struct verdict *v)
+{
+	char text[REPLY_LINE_MAX];
+	char reason[REPLY_LINE_MAX];
+	enum dlp_action a;
+
+	a = cfg != NULL ? cfg->policy.on_internal_error : DLP_TEMPFAIL;
+	if (v->error == NULL)
+		v->error = "internal";
+	switch (a) {
+	case DLP_REJECT:
+		(void)snprintf(text, sizeof(text),
+		    "Message rejected: data loss prevention check failed, "
+		    "incident %s",
+		    v->incident);
+		if (smfi_setreply(ctx, "550", "5.7.1", text) != MI_SUCCESS)
+			log_warn(
+			    "incident=%s: smfi_setreply failed", v->incident);
+		v->action = DLP_REJECT;
+		return SMFIS_REJECT;
+	case DLP_QUARANTINE:
+		(void)snprintf(reason, sizeof(reason),
+		    "DLP %s: internal error in the check", v->incident);
+		if (smfi_quarantine(ctx, reason) == MI_SUCCESS) {
+			v->action = DLP_QUARANTINE;
+			return SMFIS_ACCEPT;
+		}
+		log_warn("incident=%s: smfi_quarantine failed", v->incident);
+		break;
+	case DLP_ACCEPT:
+	case DLP_MONITOR:
+	case DLP_TAG:
+		/* the admin chose availability over the check */
+		v->action = DLP_ACCEPT;
+		return SMFIS_ACCEPT;
+	case DLP_TEMPFAIL:
+		break;
+	}
+	(void)snprintf(text, sizeof(text),
+	    "Data loss prevention check failed, incident %s; try again later",
+	    v->incident);
+	if (smfi_setreply(ctx, "451", "4.3.0", text) != MI_SUCCESS)
+		log_warn("incident=%s: smfi_setreply failed", v->incident);
+	v->action = DLP_TEMPFAIL;
+	return SMFIS_TEMPFAIL;
+}
+
+static sfsistat
+apply_reject(SMFICTX *ctx, const struct dlp_config *cfg, struct verdict *v)
+{
+	char lines[REPLY_LINES][REPLY_LINE_MAX];
+	const char *l[REPLY_LINES + 1];
+	size_t n, i;
+
+	n = reject_lines(v->rep, v->incident,
+	    cfg != NULL ? cfg->milter.reply_contact : NULL, lines);
+	for (i = 0; i <= REPLY_LINES; i++)
+		l[i] = i < n ? lines[i] : NULL;
+	/*
+	 * smfi_setmlreply() takes a NULL-terminated list: the unused
+	 * entries are NULL, so the first of them ends it.
+	 */
+	if (smfi_setmlreply(ctx, "550", "5.7.1", l[0], l[1], l[2], l[3], l[4],
+		l[5], l[6], l[7], l[8], l[9], l[10], l[11], l[12], l[13], l[14],
+		l[15], l[16]) != MI_SUCCESS) {
+		/* the reject stands; the MTA gives its generic text */
+		log_warn("incident=%s: smfi_setmlreply failed", v->incident);
+	}
+	v->action = DLP_REJECT;
+	return SMFIS_REJECT;
+}
+
+static sfsistat
+apply_quarantine(SMFICTX *ctx, const struct dlp_config *cfg, struct verdict *v)
+{
+	char reason[256];
+	char what[160];
+	struct buf b;
+
+	buf_init(&b, sizeof(what) - 1);
+	kinds_text(&b, v->rep, ", ", '=');
+	if (b.len > 0)
+		ascii_safe(what, sizeof(what), buf_cstr(&b));
+	else if (v->rep != NULL && v->rep->n_reasons > 0)
+		ascii_safe(what, sizeof(what), v->rep->reasons[0]);
+	else
+		(void)snprintf(what, sizeof(what), "policy");
+	buf_free(&b);
+	(void)snprintf(reason, sizeof(reason), "DLP %s: %s", v->incident, what);
+	if (smfi_quarantine(ctx, reason) != MI_SUCCESS) {
+		v->error = "smfi_quarantine";
+		return apply_internal_error(ctx, cfg, v);
+	}
+	v->action = DLP_QUARANTINE;
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat
+apply_tag(SMFICTX *ctx, const struct dlp_config *cfg, struct verdict *v)
+{
+	struct buf b;
+	char *val = NULL;
+	sfsistat st;
+
+	buf_init(&b, 900);
+	if (buf_puts(&b, "tag") != BUF_OK)
+		goto fail;
+	if (v->rep != NULL && v->rep->n_totals > 0 &&
+	    buf_puts(&b, "; ") != BUF_OK)
+		goto fail;
+	kinds_text(&b, v->rep, "; ", '=');
+	if ((val = strdup(buf_cstr(&b))) == NULL)
+		goto fail;
+	if (smfi_addheader(ctx, "X-DLP-Verdict", val) != MI_SUCCESS ||
+	    smfi_addheader(ctx, "X-DLP-Incident", v->incident) != MI_SUCCESS)
+		goto fail;
+	v->action = DLP_TAG;
+	st = SMFIS_ACCEPT;
+	goto out;
+fail:
+	v->error = "smfi_addheader";
+	st = apply_internal_error(ctx, cfg, v);
+out:
+	free(val);
+	buf_free(&b);
+	return st;
+}
+
+static sfsistat
+apply_tempfail(SMFICTX *ctx, struct verdict *v)
+{
+	char text[REPLY_LINE_MAX];
+
+	(void)snprintf(text, sizeof(text),
+	    "Message deferred by data loss prevention, incident %s; "
+	    "try again later",
+	    v->incident);
+	if (smfi_setreply(ctx, "451", "4.3.0", text) != MI_SUCCESS)
+		log_warn("incident=%s: smfi_setreply failed", v->incident);
+	v->action = DLP_TEMPFAIL;
+	return SMFIS_TEMPFAIL;
+}
+
+/* apply: carry out the decision in v->action (or the internal error). */
+static sfsistat
+apply(SMFICTX *ctx, const struct dlp_config *cfg, struct verdict *v)
+{
+	if (v->error != NULL)
+		return apply_internal_error(ctx, cfg, v);
+	switch (v->action) {
+	case DLP_REJECT:
+		return apply_reject(ctx, cfg, v);
+	case DLP_QUARANTINE:
+		return apply_quarantine(ctx, cfg, v);
+	case DLP_TAG:
+		return apply_tag(ctx, cfg, v);
+	case DLP_TEMPFAIL:
+		return apply_tempfail(ctx, v);
+	case DLP_MONITOR:
+	case DLP_ACCEPT:
+		break;
+	}
+	return SMFIS_ACCEPT;
+}
+
+/* ---- the verdict log line ---- */
+
+static void
+kv(struct buf *b, const char *key, const char *value)
+{
+	char esc[512];
+
+	(void)buf_putc(b, ' ');
+	(void)buf_puts(b, key);
+	(void)buf_putc(b, '=');
+	(void)buf_puts(b, log_printable(esc, sizeof(esc), value));
+}
+
+/* paths_text: the distinct part paths with findings, escaped, into b. */
+static void
+paths_text(struct buf *b, const struct dlp_report *rep)
+{
+	const char *seen[LOG_PATHS];
+	char esc[256];
+	size_t n = 0, i, j;
+
+	for (i = 0; rep != NULL && i < rep->n_findings; i++) {
+		const char *p = rep->findings[i].path;
+
+		if (p == NULL)
+			continue;
+		for (j = 0; j < n; j++)
+			if (strcmp(seen[j], p) == 0)
+				break;
+		if (j < n)
+			continue;
+		if (n == LOG_PATHS) {
+			(void)buf_puts(b, ",...");
+			return;
+		}
+		if (n > 0)
+			(void)buf_putc(b, ',');
+		(void)buf_puts(b, log_printable(esc, sizeof(esc), p));
+		seen[n++] = p;
+	}
+	if (n == 0)
+		(void)buf_putc(b, '-');
+}
+
+/*
+ * log_verdict: the one verdict line of a message. Untrusted values are
+ * escaped; values found are never named, only kinds, counts and paths.
+ */
+static void
+log_verdict(SMFICTX *ctx, const struct conn *c, const struct msg *m,
+    const struct verdict *v)
+{
+	const struct dlp_report *rep = v->rep;
+	const struct dlp_engine *e = c != NULL ? c->engine : glue_engine;
+	const char *ruleset;
+	char num[64];
+	struct buf b;
+
+	buf_init(&b, LOG_LINE_MAX - 64);
+	(void)buf_puts(&b, "verdict");
+	kv(&b, "queue_id", smfi_getsymval(ctx, "i"));
+	kv(&b, "incident", v->incident);
+	kv(&b, "from", m != NULL && m->sender != NULL ? m->sender : "<>");
+	(void)snprintf(
+	    num, sizeof(num), " rcpts=%zu", m != NULL ? m->n_rcpts : 0);
+	(void)buf_puts(&b, num);
+	kv(&b, "action", dlp_action_name(v->action));
+	kv(&b, "would", dlp_action_name(v->would));
+	(void)buf_puts(&b, " kinds=");
+	if (rep != NULL && rep->n_totals > 0)
+		kinds_text(&b, rep, ",", ':');
+	else
+		(void)buf_putc(&b, '-');
+	(void)buf_puts(&b, " paths=");
+	paths_text(&b, rep);
+	(void)snprintf(num, sizeof(num), " size=%zu elapsed_ms=%u",
+	    m != NULL ? m->size : 0, rep != NULL ? rep->elapsed_ms : 0);
+	(void)buf_puts(&b, num);
+	ruleset = rep != NULL && rep->ruleset_version != NULL
+	    ? rep->ruleset_version
+	    : (e != NULL ? dlp_engine_ruleset_version(e) : NULL);
+	kv(&b, "ruleset", ruleset);
+	if (m != NULL && m->skipped)
+		(void)buf_puts(&b, " skipped=internal");
+	if (rep != NULL && rep->partial)
+		(void)buf_puts(&b, " partial=yes");
+	if (v->error != NULL)
+		kv(&b, "error", v->error);
+	log_info("%s", buf_cstr(&b));
+	buf_free(&b);
+	if (v->error != NULL)
+		log_warn("incident=%s: internal error (%s): on_internal_error "
+			 "gave %s",
+		    v->incident, v->error, dlp_action_name(v->action));
+}
+
+/* ---- the callbacks ---- */
+
+static sfsistat
+mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
+{
+	const unsigned long acts = SMFIF_ADDHDRS | SMFIF_QUARANTINE;
+	/* steps we do not use */
+	const unsigned long off = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	/*
+	 * Steps we never answer: one round trip per message at the end of
+	 * headers and one at the end of message, whatever the number of
+	 * recipients, headers and body chunks. libmilter emulates these
+	 * for an MTA that lacks them.
+	 */
+	const unsigned long nr = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
+	    SMFIP_NR_HDR | SMFIP_NR_BODY;
+
+	if ((f0 & acts) != acts)
+		log_warn("the MTA does not offer %s%s: those actions will "
+			 "apply on_internal_error",
+		    (f0 & SMFIF_ADDHDRS) ? "" : "adding headers (tag) ",
+		    (f0 & SMFIF_QUARANTINE) ? "" : "quarantine");
+	*pf0 = f0 & acts;
+	*pf1 = f1 & (off | nr);
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
+{
+	/* a failure here is retried at MAIL FROM and applied at the end */
+	(void)conn_of(ctx);
+	return SMFIS_NOREPLY;
+}
+
+static sfsistat
+mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c;
+	struct msg *m;
+
+	if ((c = conn_of(ctx)) == NULL)
+		return SMFIS_NOREPLY;
+	conn_msg_end(c);
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		c->msg_failed = true;
+		return SMFIS_NOREPLY;
+	}
+	c->msg = m;
+	if ((m->sender = addr_dup(argv != NULL ? argv[0] : NULL)) == NULL)
+		msg_error(m, "sender");
+	return SMFIS_NOREPLY;
+}
+
+static sfsistat
+mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c;
+	struct msg *m;
+	char **nr, *r;
+	size_t ncap;
+
+	if ((c = conn_of(ctx)) == NULL || (m = c->msg) == NULL ||
+	    m->error != NULL)
+		return SMFIS_NOREPLY;
+	if (m->n_rcpts == GLUE_MAX_RCPTS) {
+		msg_error(m, "too-many-recipients");
+		return SMFIS_NOREPLY;
+	}
+	if (m->n_rcpts == m->cap_rcpts) {
+		ncap = m->cap_rcpts == 0 ? 8 : m->cap_rcpts * 2;
+		if ((nr = reallocarray(m->rcpts, ncap, sizeof(*nr))) == NULL) {
+			msg_error(m, "rcpt-nomem");
+			return SMFIS_NOREPLY;
+		}
+		m->rcpts = nr;
+		m->cap_rcpts = ncap;
+	}
+	if ((r = addr_dup(argv != NULL ? argv[0] : NULL)) == NULL) {
+		msg_error(m, "rcpt");
+		return SMFIS_NOREPLY;
+	}
+	m->rcpts[m->n_rcpts++] = r;
+	return SMFIS_NOREPLY;
+}
+
+static sfsistat
+mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct msg *m;
+
+	if ((m = msg_of(ctx)) == NULL)
+		return SMFIS_NOREPLY;
+	if (name == NULL)
+		name = "";
+	if (value == NULL)
+		value = "";
+	feed(m, name, strlen(name));
+	feed(m, ": ", 2);
+	feed(m, value, strlen(value));
+	feed(m, "\r\n", 2);
+	return SMFIS_NOREPLY;
+}
+
+static sfsistat
+mlfi_eoh(SMFICTX *ctx)
+{
+	struct conn *c;
+	struct msg *m;
+	struct verdict v;
+
+	if ((m = msg_of(ctx)) == NULL)
+		return SMFIS_CONTINUE;
+	if (m->skipped && m->error == NULL) {
+		c = conn_of(ctx);
+		memset(&v, 0, sizeof(v));
+		dlp_incident_id(v.incident, sizeof(v.incident));
+		v.action = v.would = DLP_ACCEPT;
+		log_verdict(ctx, c, m, &v);
+		conn_msg_end(c);
+		return SMFIS_ACCEPT;
+	}
+	feed(m, "\r\n", 2);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
+{
+	struct msg *m;
+
+	if ((m = msg_of(ctx)) != NULL)
+		feed(m, data, len);
+	return SMFIS_NOREPLY;
+}
+
+static sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	struct conn *c;
+	struct msg *m;
+	struct verdict v;
+	sfsistat st;
+
+	memset(&v, 0, sizeof(v));
+	dlp_incident_id(v.incident, sizeof(v.incident));
+	v.action = v.would = DLP_TEMPFAIL;
+	c = conn_of(ctx);
+	m = c != NULL ? c->msg : NULL;
+	if (c == NULL)
+		v.error = "conn-nomem";
+	else if (m == NULL)
+		v.error = c->msg_failed ? "msg-nomem" : "no-envelope";
+	else {
+		if (!m->started)
+			start_scan(c, m);
+		if (m->scan != NULL) {
+			if (dlp_scan_finish(m->scan) == DLP_EFATAL)
+				msg_error(m, "engine");
+			v.rep = dlp_scan_report(m->scan);
+		}
+		if (v.rep == NULL)
+			msg_error(m, "no-report");
+		else {
+			v.action = v.rep->action;
+			v.would = v.rep->would_action;
+			if (v.rep->internal_error)
+				msg_error(m, "engine");
+		}
+		v.error = m->error;
+	}
+	st = apply(ctx, glue_config(c), &v);
+	log_verdict(ctx, c, m, &v);
+	if (c != NULL)
+		conn_msg_end(c);
+	return st;
+}
+
+static sfsistat
+mlfi_abort(SMFICTX *ctx)
+{
+	struct conn *c;
+
+	if ((c = smfi_getpriv(ctx)) != NULL)
+		conn_msg_end(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_close(SMFICTX *ctx)
+{
+	struct conn *c;
+
+	if ((c = smfi_getpriv(ctx)) == NULL)
+		return SMFIS_CONTINUE;
+	conn_msg_end(c);
+	dlp_engine_unref(c->engine);
+	free(c);
+	if (smfi_setpriv(ctx, NULL) != MI_SUCCESS)
+		log_warn("smfi_setpriv failed at close");
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc glue_desc = {
+	.xxfi_name = GLUE_NAME,
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_QUARANTINE,
+	.xxfi_connect = mlfi_connect,
+	.xxfi_helo = NULL,
+	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_envrcpt = mlfi_envrcpt,
+	.xxfi_header = mlfi_header,
+	.xxfi_eoh = mlfi_eoh,
+	.xxfi_body = mlfi_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+	.xxfi_unknown = NULL,
+	.xxfi_data = NULL,
+	.xxfi_negotiate = mlfi_negotiate,
+};
+
+int
+milter_glue_register(struct dlp_engine *e)
+{
+	glue_engine = dlp_engine_ref(e);
+	if (smfi_register(glue_desc) != MI_SUCCESS) {
+		log_err("smfi_register failed");
+		dlp_engine_unref(glue_engine);
+		glue_engine = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+milter_glue_shutdown(void)
+{
+	dlp_engine_unref(glue_engine);
+	glue_engine = NULL;
+}

@@ -1,0 +1,70 @@
+/*
+ * milter_glue - the libmilter callbacks of dlp-milter.
+ *
+ * The callbacks only translate milter events into engine calls and apply
+ * the engine's decision; they decide nothing themselves. Per connection
+ * (connect .. close) they keep a small context; per message (MAIL FROM ..
+ * end of message, abort or close) the envelope and one struct dlp_scan,
+ * created once the envelope is complete (at the first header or at the end
+ * of the headers). Headers are fed to the engine as "Name: value\r\n",
+ * then "\r\n", then the body chunks as they come. Mail whose recipients
+ * are all internal (dlp_scan_needed() false) is accepted at the end of the
+ * headers without reading the body. At the end of the message the engine's
+ * action is applied: reject (550 5.7.1 multi-line reply with the incident
+ * id, the kinds found and where), quarantine (smfi_quarantine: Postfix
+ * puts the mail on hold), tag (X-DLP-Verdict and X-DLP-Incident headers),
+ * monitor and accept (deliver), tempfail (451 4.3.0). Every scanned or
+ * skipped message gets an incident id and exactly one verdict log line:
+ *
+ *   verdict queue_id=4QX1Yz2kLmz9 incident=DLP-20261121-0BADCAFE
+ *     from=<a@example.jp> rcpts=1 action=reject would=reject
+ *     kinds=my_number:2,pension_number:1 paths=1,2 size=1834
+ *     elapsed_ms=3 ruleset=2026.11.0 [skipped=internal] [partial=yes]
+ *     [error=WHAT]
+ *
+ * (one line; untrusted values escaped with log_printable(); "-" for none;
+ * action is what was done, would what the policy wanted, which differ in
+ * monitor mode and after an internal error). An internal error adds a
+ * warning line with the incident id. Matched values never reach a log or
+ * a reply, only kinds, counts and part paths.
+ *
+ * Negotiation switches off HELO, DATA and unknown-command events and asks
+ * for no replies to connect, MAIL, RCPT, header and body events, so a
+ * message costs the MTA round trips only at the end of headers and at the
+ * end of message. Actions requested: add headers, quarantine.
+ *
+ * Failures (engine DLP_EFATAL, memory, a libmilter call that fails, more
+ * than GLUE_MAX_RCPTS recipients) apply the policy's on_internal_error;
+ * when that cannot be applied either, the message is temporarily failed,
+ * so no mail is lost and none passes unscanned.
+ *
+ * Thread-safety: libmilter runs the callbacks of one connection in one
+ * thread at a time; the engine is shared read-only (each connection holds
+ * a reference); everything else belongs to one connection.
+ */
+#ifndef DLP_MILTER_GLUE_H
+#define DLP_MILTER_GLUE_H
+
+#include "dlp.h"
+
+/* Recipients kept per message; more is an internal error (see above). */
+#define GLUE_MAX_RCPTS 10000
+
+/* The milter's name as announced to libmilter. */
+#define GLUE_NAME "dlp-milter"
+
+/*
+ * milter_glue_register: register the callbacks with libmilter
+ * (smfi_register) for engine e. The glue takes its own reference to e and
+ * keeps it until milter_glue_shutdown(). Call once, before smfi_main().
+ * Returns 0, or -1 when smfi_register() failed (logged).
+ */
+int milter_glue_register(struct dlp_engine *e);
+
+/*
+ * milter_glue_shutdown: drop the glue's engine reference (after
+ * smfi_main() returned). Connections still running keep their own.
+ */
+void milter_glue_shutdown(void);
+
+#endif
