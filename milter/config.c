@@ -264,6 +264,7 @@ load_rules(struct loader *ld, struct fy_node *m)
 		return 0;
 	if ((dir = yaml_strdup(ld->err, ld->path, v)) == NULL)
 		return -1;
+	ld->c->rules_dir_line = yaml_line(v);
 	free(ld->c->rules_dir);
 	ld->c->rules_dir = NULL;
 	slash = strrchr(ld->path, '/');

@@ -77,8 +77,9 @@ struct dlp_milter_conf {
 };
 
 struct dlp_config {
-	char *path;	 /* the file it was loaded from */
-	char *rules_dir; /* absolute or relative to the cwd, resolved */
+	char *path;		 /* the file it was loaded from */
+	char *rules_dir;	 /* absolute or relative to the cwd, resolved */
+	unsigned rules_dir_line; /* where rules.dir is set, 0 if not */
 	struct dlp_milter_conf milter;
 	struct dlp_policy policy;
 	struct dlp_limits limits;

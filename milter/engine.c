@@ -6,9 +6,29 @@
  * while messages in flight keep scanning under the one they started with;
  * each scan holds a reference.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine.h"
+
+/*
+ * An error about the rules directory itself (missing, empty) is the
+ * config's: say so at the line of rules.dir, where the administrator has
+ * to look. Errors inside a rule file keep that file's place.
+ */
+static void
+blame_rules_dir(const struct dlp_config *cfg, struct dlp_error *err)
+{
+	/* room for both; dlp_error_set() cuts to its own size */
+	char msg[sizeof(err->msg) + sizeof(err->file) + 16];
+
+	if (err == NULL || strcmp(err->file, cfg->rules_dir) != 0)
+		return;
+	snprintf(
+	    msg, sizeof(msg), "rules.dir %s: %s", cfg->rules_dir, err->msg);
+	dlp_error_set(err, cfg->path, cfg->rules_dir_line, "%s", msg);
+}
 
 struct dlp_engine *
 dlp_engine_load(const char *config_path, struct dlp_error *err)
@@ -22,8 +42,10 @@ dlp_engine_load(const char *config_path, struct dlp_error *err)
 	e->refs = 1;
 	if ((e->cfg = config_load(config_path, err)) == NULL)
 		goto fail;
-	if ((e->rules = ruleset_load(e->cfg->rules_dir, err)) == NULL)
+	if ((e->rules = ruleset_load(e->cfg->rules_dir, err)) == NULL) {
+		blame_rules_dir(e->cfg, err);
 		goto fail;
+	}
 	return e;
 fail:
 	config_free(e->cfg);

@@ -8,8 +8,13 @@
  * transfer decoding (base64 that keeps going past '=' and ignores garbage,
  * quoted-printable, 7bit/8bit/binary, x-uuencode), header unfolding and
  * RFC 2047 / RFC 2231 decoding of the parameters we use. It calls the
- * handler for every part as it goes and hands over decoded bytes as soon
- * as they are decoded; it keeps no part's body.
+ * handler for every part as it goes and hands over decoded bytes in blocks
+ * of up to 8 KiB, the same blocks whatever the input's chunking; it keeps
+ * no part's body. Text a multipart carries outside its parts (preamble,
+ * epilogue) is delivered as a text/plain leaf "<path>.preamble" or
+ * "<path>.epilogue" when it is more than white space: it is sent, so it is
+ * scanned. The multipart that is the body of a message/rfc822 part "2"
+ * has the path "2" too, one level deeper (IMAP's 2.TEXT).
  *
  * Damage (missing final boundary, bad base64, overlong lines and headers,
  * a multipart without boundary, ...) is flagged in the part's defects and
