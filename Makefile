@@ -22,7 +22,8 @@ WARN	:= -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wno-unused-parameter
 HARDEN	:= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(PKG_CFLAGS) \
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -DDLP_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	   $(WARN) $(HARDEN) $(PKG_CFLAGS) \
 	   $(if $(CI),-Werror)
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 

@@ -22,6 +22,14 @@
 
 #include "dlp.h"
 
+/* Where the tools look for the config without -c: the source tree's file
+   (when they run from a build tree), else the installed one. */
+#ifndef DLP_SYSCONFDIR
+#define DLP_SYSCONFDIR "/etc"
+#endif
+#define DLP_TREE_CONFIG	  "conf/dlp-milter.yaml"
+#define DLP_SYSTEM_CONFIG DLP_SYSCONFDIR "/dlp-milter/dlp-milter.yaml"
+
 /* The scan budget of one message. Every limit that is hit is reported. */
 struct dlp_limits {
 	size_t max_header_bytes;       /* one unfolded header field */

@@ -50,12 +50,6 @@
 #include "log.h"
 #include "milter_glue.h"
 
-#ifndef DLP_SYSCONFDIR
-#define DLP_SYSCONFDIR "/etc"
-#endif
-#define SYSTEM_CONFIG DLP_SYSCONFDIR "/dlp-milter/dlp-milter.yaml"
-#define BUILD_CONFIG  "conf/dlp-milter.yaml"
-
 /* sun_path of struct sockaddr_un, less the NUL */
 #define UNIX_PATH_MAX 107
 
@@ -80,12 +74,12 @@ usage(FILE *fp)
 	    "current directory)\n"
 	    "and that file exists, else %s.\n"
 	    "Exit status: 0 ok, 1 error, 2 usage error.\n",
-	    BUILD_CONFIG, SYSTEM_CONFIG);
+	    DLP_TREE_CONFIG, DLP_SYSTEM_CONFIG);
 }
 
 /*
- * default_config: BUILD_CONFIG when this program is <cwd>/build/<name>
- * and BUILD_CONFIG exists, else SYSTEM_CONFIG. A development build run
+ * default_config: DLP_TREE_CONFIG when this program is <cwd>/build/<name>
+ * and DLP_TREE_CONFIG exists, else DLP_SYSTEM_CONFIG. A development build run
  * from the tree finds its own config; an installed daemon never picks up
  * a file from whatever directory it was started in.
  */
@@ -97,18 +91,18 @@ default_config(void)
 	size_t cl;
 
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
-		return SYSTEM_CONFIG;
+		return DLP_SYSTEM_CONFIG;
 	exe[n] = '\0';
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return SYSTEM_CONFIG;
+		return DLP_SYSTEM_CONFIG;
 	cl = strlen(cwd);
 	if (strncmp(exe, cwd, cl) != 0 ||
 	    strncmp(exe + cl, "/build/", 7) != 0 ||
 	    strchr(exe + cl + 7, '/') != NULL)
-		return SYSTEM_CONFIG;
-	if (access(BUILD_CONFIG, R_OK) != 0)
-		return SYSTEM_CONFIG;
-	return BUILD_CONFIG;
+		return DLP_SYSTEM_CONFIG;
+	if (access(DLP_TREE_CONFIG, R_OK) != 0)
+		return DLP_SYSTEM_CONFIG;
+	return DLP_TREE_CONFIG;
 }
 
 static bool

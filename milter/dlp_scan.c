@@ -24,9 +24,7 @@
 #include "dlp.h"
 #include "report.h"
 
-#define DEFAULT_TREE_CONFIG "conf/dlp-milter.yaml"
-#define DEFAULT_CONFIG	    "/etc/dlp-milter/dlp-milter.yaml"
-#define MAX_RCPTS	    1000
+#define MAX_RCPTS 1000
 
 enum {
 	OPT_JSON = 256,
@@ -55,10 +53,10 @@ usage(FILE *fp)
 	    "       dlp-scan [options] --attachment FILE...\n"
 	    "       dlp-scan [-c CONFIG] --test-rules [DIR]\n"
 	    "\n"
-	    "  -c CONFIG      config file (default " DEFAULT_TREE_CONFIG
+	    "  -c CONFIG      config file (default " DLP_TREE_CONFIG
 	    " when it\n"
 	    "                 exists in the current directory, "
-	    "else " DEFAULT_CONFIG ")\n"
+	    "else " DLP_SYSTEM_CONFIG ")\n"
 	    "  --json         one JSON object per input, one per line\n"
 	    "  --text         include each part's normalised text\n"
 	    "  --explain      every candidate match: rule, validator, "
@@ -79,8 +77,8 @@ usage(FILE *fp)
 static const char *
 default_config(void)
 {
-	return access(DEFAULT_TREE_CONFIG, R_OK) == 0 ? DEFAULT_TREE_CONFIG
-						      : DEFAULT_CONFIG;
+	return access(DLP_TREE_CONFIG, R_OK) == 0 ? DLP_TREE_CONFIG
+						  : DLP_SYSTEM_CONFIG;
 }
 
 static const char base64_chars[] =
