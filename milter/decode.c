@@ -225,8 +225,8 @@ b64_finish(struct decoder *d)
 
 /* quoted-printable */
 
-static int
-hexval(unsigned char c)
+int
+decode_hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -307,7 +307,7 @@ qp_byte(struct decoder *d, unsigned char c)
 		qp_text(d, c);
 		return;
 	case QP_EQ:
-		if (hexval(c) >= 0) {
+		if (decode_hexval(c) >= 0) {
 			d->qhex = c;
 			d->qstate = QP_EQ_HEX;
 		} else if (c == '\n')
@@ -324,8 +324,9 @@ qp_byte(struct decoder *d, unsigned char c)
 		}
 		return;
 	case QP_EQ_HEX:
-		if ((h = hexval(c)) >= 0) {
-			putc1(d, (unsigned char)(hexval(d->qhex) << 4 | h));
+		if ((h = decode_hexval(c)) >= 0) {
+			putc1(d,
+			    (unsigned char)(decode_hexval(d->qhex) << 4 | h));
 			d->qstate = QP_TEXT;
 		} else {
 			qp_literal(d);

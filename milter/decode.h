@@ -113,4 +113,7 @@ void decode_wipe(struct decoder *d);
  */
 enum decode_kind decode_kind_of(const char *cte, bool *known);
 
+/* decode_hexval: the value of one hex digit (either case), or -1. */
+int decode_hexval(unsigned char c);
+
 #endif

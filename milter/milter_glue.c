@@ -323,6 +323,22 @@ kinds_text(
  * apply_internal_error: the policy's on_internal_error, as far as it can
  * be carried out here; returns the libmilter status and sets v->action.
  */
+/*
+ * A one-line reply (rcode 451 or 550) and the action it records. A reply
+ * libmilter refuses is logged, not fatal: the MTA still gets the status,
+ * with its own text.
+ */
+static sfsistat
+reply(SMFICTX *ctx, struct verdict *v, const char *rcode, const char *xcode,
+    const char *text, enum dlp_action a)
+{
+	if (smfi_setreply(ctx, (char *)rcode, (char *)xcode, (char *)text) !=
+	    MI_SUCCESS)
+		log_warn("incident=%s: smfi_setreply failed", v->incident);
+	v->action = a;
+	return a == DLP_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+}
+
 static sfsistat
 apply_internal_error(
     SMFICTX *ctx, const struct dlp_config *cfg, struct verdict *v)
@@ -340,11 +356,7 @@ apply_internal_error(
 		    "Message rejected: data loss prevention check failed, "
 		    "incident %s",
 		    v->incident);
-		if (smfi_setreply(ctx, "550", "5.7.1", text) != MI_SUCCESS)
-			log_warn(
-			    "incident=%s: smfi_setreply failed", v->incident);
-		v->action = DLP_REJECT;
-		return SMFIS_REJECT;
+		return reply(ctx, v, "550", "5.7.1", text, DLP_REJECT);
 	case DLP_QUARANTINE:
 		(void)snprintf(reason, sizeof(reason),
 		    "DLP %s: internal error in the check", v->incident);
@@ -366,10 +378,7 @@ apply_internal_error(
 	(void)snprintf(text, sizeof(text),
 	    "Data loss prevention check failed, incident %s; try again later",
 	    v->incident);
-	if (smfi_setreply(ctx, "451", "4.3.0", text) != MI_SUCCESS)
-		log_warn("incident=%s: smfi_setreply failed", v->incident);
-	v->action = DLP_TEMPFAIL;
-	return SMFIS_TEMPFAIL;
+	return reply(ctx, v, "451", "4.3.0", text, DLP_TEMPFAIL);
 }
 
 static sfsistat
@@ -462,10 +471,7 @@ apply_tempfail(SMFICTX *ctx, struct verdict *v)
 	    "Message deferred by data loss prevention, incident %s; "
 	    "try again later",
 	    v->incident);
-	if (smfi_setreply(ctx, "451", "4.3.0", text) != MI_SUCCESS)
-		log_warn("incident=%s: smfi_setreply failed", v->incident);
-	v->action = DLP_TEMPFAIL;
-	return SMFIS_TEMPFAIL;
+	return reply(ctx, v, "451", "4.3.0", text, DLP_TEMPFAIL);
 }
 
 /* apply: carry out the decision in v->action (or the internal error). */

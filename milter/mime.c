@@ -150,18 +150,6 @@ static int dispatch(
 static struct mime_parser *parser_new(
     const struct dlp_limits *, struct shared *);
 
-/* Clear a buffer, wiping only the part in use (buf_reset wipes its whole
-   capacity, which per part would cost O(parts * largest block)). */
-static void
-scrub(struct buf *b)
-{
-	if (b->data != NULL) {
-		explicit_bzero(b->data, b->len);
-		b->data[0] = '\0';
-	}
-	b->len = 0;
-}
-
 static void
 flag(struct mime_parser *p, struct entity *e, unsigned f)
 {
@@ -255,15 +243,15 @@ push(struct mime_parser *p)
 		p->ent[p->nalloc++] = e;
 	}
 	e = p->ent[p->nent++];
-	scrub(&e->path);
-	scrub(&e->type);
-	scrub(&e->charset);
-	scrub(&e->filename);
-	scrub(&e->cte);
-	scrub(&e->disp);
-	scrub(&e->smime);
-	scrub(&e->proto);
-	scrub(&e->boundary);
+	buf_reset(&e->path);
+	buf_reset(&e->type);
+	buf_reset(&e->charset);
+	buf_reset(&e->filename);
+	buf_reset(&e->cte);
+	buf_reset(&e->disp);
+	buf_reset(&e->smime);
+	buf_reset(&e->proto);
+	buf_reset(&e->boundary);
 	memset(&e->info, 0, sizeof(e->info));
 	e->kind = E_LEAF;
 	e->in_headers = true;
@@ -284,7 +272,7 @@ set_path(struct entity *e, bool multipart)
 	const char *prefix = e->info.parent != NULL ? e->info.parent->path : "";
 	char num[16];
 
-	scrub(&e->path);
+	buf_reset(&e->path);
 	if (buf_puts(&e->path, prefix) != BUF_OK)
 		return -1;
 	if (e->msg_top && multipart)
@@ -338,9 +326,9 @@ end(struct mime_parser *p, struct entity *e)
 static void
 hb_reset(struct mime_parser *p)
 {
-	scrub(&p->field);
-	scrub(&p->fields);
-	scrub(&p->suspect);
+	buf_reset(&p->field);
+	buf_reset(&p->fields);
+	buf_reset(&p->suspect);
 	p->hb_raw = 0;
 	p->hb_lines = 0;
 	p->hb_skip = false;
@@ -506,7 +494,7 @@ field_store(struct mime_parser *p, struct entity *e)
 		flag(p, e, MIME_D_LIMIT_HEADERS);
 		p->hb_skip = true;
 	}
-	scrub(&p->field);
+	buf_reset(&p->field);
 }
 
 /* The value of a stored field, white space trimmed. */
@@ -541,15 +529,15 @@ is_multipart_value(struct mime_parser *p, const unsigned char *v, size_t n)
 {
 	bool yes;
 
-	scrub(&p->val);
+	buf_reset(&p->val);
 	yes = mime_header_type(v, n, &p->val) == 1 &&
 	    strncmp(buf_cstr(&p->val), "multipart/", 10) == 0;
-	scrub(&p->val);
+	buf_reset(&p->val);
 	yes = yes &&
 	    mime_header_param(v, n, "boundary", MIME_HEADER_RAW, &p->val) ==
 		1 &&
 	    p->val.len > 0;
-	scrub(&p->val);
+	buf_reset(&p->val);
 	return yes;
 }
 
@@ -558,10 +546,10 @@ decodes(const unsigned char *v, size_t n, struct buf *tmp)
 {
 	bool known, yes;
 
-	scrub(tmp);
+	buf_reset(tmp);
 	yes = mime_header_token(v, n, tmp) == 1 &&
 	    decode_kind_of(buf_cstr(tmp), &known) != DECODE_IDENTITY;
-	scrub(tmp);
+	buf_reset(tmp);
 	return yes;
 }
 
@@ -622,7 +610,7 @@ content_headers(struct mime_parser *p, struct entity *e)
 	if (rc != 1) {
 		if (ct != NULL)
 			flag(p, e, MIME_D_BAD_CONTENT_TYPE);
-		scrub(&e->type);
+		buf_reset(&e->type);
 		if (buf_puts(&e->type, default_type(e)) != BUF_OK)
 			return -1;
 	}
@@ -672,7 +660,7 @@ classify(struct mime_parser *p, struct entity *e)
 		if (e->boundary.len == 0) {
 			/* one text part, so that nothing goes unread */
 			flag(p, e, MIME_D_NO_BOUNDARY_PARAM);
-			scrub(&e->type);
+			buf_reset(&e->type);
 			(void)buf_puts(&e->type, "text/plain");
 		} else if (!nest_ok)
 			flag(p, e, MIME_D_LIMIT_DEPTH);
@@ -708,8 +696,8 @@ emit_headers(struct mime_parser *p, struct entity *e)
 		flen = strlen((const char *)f);
 		if (!field_split(f, flen, &nm, &nl, &v, &vl))
 			continue;
-		scrub(&p->name);
-		scrub(&p->val);
+		buf_reset(&p->name);
+		buf_reset(&p->val);
 		if (buf_append(&p->name, nm, nl) != BUF_OK)
 			return -1;
 		rc = mime_header_decode(v, vl, &p->val);
@@ -720,8 +708,8 @@ emit_headers(struct mime_parser *p, struct entity *e)
 		p->sh->h->header(p->sh->arg, &e->info, buf_cstr(&p->name),
 		    buf_cstr(&p->val));
 	}
-	scrub(&p->name);
-	scrub(&p->val);
+	buf_reset(&p->name);
+	buf_reset(&p->val);
 	return 0;
 }
 
@@ -754,7 +742,7 @@ block_end(struct mime_parser *p)
 	set_info(e);
 	if (emit_headers(p, e) < 0)
 		return -1;
-	scrub(&p->fields);
+	buf_reset(&p->fields);
 	begin(p, e);
 	p->neol = 0;
 	switch (e->kind) {
@@ -764,7 +752,7 @@ block_end(struct mime_parser *p)
 	case E_MULTIPART:
 		e->mp = MP_PREAMBLE;
 		p->nbound++;
-		scrub(&p->pre);
+		buf_reset(&p->pre);
 		p->pre_eol = 0;
 		p->pre_text = p->pre_over = false;
 		return 0;
@@ -796,7 +784,7 @@ resolve(struct mime_parser *p)
 	if (rc == 0 && had)
 		rc = dispatch(p, p->held.data, p->held.len - p->suspect_eol,
 		    p->suspect_eol, true);
-	scrub(&p->held);
+	buf_reset(&p->held);
 	return rc;
 }
 
@@ -839,7 +827,7 @@ hdr_line(struct mime_parser *p, const unsigned char *s, size_t clen, size_t eol,
 			/* a folded line that lost its leading white space */
 			field_add(p, e, p->suspect.data,
 			    p->suspect.len - p->suspect_eol);
-			scrub(&p->suspect);
+			buf_reset(&p->suspect);
 			p->have_suspect = false;
 		} else {
 			if ((rc = resolve(p)) != 0)
@@ -884,7 +872,7 @@ hdr_line(struct mime_parser *p, const unsigned char *s, size_t clen, size_t eol,
 		return dispatch(p, s, clen, eol, true);
 	}
 	/* decide on the next line */
-	scrub(&p->suspect);
+	buf_reset(&p->suspect);
 	if (suspect_add(p, s, clen, eol) != 0) {
 		if ((rc = block_end(p)) != 0)
 			return rc;
@@ -953,7 +941,7 @@ preamble_part(struct mime_parser *p, struct entity *e, enum why why)
 			    p->pre.data, n);
 		}
 	}
-	scrub(&p->pre);
+	buf_reset(&p->pre);
 	p->pre_text = p->pre_over = false;
 	return rc;
 }
@@ -986,7 +974,7 @@ aside_part(
 			    n);
 		}
 	}
-	scrub(&p->pre);
+	buf_reset(&p->pre);
 	p->pre_text = p->pre_over = false;
 	return rc;
 }

@@ -72,18 +72,6 @@ caseeq(const unsigned char *a, const char *b, size_t n)
 }
 
 static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int
 buf_rc(int rc)
 {
 	if (rc == BUF_OK)
@@ -122,17 +110,6 @@ put_lower(struct buf *out, const unsigned char *s, size_t n)
 		if ((rc = buf_rc(buf_putc(out, lower(s[i])))) != 0)
 			return rc;
 	return 0;
-}
-
-/* Clear a scratch buffer, wiping only what was used. */
-static void
-scrub(struct buf *b)
-{
-	if (b->data != NULL) {
-		explicit_bzero(b->data, b->len);
-		b->data[0] = '\0';
-	}
-	b->len = 0;
 }
 
 static void
@@ -341,8 +318,8 @@ word_decode(const struct word *w, struct buf *bytes)
 		if (c == '_')
 			c = ' ';
 		else if (c == '=' && i + 2 < w->tlen &&
-		    (h1 = hexval(w->text[i + 1])) >= 0 &&
-		    (h2 = hexval(w->text[i + 2])) >= 0) {
+		    (h1 = decode_hexval(w->text[i + 1])) >= 0 &&
+		    (h2 = decode_hexval(w->text[i + 2])) >= 0) {
 			c = (unsigned char)(h1 << 4 | h2);
 			i += 2;
 		}
@@ -359,7 +336,7 @@ flush_words(struct buf *pend, const char *cs, struct buf *out)
 	if (pend->len > 0)
 		rc =
 		    charset_rc(charset_to_utf8(cs, pend->data, pend->len, out));
-	scrub(pend);
+	buf_reset(pend);
 	return rc;
 }
 
@@ -557,8 +534,9 @@ percent_decode(const unsigned char *s, size_t n, struct buf *out)
 
 	for (i = 0; i < n; i++) {
 		c = s[i];
-		if (c == '%' && i + 2 < n && (h1 = hexval(s[i + 1])) >= 0 &&
-		    (h2 = hexval(s[i + 2])) >= 0) {
+		if (c == '%' && i + 2 < n &&
+		    (h1 = decode_hexval(s[i + 1])) >= 0 &&
+		    (h2 = decode_hexval(s[i + 2])) >= 0) {
 			c = (unsigned char)(h1 << 4 | h2);
 			i += 2;
 		}
@@ -599,7 +577,7 @@ join_sections(
 		if (sec[i].idx > want)
 			break; /* a gap: the rest is not reachable */
 		want++;
-		scrub(&tmp);
+		buf_reset(&tmp);
 		if ((rc = unquote(&sec[i].p, &tmp)) != 0)
 			break;
 		d = tmp.data;
