@@ -14,9 +14,12 @@ DESTDIR	?=
 B	:= build
 
 CC	?= cc
-PKGS	:= libfyaml libpcre2-8 libutf8proc jansson
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKGS	:= libfyaml libpcre2-8 libutf8proc jansson libarchive libxml-2.0 \
+	   poppler-glib libgsf-1
+# -isystem: warnings in GLib's and poppler's headers are not ours
+PKG_CFLAGS := $(patsubst -I%,-isystem %,\
+	      $(shell pkg-config --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmagic
 
 WARN	:= -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wno-unused-parameter
@@ -31,7 +34,12 @@ LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 DEB_PKGS := gcc make pkg-config libc6-dev clang-format \
 	libmilter-dev libpcre2-dev libutf8proc-dev libfyaml-dev \
 	libjansson-dev libcmocka-dev \
-	postfix swaks python3 procps iproute2
+	libmagic-dev libarchive-dev libxml2-dev libpoppler-glib-dev \
+	poppler-data libgsf-1-dev \
+	postfix swaks python3 procps iproute2 \
+	zip unzip p7zip-full qpdf lhasa gcab zstd xz-utils bzip2 \
+	python3-openpyxl python3-docx python3-odf python3-reportlab \
+	python3-xlwt fonts-ipafont-gothic libreoffice-writer-nogui
 
 DAEMON_SRCS := milter/dlp_milter.c milter/milter_glue.c milter/log.c
 SCAN_SRCS   := milter/dlp_scan.c
@@ -47,8 +55,14 @@ UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
 BINS := $(B)/dlp-milter $(B)/dlp-scan
 
+# The same engine and dlp-scan under AddressSanitizer and UBSan, for the
+# tests that feed hostile input (bombs, damaged files).
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+ASAN_OBJS  := $(ENGINE_SRCS:milter/%.c=$(B)/asan/%.o) \
+	      $(SCAN_SRCS:milter/%.c=$(B)/asan/%.o)
+
 .PHONY: all deps run test install format format-check clean
-all: $(BINS) $(UNIT_BINS)
+all: $(BINS) $(UNIT_BINS) $(B)/asan/dlp-scan
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' \
@@ -68,7 +82,13 @@ deps:
 $(B)/obj/%.o: milter/%.c milter/*.h | $(B)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/obj $(B)/tests:
+$(B)/asan/%.o: milter/%.c milter/*.h | $(B)/asan
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+$(B)/asan/dlp-scan: $(ASAN_OBJS)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/obj $(B)/tests $(B)/asan:
 	mkdir -p $@
 
 $(LIB): $(ENGINE_OBJS)

@@ -57,6 +57,44 @@ set_kind_defaults(struct dlp_policy *p)
 	return 0;
 }
 
+/*
+ * Every real method counts as protection by default, ZipCrypto and the
+ * other weak ones included (they are marked weak in reports): the seed
+ * policy blocks unencrypted data, and password zips are still common.
+ * Dropping a method is one line in the config.
+ */
+static const char *const default_accepted[] = { "zipcrypto", "winzip-aes",
+	"pkware-ses", "7z-aes", "rar4", "rar5", "ooxml-agile", "ooxml-standard",
+	"office-rc4", "office-xor", "pdf-rc4", "pdf-aes", "odf-blowfish",
+	"odf-aes", "smime", "pgp", NULL };
+
+static void
+free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+set_accepted_defaults(struct dlp_policy *p)
+{
+	size_t n;
+
+	for (n = 0; default_accepted[n] != NULL; n++)
+		;
+	if ((p->accepted_encryption = calloc(n, sizeof(char *))) == NULL)
+		return -1;
+	for (p->n_accepted_encryption = 0; p->n_accepted_encryption < n;
+	     p->n_accepted_encryption++)
+		if ((p->accepted_encryption[p->n_accepted_encryption] = strdup(
+			 default_accepted[p->n_accepted_encryption])) == NULL)
+			return -1;
+	return 0;
+}
+
 struct dlp_config *
 config_defaults(void)
 {
@@ -86,9 +124,17 @@ config_defaults(void)
 	l->pcre2_match_limit = 1000000;
 	l->pcre2_depth_limit = 10000;
 	l->max_scan_ms = 30000;
+	l->max_container_depth = 8;
+	l->max_members = 10000;
+	l->max_member_bytes = 64 * 1024 * 1024;
+	l->max_ratio = 200;
+	l->max_expanded_bytes = 256 * 1024 * 1024;
+	l->pdf_max_pages = 500;
+	l->pdf_max_ms = 10000;
 	if (c->milter.socket == NULL || c->milter.syslog_facility == NULL ||
 	    c->milter.syslog_ident == NULL || c->rules_dir == NULL ||
-	    set_kind_defaults(&c->policy) < 0) {
+	    set_kind_defaults(&c->policy) < 0 ||
+	    set_accepted_defaults(&c->policy) < 0) {
 		config_free(c);
 		return NULL;
 	}
@@ -118,9 +164,9 @@ config_free(struct dlp_config *c)
 	free(c->milter.syslog_facility);
 	free(c->milter.syslog_ident);
 	free(c->milter.reply_contact);
-	for (i = 0; i < c->policy.n_internal_domains; i++)
-		free(c->policy.internal_domains[i]);
-	free(c->policy.internal_domains);
+	free_strv(c->policy.internal_domains, c->policy.n_internal_domains);
+	free_strv(
+	    c->policy.accepted_encryption, c->policy.n_accepted_encryption);
 	for (i = 0; i < c->policy.n_kinds; i++)
 		kind_policy_clear(&c->policy.kinds[i]);
 	free(c->policy.kinds);
@@ -312,6 +358,43 @@ load_domains(struct loader *ld, struct fy_node *seq)
 	return 0;
 }
 
+/* accepted_encryption: a list of method names or families, maybe empty. */
+static int
+load_accepted(struct loader *ld, struct fy_node *seq)
+{
+	struct dlp_policy *p = &ld->c->policy;
+	struct fy_node *it;
+	void *iter = NULL;
+	size_t n, i;
+	char *m;
+
+	if (!fy_node_is_sequence(seq))
+		return yaml_fail(ld->err, ld->path, seq,
+		    "accepted_encryption must be a list (maybe empty: [])");
+	free_strv(p->accepted_encryption, p->n_accepted_encryption);
+	p->accepted_encryption = NULL;
+	p->n_accepted_encryption = 0;
+	n = (size_t)fy_node_sequence_item_count(seq);
+	if ((p->accepted_encryption = calloc(n + 1, sizeof(char *))) == NULL)
+		return yaml_fail(ld->err, ld->path, seq, "out of memory");
+	while ((it = fy_node_sequence_iterate(seq, &iter)) != NULL) {
+		if ((m = yaml_strdup(ld->err, ld->path, it)) == NULL)
+			return -1;
+		p->accepted_encryption[p->n_accepted_encryption++] = m;
+		for (i = 0; m[i] != '\0'; i++)
+			if (!((m[i] >= 'a' && m[i] <= 'z') ||
+				(m[i] >= '0' && m[i] <= '9') || m[i] == '-'))
+				return yaml_fail(ld->err, ld->path, it,
+				    "'%s' is not a method name (lower case, "
+				    "digits, '-')",
+				    m);
+		if (i == 0)
+			return yaml_fail(
+			    ld->err, ld->path, it, "empty method name");
+	}
+	return 0;
+}
+
 /* One kind: a list of {confidence, min_count, action}. */
 static int
 load_kind(struct loader *ld, struct fy_node *key, struct fy_node *seq,
@@ -407,7 +490,7 @@ load_policy(struct loader *ld, struct fy_node *m)
 {
 	static const char *const keys[] = { "mode", "internal_domains",
 		"scan_internal", "encrypted", "not_inspectable",
-		"on_internal_error", "kinds", NULL };
+		"on_internal_error", "kinds", "accepted_encryption", NULL };
 	struct dlp_policy *p = &ld->c->policy;
 	struct fy_node *v;
 	char mode[16];
@@ -449,6 +532,9 @@ load_policy(struct loader *ld, struct fy_node *m)
 	}
 	if ((v = yaml_get(m, "kinds")) != NULL && load_kinds(ld, v) < 0)
 		return -1;
+	if ((v = yaml_get(m, "accepted_encryption")) != NULL &&
+	    load_accepted(ld, v) < 0)
+		return -1;
 	return 0;
 }
 
@@ -475,6 +561,13 @@ static const struct limit_key limit_keys[] = {
 	LK(pcre2_match_limit, false, UINT32_MAX),
 	LK(pcre2_depth_limit, false, UINT32_MAX),
 	LK(max_scan_ms, false, 3600000),
+	LK(max_container_depth, false, 100),
+	LK(max_members, false, 10000000),
+	LK(max_member_bytes, true, 64ULL << 30),
+	LK(max_ratio, false, 1000000),
+	LK(max_expanded_bytes, true, 1ULL << 40),
+	LK(pdf_max_pages, false, 1000000),
+	LK(pdf_max_ms, false, 3600000),
 };
 #undef LK
 
@@ -569,6 +662,24 @@ config_kind_policy(const struct dlp_config *c, const char *kind)
 		if (strcmp(c->policy.kinds[i].kind, kind) == 0)
 			return &c->policy.kinds[i];
 	return &c->policy.default_kind;
+}
+
+bool
+config_encryption_accepted(const struct dlp_config *c, const char *method)
+{
+	size_t i, len;
+
+	if (method == NULL)
+		return false;
+	for (i = 0; i < c->policy.n_accepted_encryption; i++) {
+		const char *a = c->policy.accepted_encryption[i];
+
+		len = strlen(a);
+		if (strncmp(method, a, len) == 0 &&
+		    (method[len] == '\0' || method[len] == '-'))
+			return true;
+	}
+	return false;
 }
 
 bool

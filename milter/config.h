@@ -43,6 +43,14 @@ struct dlp_limits {
 	uint32_t pcre2_match_limit;
 	uint32_t pcre2_depth_limit;
 	unsigned max_scan_ms; /* wall time of one scan */
+	/* attachments and the containers inside them */
+	unsigned max_container_depth; /* archives in archives, docs in zips */
+	unsigned max_members;	      /* members of one container */
+	size_t max_member_bytes;      /* one member, unpacked */
+	unsigned max_ratio;	      /* unpacked / packed, per member */
+	size_t max_expanded_bytes;    /* everything unpacked, per message */
+	unsigned pdf_max_pages;
+	unsigned pdf_max_ms;
 };
 
 /*
@@ -73,6 +81,10 @@ struct dlp_policy {
 	enum dlp_action encrypted;	 /* content that is encrypted */
 	enum dlp_action not_inspectable; /* content that could not be read */
 	enum dlp_action on_internal_error;
+	/* encryption methods that count as protection (families match
+	   "family-..."); others are not-inspectable(unapproved-encryption) */
+	char **accepted_encryption;
+	size_t n_accepted_encryption;
 };
 
 struct dlp_milter_conf {
@@ -109,6 +121,13 @@ void config_free(struct dlp_config *cfg);
 /* config_kind_policy: the policy for a kind, or the default entry. */
 const struct dlp_kind_policy *config_kind_policy(
     const struct dlp_config *cfg, const char *kind);
+
+/*
+ * config_encryption_accepted: whether method (e.g. "winzip-aes-256") is
+ * listed in accepted_encryption, itself or by its family ("winzip-aes").
+ */
+bool config_encryption_accepted(
+    const struct dlp_config *cfg, const char *method);
 
 /* config_is_internal: whether an address ("<a@b>" or "a@b") is internal. */
 bool config_is_internal(const struct dlp_config *cfg, const char *addr);

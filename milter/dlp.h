@@ -72,8 +72,11 @@ void dlp_error_format(const struct dlp_error *err, char *out, size_t outlen);
 
 /* A part of the message (or, later, a member of an archive). */
 struct dlp_node {
-	char *path;	/* "1", "2.1", "2/roster.zip/a.xlsx" */
-	char *type;	/* content type, lower case: "text/plain" */
+	char *path; /* "1", "2.1", "2/roster.zip/a.xlsx" */
+	/* content type, lower case: for an identified part, what its bytes
+	   are; declared_type: what its MIME headers said, or NULL */
+	char *type;
+	char *declared_type;
 	char *filename; /* UTF-8, or NULL */
 	char *charset;	/* declared charset (lower case), or NULL */
 	size_t size;	/* decoded bytes seen */
@@ -94,6 +97,7 @@ struct dlp_finding {
 	char *name_en;
 	enum dlp_confidence confidence; /* the highest of its hits */
 	char *path;			/* the node's path */
+	char *location;			/* where in it first: "Sheet1!B7" */
 	size_t count;			/* distinct values */
 	char *masked;			/* one masked sample: ****-****-9018 */
 	bool monitor;			/* from a rule in monitor mode */
@@ -104,6 +108,7 @@ struct dlp_hit {
 	char *rule_id;
 	char *kind;
 	char *path;
+	char *location; /* "Sheet1!B7", "p3", or NULL */
 	char *masked;
 	char *window;	     /* the normalised text around it, value masked */
 	char *validator;     /* validator name, or NULL */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <magic.h>
+
 #include "engine.h"
 
 /*
@@ -40,6 +42,7 @@ dlp_engine_load(const char *config_path, struct dlp_error *err)
 		return NULL;
 	}
 	e->refs = 1;
+	pthread_mutex_init(&e->magic_lock, NULL);
 	if ((e->cfg = config_load(config_path, err)) == NULL)
 		goto fail;
 	if ((e->rules = ruleset_load(e->cfg->rules_dir, err)) == NULL) {
@@ -49,8 +52,56 @@ dlp_engine_load(const char *config_path, struct dlp_error *err)
 	return e;
 fail:
 	config_free(e->cfg);
+	pthread_mutex_destroy(&e->magic_lock);
 	free(e);
 	return NULL;
+}
+
+void *
+engine_magic_get(struct dlp_engine *e)
+{
+	size_t bytes_max = 1024 * 1024;
+	magic_t m = NULL;
+
+	pthread_mutex_lock(&e->magic_lock);
+	if (e->n_magic_idle > 0)
+		m = e->magic_idle[--e->n_magic_idle];
+	pthread_mutex_unlock(&e->magic_lock);
+	if (m != NULL)
+		return m;
+	/* no decompression, no external helpers: the bytes, as they are */
+	if ((m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS |
+		 MAGIC_NO_CHECK_ELF)) == NULL)
+		return NULL;
+	if (magic_load(m, NULL) != 0 ||
+	    magic_setparam(m, MAGIC_PARAM_BYTES_MAX, &bytes_max) != 0) {
+		magic_close(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+engine_magic_put(struct dlp_engine *e, void *magic)
+{
+	void **p;
+
+	if (magic == NULL)
+		return;
+	pthread_mutex_lock(&e->magic_lock);
+	if (e->n_magic_idle == e->cap_magic_idle) {
+		size_t ncap = e->cap_magic_idle ? e->cap_magic_idle * 2 : 4;
+
+		if ((p = realloc(e->magic_idle, ncap * sizeof(*p))) == NULL) {
+			pthread_mutex_unlock(&e->magic_lock);
+			magic_close(magic);
+			return;
+		}
+		e->magic_idle = p;
+		e->cap_magic_idle = ncap;
+	}
+	e->magic_idle[e->n_magic_idle++] = magic;
+	pthread_mutex_unlock(&e->magic_lock);
 }
 
 struct dlp_engine *
@@ -68,6 +119,10 @@ dlp_engine_unref(struct dlp_engine *e)
 		return;
 	ruleset_free(e->rules);
 	config_free(e->cfg);
+	while (e->n_magic_idle > 0)
+		magic_close(e->magic_idle[--e->n_magic_idle]);
+	free(e->magic_idle);
+	pthread_mutex_destroy(&e->magic_lock);
 	free(e);
 }
 

@@ -72,6 +72,7 @@ report_clear(struct dlp_report *r)
 
 		free(n->path);
 		free(n->type);
+		free(n->declared_type);
 		free(n->filename);
 		free(n->charset);
 		free(n->method);
@@ -90,6 +91,7 @@ report_clear(struct dlp_report *r)
 		free(f->name_ja);
 		free(f->name_en);
 		free(f->path);
+		free(f->location);
 		wipe_free(f->masked);
 	}
 	free(r->findings);
@@ -99,6 +101,7 @@ report_clear(struct dlp_report *r)
 		free(h->rule_id);
 		free(h->kind);
 		free(h->path);
+		free(h->location);
 		wipe_free(h->masked);
 		wipe_free(h->window);
 		free(h->validator);
@@ -165,6 +168,7 @@ node_json(const struct dlp_node *n)
 		goto fail;
 	rc |= set(o, "path", jstr(n->path));
 	rc |= set(o, "type", jstr(n->type));
+	rc |= set(o, "declared_type", jstr(n->declared_type));
 	rc |= set(o, "filename", jstr(n->filename));
 	rc |= set(o, "charset", jstr(n->charset));
 	rc |= set(o, "size", json_integer((json_int_t)n->size));
@@ -203,6 +207,7 @@ finding_json(const struct dlp_finding *f)
 	rc |= set(
 	    o, "confidence", json_string(dlp_confidence_name(f->confidence)));
 	rc |= set(o, "path", jstr(f->path));
+	rc |= set(o, "location", jstr(f->location));
 	rc |= set(o, "count", json_integer((json_int_t)f->count));
 	rc |= set(o, "masked", jstr(f->masked));
 	rc |= set(o, "monitor", json_boolean(f->monitor));
@@ -224,6 +229,7 @@ hit_json(const struct dlp_hit *h)
 	rc |= set(o, "rule", jstr(h->rule_id));
 	rc |= set(o, "kind", jstr(h->kind));
 	rc |= set(o, "path", jstr(h->path));
+	rc |= set(o, "location", jstr(h->location));
 	rc |= set(o, "masked", jstr(h->masked));
 	rc |= set(o, "window", jstr(h->window));
 	rc |= set(o, "validator", jstr(h->validator));

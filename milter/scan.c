@@ -1,28 +1,34 @@
 /*
- * scan - one message through the engine: MIME walk, text, detection,
- * counting, policy. See dlp.h for the contract.
+ * scan - one message through the engine: MIME walk, extraction, text,
+ * detection, counting, policy. See dlp.h for the contract.
  *
  * The MIME parser calls back as the bytes arrive. A leaf's decoded bytes
- * are kept (up to limits.max_part_bytes) until the leaf ends; then its
- * text is converted to UTF-8, HTML is turned into text, the text is
- * normalised and the rules run over it, and the leaf's buffers are wiped.
- * So at most one leaf's content is held at a time, whatever the message.
+ * are kept (up to limits.max_part_bytes) until the leaf ends. A text part
+ * is then converted to UTF-8 with its declared charset; anything else goes
+ * to extraction (extract.h), which identifies it by content, unpacks it
+ * and hands back text and child nodes through the sink implemented here.
+ * Text is normalised as it arrives, into a buffer per open node, with the
+ * locations extractors name ("Sheet1!B7"); when a node is done the rules
+ * run over its text and the text is wiped (or kept, with
+ * DLP_SCAN_KEEP_TEXT). So what is held is one leaf's bytes plus the text
+ * of the nodes open inside it.
  *
- * Counting: each match with a confidence is recorded once per (rule,
- * node, canonical value) in a hash table bounded by limits.max_hits. At the
- * end, findings are those grouped by (rule, node), and the policy gets the
- * distinct values per kind over the whole message (the same number in the
- * body and an attachment counts once; its confidence is the highest seen).
+ * Nodes are referred to by their index in the report (ids): the report's
+ * array grows while nodes are open, so no pointer into it is kept across
+ * a call that may add one.
  *
  * What is never scanned and why: the content of encrypted containers
- * (multipart/encrypted, S/MIME enveloped data) is reported as encrypted;
- * parts cut by a limit are reported not-inspectable, and policy decides.
- * Non-text attachments are identified and unpacked by later modules; until
- * then a part that is not text is scanned only if it looks like text.
+ * (multipart/encrypted, S/MIME enveloped data, encrypted archive members
+ * and documents) is reported as encrypted, and an encryption method that
+ * the policy does not accept makes the node not-inspectable
+ * (unapproved-encryption); parts cut by a limit are reported
+ * not-inspectable, and policy decides.
  *
- * Thread-safety: a scan belongs to one thread; it only reads the engine.
+ * Thread-safety: a scan belongs to one thread; it only reads the engine
+ * (and borrows one of its libmagic cookies).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,32 +38,40 @@
 #include "charset.h"
 #include "cms.h"
 #include "engine.h"
+#include "extract.h"
 #include "html.h"
 #include "mime.h"
 #include "normalize.h"
 #include "policy.h"
 #include "report.h"
+#include "tally.h"
 
-#define MAX_SUBJECT  4096
-#define MAX_PATH_LEN 1024
-#define MAX_CMS_NEST 4 /* signed data inside signed data, and so on */
+#define MAX_SUBJECT   4096
+#define MAX_PATH_LEN  1024
+#define MAX_LABEL_LEN 128
+#define MAX_LOCATIONS 100000 /* per node; later ones are not recorded */
+#define MAX_NEST      8	     /* messages in signed data, in zips, ... */
+#define TEXT_GROWTH   4	     /* text kept per node: part limit * this */
 
-/* One distinct (rule, node, value) seen with a confidence. */
-struct value_entry {
-	const char *rule_id; /* these four point into the rule set */
-	const char *kind;
-	const char *name_ja;
-	const char *name_en;
-	bool monitor;
-	size_t node;
-	char *value; /* canonical; wiped */
-	char *masked;
-	enum dlp_confidence conf;
-	uint64_t hash;
+/* Where a location starts in a node's normalised text. */
+struct location {
+	size_t off;
+	char *label;
+};
+
+/* The text of a node that is open (not done yet). */
+struct open_node {
+	long id;
+	struct buf norm; /* normalised text, as a reader sees it */
+	struct buf raw;	 /* HTML only: the markup, normalised, scanned too */
+	struct location *locs;
+	size_t n_locs, cap_locs;
+	bool cut; /* the text budget cut it */
 };
 
 struct dlp_scan {
 	struct dlp_engine *engine;
+	const struct dlp_config *cfg;
 	const struct dlp_limits *lim;
 	char *sender;
 	char **rcpts;
@@ -66,7 +80,6 @@ struct dlp_scan {
 	unsigned flags;
 	int rc; /* worst of DLP_OK, DLP_PARTIAL, DLP_EFATAL so far */
 	struct timespec start;
-	bool timed_out;
 
 	struct mime_parser *mime;
 	struct mime_handler handler;
@@ -74,13 +87,17 @@ struct dlp_scan {
 	struct buf part;  /* the current leaf's decoded bytes */
 	size_t part_seen; /* bytes of the leaf, also those not kept */
 	struct buf subject;
-	unsigned cms_nest; /* nested parses of S/MIME signed content */
+	unsigned nest; /* nested parses (signed data, attached mail) */
 
-	struct value_entry *values;
-	size_t n_values, cap_values;
-	size_t *table; /* open addressing: index + 1, 0 = empty */
-	size_t table_size;
-	size_t cur_node; /* the node the current detection is for */
+	struct extract *x;
+	struct extract_sink sink;
+	void *magic;
+	struct open_node *open;
+	size_t n_open, cap_open;
+
+	struct tally *tally;
+	long cur_node; /* the node being detected on, and its locations */
+	const struct open_node *cur_text;
 
 	bool finished;
 	struct dlp_report report;
@@ -117,105 +134,36 @@ xstrdup(struct dlp_scan *s, const char *str)
 	return p;
 }
 
-/* FNV-1a over the key fields. */
-static uint64_t
-value_hash(const char *rule_id, size_t node, const char *value)
+static struct dlp_node *
+node_at(struct dlp_scan *s, long id)
 {
-	uint64_t h = 14695981039346656037ULL;
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)rule_id; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	h = (h ^ (node & 0xffff)) * 1099511628211ULL;
-	h = (h ^ (node >> 16)) * 1099511628211ULL;
-	for (p = (const unsigned char *)value; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
+	return &s->report.nodes[id];
 }
 
-static int
-table_grow(struct dlp_scan *s)
+/* Detection */
+
+/* The location in effect at offset off of the current node's text. */
+static const char *
+location_at(const struct open_node *t, size_t off)
 {
-	size_t nsize = s->table_size ? s->table_size * 2 : 256, i, j;
-	size_t *t;
+	size_t lo = 0, hi;
 
-	if ((t = calloc(nsize, sizeof(*t))) == NULL)
-		return -1;
-	for (i = 0; i < s->n_values; i++) {
-		j = s->values[i].hash & (nsize - 1);
-		while (t[j] != 0)
-			j = (j + 1) & (nsize - 1);
-		t[j] = i + 1;
-	}
-	free(s->table);
-	s->table = t;
-	s->table_size = nsize;
-	return 0;
-}
+	if (t == NULL || t->n_locs == 0 || t->locs[0].off > off)
+		return NULL;
+	hi = t->n_locs;
+	while (hi - lo > 1) { /* the last location starting at or before */
+		size_t mid = lo + (hi - lo) / 2;
 
-/* Record a match once per (rule, node, value), keeping the top confidence. */
-static void
-value_add(struct dlp_scan *s, const struct detect_match *m)
-{
-	uint64_t h = value_hash(m->rule_id, s->cur_node, m->value);
-	struct value_entry *v;
-	size_t j;
-
-	if (s->table_size > 0) {
-		for (j = h & (s->table_size - 1); s->table[j] != 0;
-		     j = (j + 1) & (s->table_size - 1)) {
-			v = &s->values[s->table[j] - 1];
-			if (v->hash == h && v->node == s->cur_node &&
-			    strcmp(v->rule_id, m->rule_id) == 0 &&
-			    strcmp(v->value, m->value) == 0) {
-				if (m->confidence > v->conf)
-					v->conf = m->confidence;
-				return;
-			}
-		}
+		if (t->locs[mid].off <= off)
+			lo = mid;
+		else
+			hi = mid;
 	}
-	if (s->n_values >= s->lim->max_hits) {
-		s->report.partial = true; /* enough to decide; stop counting */
-		fail(s, DLP_PARTIAL);
-		return;
-	}
-	if ((s->n_values + 1) * 2 > s->table_size && table_grow(s) < 0)
-		goto nomem;
-	if (s->n_values == s->cap_values) {
-		size_t ncap = s->cap_values ? s->cap_values * 2 : 64;
-		void *p = realloc(s->values, ncap * sizeof(*s->values));
-
-		if (p == NULL)
-			goto nomem;
-		s->values = p;
-		s->cap_values = ncap;
-	}
-	v = &s->values[s->n_values];
-	memset(v, 0, sizeof(*v));
-	v->rule_id = m->rule_id;
-	v->kind = m->kind;
-	v->name_ja = m->name_ja;
-	v->name_en = m->name_en;
-	v->monitor = m->monitor;
-	v->node = s->cur_node;
-	v->conf = m->confidence;
-	v->hash = h;
-	if ((v->value = strdup(m->value)) == NULL ||
-	    (v->masked = strdup(m->masked)) == NULL) {
-		free(v->value);
-		goto nomem;
-	}
-	for (j = h & (s->table_size - 1); s->table[j] != 0;
-	     j = (j + 1) & (s->table_size - 1))
-		;
-	s->table[j] = ++s->n_values;
-	return;
-nomem:
-	fail(s, DLP_EFATAL);
+	return t->locs[lo].label;
 }
 
 static void
-hit_add(struct dlp_scan *s, const struct detect_match *m)
+hit_add(struct dlp_scan *s, const struct detect_match *m, const char *loc)
 {
 	struct dlp_hit *h;
 
@@ -227,7 +175,8 @@ hit_add(struct dlp_scan *s, const struct detect_match *m)
 	}
 	h->rule_id = xstrdup(s, m->rule_id);
 	h->kind = xstrdup(s, m->kind);
-	h->path = xstrdup(s, s->report.nodes[s->cur_node].path);
+	h->path = xstrdup(s, node_at(s, s->cur_node)->path);
+	h->location = xstrdup(s, loc);
 	h->masked = xstrdup(s, m->masked);
 	h->window = xstrdup(s, m->window);
 	h->validator = xstrdup(s, m->validator);
@@ -242,74 +191,539 @@ static int
 on_match(void *arg, const struct detect_match *m)
 {
 	struct dlp_scan *s = arg;
+	const char *loc = location_at(s->cur_text, m->offset);
 
 	if (s->flags & DLP_SCAN_EXPLAIN)
-		hit_add(s, m);
-	if (m->confidence > DLP_CONF_NONE)
-		value_add(s, m);
+		hit_add(s, m, loc);
+	if (m->confidence > DLP_CONF_NONE) {
+		switch (tally_add(s->tally, m, (size_t)s->cur_node, loc)) {
+		case 0:
+			break;
+		case 1: /* enough to decide; counting stops */
+			s->report.partial = true;
+			fail(s, DLP_PARTIAL);
+			break;
+		default:
+			fail(s, DLP_EFATAL);
+		}
+	}
 	return s->rc == DLP_EFATAL;
 }
 
-/*
- * "2" + "名簿.txt" -> "2/名簿.txt". The parser names the root of a
- * multipart message "" (a container, a node only when encrypted): it is
- * "message" here.
- */
-static char *
-node_path(struct dlp_scan *s, const struct mime_part_info *pi)
-{
-	struct buf b;
-	const char *sect = pi->path[0] != '\0' ? pi->path : "message";
+/* Nodes */
 
-	buf_init(&b, MAX_PATH_LEN);
-	if (buf_puts(&b, sect) != BUF_OK ||
-	    (pi->filename != NULL && pi->filename[0] != '\0' &&
-		(buf_putc(&b, '/') != BUF_OK ||
-		    buf_append_trunc(&b, pi->filename, strlen(pi->filename)) <
-			0)) ||
-	    b.data == NULL) {
-		buf_free(&b);
-		fail(s, DLP_EFATAL);
-		return NULL;
-	}
-	return buf_steal(&b, NULL);
-}
-
-static struct dlp_node *
-node_new(struct dlp_scan *s, const struct mime_part_info *pi)
+/* A new node named path; -1 when memory ran out. */
+static long
+node_add(struct dlp_scan *s, char *path, const char *type, size_t size)
 {
 	struct dlp_node *n;
 
-	if ((n = report_add_node(&s->report)) == NULL) {
+	if (path == NULL || (n = report_add_node(&s->report)) == NULL) {
+		free(path);
 		fail(s, DLP_EFATAL);
-		return NULL;
+		return -1;
 	}
-	n->path = node_path(s, pi);
-	n->type =
-	    xstrdup(s, pi->content_type ? pi->content_type : "text/plain");
-	n->filename = xstrdup(s, pi->filename);
-	n->charset = xstrdup(s, pi->charset);
-	n->defects = pi->defects;
-	return n;
+	n->path = path;
+	n->type = xstrdup(s, type);
+	n->size = size;
+	return (long)s->report.n_nodes - 1;
 }
 
-static void
-node_mark(struct dlp_scan *s, struct dlp_node *n, enum dlp_encryption enc,
-    const char *method_or_reason)
+/* "a" + "/" + "b", bounded by MAX_PATH_LEN (cut at a character). */
+static char *
+path_join(const char *a, const char *sep, const char *b)
 {
-	n->encryption = enc;
+	struct buf p;
+
+	buf_init(&p, MAX_PATH_LEN);
+	(void)buf_append_trunc(&p, a, strlen(a));
+	if (b != NULL && b[0] != '\0') {
+		(void)buf_append_trunc(&p, sep, strlen(sep));
+		(void)buf_append_trunc(&p, b, strlen(b));
+	}
+	/* never end inside a UTF-8 sequence */
+	while (p.len > 0 && (p.data[p.len - 1] & 0xc0) == 0x80 &&
+	    p.len == MAX_PATH_LEN)
+		p.len--;
+	if (p.len > 0 && p.len == MAX_PATH_LEN && p.data[p.len - 1] >= 0xc0)
+		p.len--;
+	if (p.data == NULL && buf_putc(&p, '\0') == BUF_OK)
+		p.len = 0;
+	if (p.data != NULL)
+		p.data[p.len] = '\0';
+	return buf_steal(&p, NULL);
+}
+
+/*
+ * A MIME part's node: "2" + "名簿.txt" -> "2/名簿.txt". The parser names
+ * the root of a multipart message "" (a container, a node only when
+ * encrypted): it is "message" here.
+ */
+static long
+mime_node(struct dlp_scan *s, const struct mime_part_info *pi, size_t size)
+{
+	const char *sect = pi->path[0] != '\0' ? pi->path : "message";
+	long id;
+
+	id = node_add(s, path_join(sect, "/", pi->filename),
+	    pi->content_type ? pi->content_type : "text/plain", size);
+	if (id >= 0) {
+		node_at(s, id)->declared_type = xstrdup(s, pi->content_type);
+		node_at(s, id)->filename = xstrdup(s, pi->filename);
+		node_at(s, id)->charset = xstrdup(s, pi->charset);
+		node_at(s, id)->defects = pi->defects;
+	}
+	return id;
+}
+
+/*
+ * Mark a node. An encryption method the policy does not accept is no
+ * protection in the organisation's eyes: such a node is not-inspectable
+ * (unapproved-encryption), with its method kept for the report.
+ */
+static void
+node_mark(struct dlp_scan *s, long id, enum dlp_encryption enc,
+    const char *detail, bool weak)
+{
+	struct dlp_node *n = node_at(s, id);
+
 	if (enc == DLP_ENC_ENCRYPTED) {
 		free(n->method);
-		n->method = xstrdup(s, method_or_reason);
-	} else if (enc == DLP_ENC_NOT_INSPECTABLE) {
+		n->method = xstrdup(s, detail);
+		n->weak = weak;
+		if (!config_encryption_accepted(s->cfg, detail)) {
+			enc = DLP_ENC_NOT_INSPECTABLE;
+			detail = "unapproved-encryption";
+		}
+	}
+	/* a node cut by a limit stays not-inspectable whatever comes after */
+	if (n->encryption == DLP_ENC_NOT_INSPECTABLE &&
+	    enc != DLP_ENC_NOT_INSPECTABLE)
+		return;
+	n->encryption = enc;
+	if (enc == DLP_ENC_NOT_INSPECTABLE) {
 		free(n->reason);
-		n->reason = xstrdup(s, method_or_reason);
-		if (strncmp(method_or_reason, "limit:", 6) == 0) {
+		n->reason = xstrdup(s, detail);
+		if (strncmp(detail, "limit:", 6) == 0) {
 			s->report.partial = true;
 			fail(s, DLP_PARTIAL);
 		}
+	} else if (enc == DLP_ENC_PLAIN && detail != NULL) {
+		free(n->method);
+		n->method = xstrdup(s, detail);
 	}
 }
+
+/* Text of open nodes */
+
+static struct open_node *
+open_get(struct dlp_scan *s, long id)
+{
+	size_t max = s->lim->max_part_bytes * TEXT_GROWTH + 64, i;
+	struct open_node *o;
+
+	for (i = s->n_open; i-- > 0;)
+		if (s->open[i].id == id)
+			return &s->open[i];
+	if (s->n_open == s->cap_open) {
+		size_t ncap = s->cap_open ? s->cap_open * 2 : 8;
+		void *p = realloc(s->open, ncap * sizeof(*s->open));
+
+		if (p == NULL) {
+			fail(s, DLP_EFATAL);
+			return NULL;
+		}
+		s->open = p;
+		s->cap_open = ncap;
+	}
+	o = &s->open[s->n_open++];
+	memset(o, 0, sizeof(*o));
+	o->id = id;
+	buf_init(&o->norm, max);
+	buf_init(&o->raw, max);
+	return o;
+}
+
+static void
+open_clear(struct open_node *o)
+{
+	size_t i;
+
+	buf_free(&o->norm);
+	buf_free(&o->raw);
+	for (i = 0; i < o->n_locs; i++)
+		free(o->locs[i].label);
+	free(o->locs);
+}
+
+/* Normalise UTF-8 into b; false when b is full. */
+static bool
+norm_into(struct dlp_scan *s, struct buf *b, const void *utf8, size_t len)
+{
+	int rc = normalize_text(utf8, len, b);
+
+	if (rc == BUF_ENOMEM)
+		fail(s, DLP_EFATAL);
+	return rc == BUF_OK;
+}
+
+/*
+ * Append text in charset (NULL: guess) to node id: converted, HTML
+ * rendered, normalised at once. XML formats pass UTF-8 in many small
+ * pieces, so UTF-8 skips the conversion step.
+ */
+#define TEXT_TRUSTED_UTF8 0x100u /* from an XML extractor: no checks */
+
+static int
+node_text(struct dlp_scan *s, long id, const char *charset, const void *data,
+    size_t len, unsigned flags)
+{
+	struct open_node *o = open_get(s, id);
+	bool html = (flags & EXTRACT_TEXT_HTML) != 0;
+	struct buf utf8, plain;
+	int rc;
+
+	if (o == NULL)
+		return -1;
+	if (o->cut)
+		return -1;
+	if (!html && (flags & TEXT_TRUSTED_UTF8)) {
+		o->cut = !norm_into(s, &o->norm, data, len);
+		return o->cut ? -1 : 0;
+	}
+	buf_init(&utf8, o->norm.max);
+	buf_init(&plain, o->norm.max);
+	rc = charset_to_utf8(charset, data, len, &utf8);
+	if (rc == CHARSET_ENOMEM)
+		fail(s, DLP_EFATAL);
+	o->cut |= rc == CHARSET_EFULL;
+	if (html) {
+		rc = html_to_text((const char *)utf8.data, utf8.len, &plain);
+		if (rc == BUF_ENOMEM)
+			fail(s, DLP_EFATAL);
+		o->cut |= rc == BUF_EFULL;
+		o->cut |= !norm_into(s, &o->norm, plain.data, plain.len);
+		/* data hidden in comments, scripts or attributes is sent
+		   all the same: the markup is scanned too */
+		o->cut |= !norm_into(s, &o->raw, utf8.data, utf8.len);
+	} else {
+		o->cut |= !norm_into(s, &o->norm, utf8.data, utf8.len);
+	}
+	buf_free(&utf8);
+	buf_free(&plain);
+	return o->cut ? -1 : 0;
+}
+
+static void
+node_locate(struct dlp_scan *s, long id, const char *label)
+{
+	struct open_node *o = open_get(s, id);
+	struct location *l;
+	char *p;
+
+	if (o == NULL || o->n_locs >= MAX_LOCATIONS)
+		return;
+	/* a later location at the same offset replaces the earlier one */
+	if (o->n_locs > 0 && o->locs[o->n_locs - 1].off == o->norm.len) {
+		if ((p = strndup(label, MAX_LABEL_LEN)) == NULL) {
+			fail(s, DLP_EFATAL);
+			return;
+		}
+		free(o->locs[o->n_locs - 1].label);
+		o->locs[o->n_locs - 1].label = p;
+		return;
+	}
+	if (o->n_locs == o->cap_locs) {
+		size_t ncap = o->cap_locs ? o->cap_locs * 2 : 16;
+
+		if ((l = realloc(o->locs, ncap * sizeof(*l))) == NULL) {
+			fail(s, DLP_EFATAL);
+			return;
+		}
+		o->locs = l;
+		o->cap_locs = ncap;
+	}
+	if ((p = strndup(label, MAX_LABEL_LEN)) == NULL) {
+		fail(s, DLP_EFATAL);
+		return;
+	}
+	o->locs[o->n_locs].off = o->norm.len;
+	o->locs[o->n_locs].label = p;
+	o->n_locs++;
+}
+
+/*
+ * Blank out inline PGP armored messages (base64 noise to the rules);
+ * returns whether there was one. The text around them is still scanned.
+ */
+static bool
+blank_pgp_armor(struct buf *t)
+{
+	static const char begin[] = "-----BEGIN PGP MESSAGE-----";
+	static const char end[] = "-----END PGP MESSAGE-----";
+	char *p = (char *)t->data, *q, *e;
+	bool found = false;
+
+	if (p == NULL)
+		return false;
+	while ((q = memmem(p, t->len - (size_t)(p - (char *)t->data), begin,
+		    sizeof(begin) - 1)) != NULL) {
+		found = true;
+		e = memmem(q, t->len - (size_t)(q - (char *)t->data), end,
+		    sizeof(end) - 1);
+		e = e ? e + sizeof(end) - 1 : (char *)t->data + t->len;
+		for (; q < e; q++)
+			if (*q != '\n')
+				*q = ' ';
+		p = e;
+	}
+	return found;
+}
+
+static void
+detect_into(struct dlp_scan *s, long id, const struct open_node *o,
+    const struct buf *text)
+{
+	int rc;
+
+	s->cur_node = id;
+	s->cur_text = o;
+	rc = detect_text(s->engine->rules, buf_cstr(text), text->len, s->lim,
+	    (s->flags & DLP_SCAN_EXPLAIN) != 0, on_match, s);
+	s->cur_text = NULL;
+	if (rc == DLP_EFATAL)
+		fail(s, DLP_EFATAL);
+	else if (rc == DLP_PARTIAL && s->rc != DLP_EFATAL)
+		node_mark(s, id, DLP_ENC_NOT_INSPECTABLE, "limit:match", false);
+}
+
+/* The node is complete: run the rules over its text, then drop it. */
+static void
+node_done(struct dlp_scan *s, long id)
+{
+	struct open_node *o = NULL, tmp;
+	struct dlp_node *n;
+	size_t i;
+
+	for (i = s->n_open; i-- > 0;)
+		if (s->open[i].id == id) {
+			o = &s->open[i];
+			break;
+		}
+	if (o == NULL)
+		return; /* no text: nothing to run */
+	tmp = *o;	/* o moves when the array does: work on a copy */
+	s->open[i] = s->open[--s->n_open];
+	if (blank_pgp_armor(&tmp.norm))
+		node_mark(s, id, DLP_ENC_ENCRYPTED, "pgp-inline", false);
+	if (s->rc != DLP_EFATAL)
+		detect_into(s, id, &tmp, &tmp.norm);
+	if (s->rc != DLP_EFATAL && tmp.raw.len > 0)
+		detect_into(s, id, NULL, &tmp.raw);
+	if (tmp.cut)
+		node_mark(s, id, DLP_ENC_NOT_INSPECTABLE, "limit:size", false);
+	n = node_at(s, id);
+	if ((s->flags & DLP_SCAN_KEEP_TEXT) && n->text == NULL) {
+		n->text_len = tmp.norm.len;
+		if ((n->text = buf_steal(&tmp.norm, NULL)) == NULL &&
+		    (n->text = strdup("")) == NULL)
+			fail(s, DLP_EFATAL);
+	}
+	open_clear(&tmp);
+}
+
+/* Messages inside: S/MIME signed content, attached .eml files */
+
+static void on_header(void *arg, const struct mime_part_info *pi,
+    const char *name, const char *value);
+static void on_begin(void *arg, const struct mime_part_info *pi);
+static void on_data(
+    void *arg, const struct mime_part_info *pi, const void *data, size_t len);
+static void on_end(void *arg, const struct mime_part_info *pi);
+
+/*
+ * A MIME entity found inside another part is parsed by a parser of its
+ * own; its events are passed on with paths under the outer node's
+ * (section "1" inside S/MIME part 2 becomes "2.1"; inside the file node
+ * "2/a.zip/m.eml" it becomes "2/a.zip/m.eml/1") and depths below it, so
+ * the report reads as one tree. The outer leaf's bytes are not needed
+ * any more by then: the inner parser may reuse the scan's part buffer.
+ */
+struct nested {
+	struct dlp_scan *s;
+	const char *prefix;
+	const char *sep;
+	unsigned depth;
+	char path[MAX_PATH_LEN];
+	struct mime_part_info pi;
+};
+
+static const struct mime_part_info *
+nested_info(struct nested *nt, const struct mime_part_info *pi)
+{
+	nt->pi = *pi;
+	if (pi->path[0] == '\0')
+		snprintf(nt->path, sizeof(nt->path), "%s", nt->prefix);
+	else
+		snprintf(nt->path, sizeof(nt->path), "%s%s%s", nt->prefix,
+		    nt->sep, pi->path);
+	nt->pi.path = nt->path;
+	nt->pi.depth = pi->depth + nt->depth;
+	return &nt->pi;
+}
+
+static void
+nested_header(void *arg, const struct mime_part_info *pi, const char *name,
+    const char *value)
+{
+	struct nested *nt = arg;
+
+	on_header(nt->s, nested_info(nt, pi), name, value);
+}
+
+static void
+nested_begin(void *arg, const struct mime_part_info *pi)
+{
+	struct nested *nt = arg;
+
+	on_begin(nt->s, nested_info(nt, pi));
+}
+
+static void
+nested_data(
+    void *arg, const struct mime_part_info *pi, const void *data, size_t len)
+{
+	struct nested *nt = arg;
+
+	on_data(nt->s, nested_info(nt, pi), data, len);
+}
+
+static void
+nested_end(void *arg, const struct mime_part_info *pi)
+{
+	struct nested *nt = arg;
+
+	on_end(nt->s, nested_info(nt, pi));
+}
+
+/* Parse data as a message beneath node id (false: too deep, marked). */
+static bool
+parse_nested(struct dlp_scan *s, long id, const char *prefix, const char *sep,
+    unsigned depth, const void *data, size_t len)
+{
+	static const struct mime_handler h = { nested_header, nested_begin,
+		nested_data, nested_end };
+	struct nested nt = {
+		.s = s, .prefix = prefix, .sep = sep, .depth = depth
+	};
+	struct mime_parser *p;
+	char *copy;
+
+	if (s->nest >= MAX_NEST) {
+		node_mark(s, id, DLP_ENC_NOT_INSPECTABLE, "limit:depth", false);
+		return false;
+	}
+	/* prefix may point into the report's nodes, which may move */
+	if ((copy = strdup(prefix)) == NULL) {
+		fail(s, DLP_EFATAL);
+		return false;
+	}
+	nt.prefix = copy;
+	s->nest++;
+	if ((p = mime_new(s->lim, &h, &nt)) == NULL ||
+	    mime_feed(p, data, len) < 0 || mime_finish(p) < 0)
+		fail(s, DLP_EFATAL);
+	mime_free(p);
+	s->nest--;
+	free(copy);
+	return true;
+}
+
+/*
+ * S/MIME opaque-signed data is not protection: its entity is in clear
+ * inside the CMS structure. Take it out and scan it like any part.
+ */
+static void
+scan_signed(struct dlp_scan *s, long id, const struct mime_part_info *pi)
+{
+	struct buf inner;
+	int rc;
+
+	buf_init(&inner, s->lim->max_part_bytes);
+	rc = cms_signed_content(s->part.data, s->part.len, &inner);
+	if (rc == BUF_ENOMEM)
+		fail(s, DLP_EFATAL);
+	else if (rc == -1)
+		node_mark(s, id, DLP_ENC_NOT_INSPECTABLE, "corrupt", false);
+	else if (rc == BUF_EFULL)
+		node_mark(s, id, DLP_ENC_NOT_INSPECTABLE, "limit:size", false);
+	/* rc == -2: a detached signature, nothing inside */
+	if (rc == 0 || rc == BUF_EFULL)
+		parse_nested(s, id, pi->path[0] ? pi->path : "1", ".",
+		    pi->depth + 1, inner.data, inner.len);
+	buf_free(&inner);
+}
+
+/* The extraction sink */
+
+static long
+sink_node_new(void *arg, long parent, const char *name, size_t size)
+{
+	struct dlp_scan *s = arg;
+
+	return node_add(s, path_join(node_at(s, parent)->path, "/", name),
+	    "application/octet-stream", size);
+}
+
+static void
+sink_node_type(void *arg, long id, const char *type)
+{
+	struct dlp_scan *s = arg;
+	struct dlp_node *n = node_at(s, id);
+
+	free(n->type);
+	n->type = xstrdup(s, type);
+}
+
+static void
+sink_node_mark(
+    void *arg, long id, enum dlp_encryption enc, const char *detail, bool weak)
+{
+	node_mark(arg, id, enc, detail, weak);
+}
+
+static int
+sink_node_text(void *arg, long id, const char *charset, const void *data,
+    size_t len, unsigned flags)
+{
+	/* what an extractor calls UTF-8 (XML) is UTF-8; a declared charset
+	   of a MIME part may lie and goes through charset_to_utf8() */
+	if (charset != NULL && strcasecmp(charset, "utf-8") == 0)
+		flags |= TEXT_TRUSTED_UTF8;
+	return node_text(arg, id, charset, data, len, flags);
+}
+
+static void
+sink_node_locate(void *arg, long id, const char *label)
+{
+	node_locate(arg, id, label);
+}
+
+static void
+sink_node_message(void *arg, long id, const void *data, size_t len)
+{
+	struct dlp_scan *s = arg;
+
+	parse_nested(s, id, node_at(s, id)->path, "/", s->nest + 1, data, len);
+}
+
+static void
+sink_node_done(void *arg, long id)
+{
+	node_done(arg, id);
+}
+
+/* MIME leaves */
 
 static bool
 type_is(const struct mime_part_info *pi, const char *type)
@@ -360,132 +774,6 @@ is_pkcs7_mime(const struct mime_part_info *pi)
 		type_is(pi, "application/octet-stream"));
 }
 
-/* Bytes that read as text: no NUL, few control characters. */
-static bool
-looks_like_text(const struct buf *b)
-{
-	size_t i, ctl = 0;
-
-	for (i = 0; i < b->len; i++) {
-		unsigned char c = b->data[i];
-
-		if (c == 0)
-			return false;
-		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' &&
-		    c != 0x1b && c != '\f')
-			ctl++;
-	}
-	return ctl * 100 <= b->len;
-}
-
-/*
- * Blank out inline PGP armored messages (base64 noise to the rules);
- * returns whether there was one. The text around them is still scanned.
- */
-static bool
-blank_pgp_armor(struct buf *t)
-{
-	static const char begin[] = "-----BEGIN PGP MESSAGE-----";
-	static const char end[] = "-----END PGP MESSAGE-----";
-	char *p = (char *)t->data, *q, *e;
-	bool found = false;
-
-	if (p == NULL)
-		return false;
-	while ((q = memmem(p, t->len - (size_t)(p - (char *)t->data), begin,
-		    sizeof(begin) - 1)) != NULL) {
-		found = true;
-		e = memmem(q, t->len - (size_t)(q - (char *)t->data), end,
-		    sizeof(end) - 1);
-		e = e ? e + sizeof(end) - 1 : (char *)t->data + t->len;
-		for (; q < e; q++)
-			if (*q != '\n')
-				*q = ' ';
-		p = e;
-	}
-	return found;
-}
-
-/* Text of a leaf: charset, HTML, normalisation, then the rules. */
-/* Run the rules over normalised text of node n; limits mark the node. */
-static void
-detect_into(
-    struct dlp_scan *s, struct dlp_node *n, const char *text, size_t len)
-{
-	int rc = detect_text(s->engine->rules, text, len, s->lim,
-	    (s->flags & DLP_SCAN_EXPLAIN) != 0, on_match, s);
-
-	if (rc == DLP_EFATAL)
-		fail(s, DLP_EFATAL);
-	else if (rc == DLP_PARTIAL && s->rc != DLP_EFATAL)
-		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:match");
-}
-
-/*
- * Text of a leaf: charset, HTML, normalisation, then the rules. Each step
- * writes to a buffer bounded by TEXT_GROWTH times the part's limit (NFKC
- * can grow some characters elevenfold); text cut by that bound is still
- * scanned, and the node is marked limit:size, because what was not read is
- * not clean. HTML is scanned twice: as the text a reader sees, and as raw
- * markup, since data hidden in comments, scripts or attributes is sent
- * all the same (values are counted once per node, so nothing doubles).
- */
-#define TEXT_GROWTH 4
-static void
-scan_text(struct dlp_scan *s, struct dlp_node *n,
-    const struct mime_part_info *pi, const void *data, size_t len, bool html)
-{
-	size_t max = s->lim->max_part_bytes * TEXT_GROWTH + 64;
-	struct buf utf8, plain, norm;
-	bool cut = false;
-	int rc;
-
-	buf_init(&utf8, max);
-	buf_init(&plain, max);
-	buf_init(&norm, max);
-	rc = charset_to_utf8(pi->charset, data, len, &utf8);
-	if (rc == CHARSET_ENOMEM)
-		goto nomem;
-	cut |= rc == CHARSET_EFULL;
-	if (html) {
-		rc = html_to_text((const char *)utf8.data, utf8.len, &plain);
-		if (rc == BUF_ENOMEM)
-			goto nomem;
-		cut |= rc == BUF_EFULL;
-	}
-	rc = normalize_text((const char *)(html ? plain.data : utf8.data),
-	    html ? plain.len : utf8.len, &norm);
-	if (rc == BUF_ENOMEM)
-		goto nomem;
-	cut |= rc == BUF_EFULL;
-	if (blank_pgp_armor(&norm))
-		node_mark(s, n, DLP_ENC_ENCRYPTED, "pgp-inline");
-	detect_into(s, n, buf_cstr(&norm), norm.len);
-	if (s->flags & DLP_SCAN_KEEP_TEXT) {
-		n->text_len = norm.len;
-		if ((n->text = buf_steal(&norm, NULL)) == NULL &&
-		    (n->text = strdup("")) == NULL)
-			goto nomem;
-	}
-	if (html && s->rc != DLP_EFATAL) {
-		buf_free(&norm);
-		rc = normalize_text((const char *)utf8.data, utf8.len, &norm);
-		if (rc == BUF_ENOMEM)
-			goto nomem;
-		cut |= rc == BUF_EFULL;
-		detect_into(s, n, buf_cstr(&norm), norm.len);
-	}
-	if (cut)
-		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:size");
-	goto out;
-nomem:
-	fail(s, DLP_EFATAL);
-out:
-	buf_free(&utf8);
-	buf_free(&plain);
-	buf_free(&norm);
-}
-
 static const char *
 limit_reason(unsigned defects)
 {
@@ -500,166 +788,52 @@ limit_reason(unsigned defects)
 	return NULL;
 }
 
-static void on_header(void *arg, const struct mime_part_info *pi,
-    const char *name, const char *value);
-static void on_begin(void *arg, const struct mime_part_info *pi);
-static void on_data(
-    void *arg, const struct mime_part_info *pi, const void *data, size_t len);
-static void on_end(void *arg, const struct mime_part_info *pi);
-
 /*
- * A MIME entity found inside another part (the content of S/MIME signed
- * data) is parsed by a parser of its own; its events are passed on with
- * paths under the outer part's ("1" inside part 2 becomes "2.1") and
- * depths below it, so the report reads as one tree.
+ * Text the MIME headers declare is read as such, with its charset, unless
+ * its bytes are a document or container (an .xlsx sent as text/plain):
+ * then it is identified by content like any attachment.
  */
-struct nested {
-	struct dlp_scan *s;
-	const char *prefix;
-	unsigned depth;
-	char path[MAX_PATH_LEN];
-	struct mime_part_info pi;
-};
-
-static const struct mime_part_info *
-nested_info(struct nested *nt, const struct mime_part_info *pi)
+static bool
+declared_text(const struct mime_part_info *pi, const struct buf *b)
 {
-	nt->pi = *pi;
-	if (pi->path[0] == '\0')
-		snprintf(nt->path, sizeof(nt->path), "%s", nt->prefix);
-	else
-		snprintf(
-		    nt->path, sizeof(nt->path), "%s.%s", nt->prefix, pi->path);
-	nt->pi.path = nt->path;
-	nt->pi.depth = pi->depth + nt->depth;
-	return &nt->pi;
-}
-
-static void
-nested_header(void *arg, const struct mime_part_info *pi, const char *name,
-    const char *value)
-{
-	struct nested *nt = arg;
-
-	on_header(nt->s, nested_info(nt, pi), name, value);
-}
-
-static void
-nested_begin(void *arg, const struct mime_part_info *pi)
-{
-	struct nested *nt = arg;
-
-	on_begin(nt->s, nested_info(nt, pi));
-}
-
-static void
-nested_data(
-    void *arg, const struct mime_part_info *pi, const void *data, size_t len)
-{
-	struct nested *nt = arg;
-
-	on_data(nt->s, nested_info(nt, pi), data, len);
-}
-
-static void
-nested_end(void *arg, const struct mime_part_info *pi)
-{
-	struct nested *nt = arg;
-
-	on_end(nt->s, nested_info(nt, pi));
-}
-
-static void
-parse_nested(struct dlp_scan *s, const char *prefix, unsigned depth,
-    const void *data, size_t len)
-{
-	static const struct mime_handler h = { nested_header, nested_begin,
-		nested_data, nested_end };
-	struct nested nt = { .s = s, .prefix = prefix, .depth = depth };
-	struct mime_parser *p;
-
-	if ((p = mime_new(s->lim, &h, &nt)) == NULL ||
-	    mime_feed(p, data, len) < 0 || mime_finish(p) < 0)
-		fail(s, DLP_EFATAL);
-	mime_free(p);
-}
-
-/*
- * S/MIME opaque-signed data is not protection: its entity is in clear
- * inside the CMS structure. Take it out and scan it like any part.
- */
-static void
-scan_signed(
-    struct dlp_scan *s, struct dlp_node *n, const struct mime_part_info *pi)
-{
-	struct buf inner;
-	char *prefix;
-	int rc;
-
-	if (s->cms_nest >= MAX_CMS_NEST) {
-		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:depth");
-		return;
-	}
-	buf_init(&inner, s->lim->max_part_bytes);
-	rc = cms_signed_content(s->part.data, s->part.len, &inner);
-	if (rc == -2) {
-		buf_free(&inner);
-		return; /* detached signature: nothing inside */
-	}
-	if (rc == BUF_ENOMEM ||
-	    (prefix = strdup(pi->path[0] ? pi->path : "1")) == NULL) {
-		fail(s, DLP_EFATAL);
-		buf_free(&inner);
-		return;
-	}
-	if (rc == -1)
-		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "corrupt");
-	else if (rc == BUF_EFULL)
-		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:size");
-	if (rc == 0 || rc == BUF_EFULL) {
-		s->cms_nest++;
-		parse_nested(s, prefix, pi->depth + 1, inner.data, inner.len);
-		s->cms_nest--;
-	}
-	free(prefix);
-	buf_free(&inner);
+	if (pi->content_type != NULL &&
+	    strncasecmp(pi->content_type, "text/", 5) != 0 &&
+	    strncasecmp(pi->content_type, "message/", 8) != 0)
+		return false;
+	return extract_signature(b->data, b->len) == NULL;
 }
 
 static void
 leaf_end(struct dlp_scan *s, const struct mime_part_info *pi)
 {
 	const char *method, *why;
-	struct dlp_node *n;
-	bool html = false;
+	long id;
 
-	if ((n = node_new(s, pi)) == NULL)
+	if ((id = mime_node(s, pi, s->part_seen)) < 0)
 		return;
-	s->cur_node = s->report.n_nodes - 1;
-	n->size = s->part_seen;
 	if ((why = limit_reason(pi->defects)) != NULL) {
-		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, why);
+		node_mark(s, id, DLP_ENC_NOT_INSPECTABLE, why, false);
 		/* a part past max_parts has no data; one past max_depth
-		   comes decoded but unparsed: whatever of it reads as text
-		   is still scanned below */
+		   comes decoded but unparsed: whatever of it can be read is
+		   still scanned below */
 		if (pi->defects & MIME_D_LIMIT_PARTS)
 			return;
 	}
 	if (s->part_seen > s->part.len)
-		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:size");
-	if (s->timed_out || elapsed_ms(s) > s->lim->max_scan_ms) {
-		s->timed_out = true;
-		node_mark(s, n, DLP_ENC_NOT_INSPECTABLE, "limit:time");
+		node_mark(s, id, DLP_ENC_NOT_INSPECTABLE, "limit:size", false);
+	if (elapsed_ms(s) > s->lim->max_scan_ms) {
+		node_mark(s, id, DLP_ENC_NOT_INSPECTABLE, "limit:time", false);
 		return;
 	}
 	if (is_pkcs7_mime(pi)) {
 		method = smime_kind(pi, &s->part);
 		if (method == NULL)
-			node_mark(
-			    s, n, DLP_ENC_NOT_INSPECTABLE, "unknown-pkcs7");
+			node_mark(s, id, DLP_ENC_NOT_INSPECTABLE,
+			    "unknown-pkcs7", false);
 		else if (method[0] != '\0')
-			node_mark(s, n, DLP_ENC_ENCRYPTED, method);
+			node_mark(s, id, DLP_ENC_ENCRYPTED, method, false);
 		else
-			scan_signed(s, n, pi);
+			scan_signed(s, id, pi);
 		return;
 	}
 	if (type_is(pi, "application/pkcs7-signature") ||
@@ -667,13 +841,15 @@ leaf_end(struct dlp_scan *s, const struct mime_part_info *pi)
 	    type_is(pi, "application/pgp-signature") ||
 	    type_is(pi, "application/pgp-encrypted"))
 		return; /* signatures and control parts: no content */
-	if (pi->content_type != NULL &&
-	    (strncasecmp(pi->content_type, "text/", 5) == 0 ||
-		strncasecmp(pi->content_type, "message/", 8) == 0))
-		html = type_is(pi, "text/html");
-	else if (!looks_like_text(&s->part))
-		return; /* binary: the attachment extractors' work */
-	scan_text(s, n, pi, s->part.data, s->part.len, html);
+	if (declared_text(pi, &s->part)) {
+		node_text(s, id, pi->charset, s->part.data, s->part.len,
+		    type_is(pi, "text/html") ? EXTRACT_TEXT_HTML : 0);
+		node_done(s, id);
+		return;
+	}
+	if (extract_node(s->x, id, 0, pi->content_type, pi->filename,
+		s->part.data, s->part.len) == DLP_EFATAL)
+		fail(s, DLP_EFATAL);
 }
 
 static void
@@ -691,15 +867,15 @@ static void
 on_begin(void *arg, const struct mime_part_info *pi)
 {
 	struct dlp_scan *s = arg;
-	struct dlp_node *n;
 	const char *method;
+	long id;
 
 	if (s->skip > 0) {
 		s->skip++;
 		return;
 	}
 	if (pi->is_container && type_is(pi, "multipart/encrypted")) {
-		if ((n = node_new(s, pi)) == NULL)
+		if ((id = mime_node(s, pi, 0)) < 0)
 			return;
 		if (pi->protocol != NULL &&
 		    strcasecmp(pi->protocol, "application/pgp-encrypted") == 0)
@@ -709,7 +885,7 @@ on_begin(void *arg, const struct mime_part_info *pi)
 			method = "smime-enveloped";
 		else
 			method = "unknown";
-		node_mark(s, n, DLP_ENC_ENCRYPTED, method);
+		node_mark(s, id, DLP_ENC_ENCRYPTED, method, false);
 		s->skip = 1;
 		return;
 	}
@@ -734,24 +910,24 @@ static void
 on_end(void *arg, const struct mime_part_info *pi)
 {
 	struct dlp_scan *s = arg;
+	long id;
 
 	if (s->skip > 0) {
 		s->skip--;
 		return;
 	}
-	if (!pi->is_container)
+	if (!pi->is_container) {
 		leaf_end(s, pi);
-	else if (limit_reason(pi->defects) != NULL &&
-	    (pi->defects & MIME_D_LIMIT_HEADERS)) {
-		struct dlp_node *n = node_new(s, pi);
-
-		if (n != NULL)
-			node_mark(
-			    s, n, DLP_ENC_NOT_INSPECTABLE, "limit:headers");
+	} else if (pi->defects & MIME_D_LIMIT_HEADERS) {
+		if ((id = mime_node(s, pi, 0)) >= 0)
+			node_mark(s, id, DLP_ENC_NOT_INSPECTABLE,
+			    "limit:headers", false);
 	}
 	buf_reset(&s->part);
 	s->part_seen = 0;
 }
+
+/* The scan */
 
 struct dlp_scan *
 dlp_scan_new(struct dlp_engine *e, const struct dlp_envelope *env)
@@ -763,6 +939,7 @@ dlp_scan_new(struct dlp_engine *e, const struct dlp_envelope *env)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->engine = dlp_engine_ref(e);
+	s->cfg = cfg;
 	s->lim = &cfg->limits;
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
 	buf_init(&s->part, s->lim->max_part_bytes);
@@ -771,6 +948,9 @@ dlp_scan_new(struct dlp_engine *e, const struct dlp_envelope *env)
 	s->handler.part_begin = on_begin;
 	s->handler.part_data = on_data;
 	s->handler.part_end = on_end;
+	s->sink = (struct extract_sink){ s, sink_node_new, sink_node_type,
+		sink_node_mark, sink_node_text, sink_node_locate,
+		sink_node_message, sink_node_done };
 	if (env != NULL && env->sender != NULL &&
 	    (s->sender = strdup(env->sender)) == NULL)
 		goto fail;
@@ -788,7 +968,12 @@ dlp_scan_new(struct dlp_engine *e, const struct dlp_envelope *env)
 	for (i = 0; i < s->n_rcpts && !s->needed; i++)
 		if (!config_is_internal(cfg, s->rcpts[i]))
 			s->needed = true;
-	if (s->needed && (s->mime = mime_new(s->lim, &s->handler, s)) == NULL)
+	if (!s->needed)
+		return s;
+	s->magic = engine_magic_get(e);
+	if ((s->mime = mime_new(s->lim, &s->handler, s)) == NULL ||
+	    (s->tally = tally_new(s->lim->max_hits)) == NULL ||
+	    (s->x = extract_new(s->lim, &s->sink, s->magic)) == NULL)
 		goto fail;
 	return s;
 fail:
@@ -820,131 +1005,28 @@ dlp_scan_feed(struct dlp_scan *s, const void *data, size_t len)
 	return s->rc;
 }
 
-/* Order entries by rule, node, then confidence (highest first). */
-static int
-cmp_rule_node(const void *a, const void *b)
-{
-	const struct value_entry *x = a, *y = b;
-	int c = strcmp(x->rule_id, y->rule_id);
-
-	if (c != 0)
-		return c;
-	if (x->node != y->node)
-		return x->node < y->node ? -1 : 1;
-	return (int)y->conf - (int)x->conf;
-}
-
-static int
-cmp_kind_value(const void *a, const void *b)
-{
-	const struct value_entry *x = a, *y = b;
-	int c = strcmp(x->kind, y->kind);
-
-	if (c != 0)
-		return c;
-	if ((c = strcmp(x->value, y->value)) != 0)
-		return c;
-	return (int)y->conf - (int)x->conf;
-}
-
-static void
-make_findings(struct dlp_scan *s)
-{
-	struct dlp_finding *f;
-	size_t i, j;
-
-	if (s->n_values > 1)
-		qsort(
-		    s->values, s->n_values, sizeof(*s->values), cmp_rule_node);
-	for (i = 0; i < s->n_values; i = j) {
-		const struct value_entry *v = &s->values[i];
-
-		for (j = i + 1;
-		     j < s->n_values && s->values[j].node == v->node &&
-		     strcmp(s->values[j].rule_id, v->rule_id) == 0;
-		     j++)
-			;
-		if ((f = report_add_finding(&s->report)) == NULL) {
-			fail(s, DLP_EFATAL);
-			return;
-		}
-		f->rule_id = xstrdup(s, v->rule_id);
-		f->kind = xstrdup(s, v->kind);
-		f->name_ja = xstrdup(s, v->name_ja);
-		f->name_en = xstrdup(s, v->name_en);
-		f->confidence = v->conf; /* sorted highest first */
-		f->path = xstrdup(s, s->report.nodes[v->node].path);
-		f->count = j - i;
-		f->masked = xstrdup(s, v->masked);
-		f->monitor = v->monitor;
-	}
-}
-
-/* Distinct values per kind over the message, for the policy. */
-static size_t
-count_kinds(struct dlp_scan *s, struct policy_count **out)
-{
-	struct policy_count *pc = NULL;
-	size_t n = 0, i, j;
-	int c;
-
-	*out = NULL;
-	if (s->n_values > 1)
-		qsort(
-		    s->values, s->n_values, sizeof(*s->values), cmp_kind_value);
-	for (i = 0; i < s->n_values; i = j) {
-		const struct value_entry *v = &s->values[i];
-
-		for (j = i + 1; j < s->n_values &&
-		     strcmp(s->values[j].kind, v->kind) == 0 &&
-		     strcmp(s->values[j].value, v->value) == 0;
-		     j++)
-			;
-		if (v->monitor) /* monitor rules report, never decide */
-			continue;
-		if (n == 0 || strcmp(pc[n - 1].kind, v->kind) != 0) {
-			void *p = realloc(pc, (n + 1) * sizeof(*pc));
-
-			if (p == NULL) {
-				fail(s, DLP_EFATAL);
-				break;
-			}
-			pc = p;
-			memset(&pc[n], 0, sizeof(pc[n]));
-			pc[n].kind = v->kind;
-			pc[n].name_en = v->name_en;
-			n++;
-		}
-		for (c = DLP_CONF_LOW; c <= (int)v->conf; c++)
-			pc[n - 1].at_least[c]++;
-	}
-	*out = pc;
-	return n;
-}
-
 static void
 scan_subject(struct dlp_scan *s)
 {
-	struct mime_part_info pi = { .path = "subject",
-		.content_type = "text/plain",
-		.charset = "utf-8" };
-	struct dlp_node *n;
+	long id;
 
-	if (s->subject.len == 0 || (n = node_new(s, &pi)) == NULL)
+	if (s->subject.len == 0)
 		return;
-	s->cur_node = s->report.n_nodes - 1;
-	n->size = s->subject.len;
-	scan_text(s, n, &pi, s->subject.data, s->subject.len, false);
+	if ((id = node_add(
+		 s, xstrdup(s, "subject"), "text/plain", s->subject.len)) < 0)
+		return;
+	node_text(s, id, "utf-8", s->subject.data, s->subject.len, 0);
+	node_done(s, id);
 	s->report.subject = xstrdup(s, buf_cstr(&s->subject));
 }
 
 int
 dlp_scan_finish(struct dlp_scan *s)
 {
-	const struct dlp_config *cfg = s->engine->cfg;
+	const struct dlp_config *cfg = s->cfg;
 	struct dlp_report *r = &s->report;
 	struct policy_count *pc = NULL;
-	size_t n_pc;
+	size_t n_pc = 0;
 
 	if (s->finished)
 		return s->rc;
@@ -964,9 +1046,10 @@ dlp_scan_finish(struct dlp_scan *s)
 	r->defects = mime_defects(s->mime);
 	if (s->rc != DLP_EFATAL)
 		scan_subject(s);
-	if (s->rc != DLP_EFATAL)
-		make_findings(s);
-	n_pc = s->rc != DLP_EFATAL ? count_kinds(s, &pc) : 0;
+	if (s->rc != DLP_EFATAL && tally_findings(s->tally, r) < 0)
+		fail(s, DLP_EFATAL);
+	if (s->rc != DLP_EFATAL && tally_kinds(s->tally, &pc, &n_pc) < 0)
+		fail(s, DLP_EFATAL);
 	if (s->rc != DLP_EFATAL && policy_decide(cfg, pc, n_pc, r) < 0)
 		fail(s, DLP_EFATAL);
 	free(pc);
@@ -993,17 +1076,14 @@ dlp_scan_free(struct dlp_scan *s)
 	if (s == NULL)
 		return;
 	mime_free(s->mime);
+	extract_free(s->x);
+	engine_magic_put(s->engine, s->magic);
+	for (i = 0; i < s->n_open; i++)
+		open_clear(&s->open[i]);
+	free(s->open);
 	buf_free(&s->part);
 	buf_free(&s->subject);
-	for (i = 0; i < s->n_values; i++) {
-		explicit_bzero(s->values[i].value, strlen(s->values[i].value));
-		free(s->values[i].value);
-		explicit_bzero(
-		    s->values[i].masked, strlen(s->values[i].masked));
-		free(s->values[i].masked);
-	}
-	free(s->values);
-	free(s->table);
+	tally_free(s->tally);
 	report_clear(&s->report);
 	for (i = 0; i < s->n_rcpts; i++)
 		free(s->rcpts[i]);
