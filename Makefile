@@ -61,7 +61,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_OBJS  := $(ENGINE_SRCS:milter/%.c=$(B)/asan/%.o) \
 	      $(SCAN_SRCS:milter/%.c=$(B)/asan/%.o)
 
-.PHONY: all deps run test install format format-check clean
+.PHONY: all deps run test bench install format format-check clean
 all: $(BINS) $(UNIT_BINS) $(B)/asan/dlp-scan
 
 deps:
@@ -104,6 +104,14 @@ $(B)/dlp-scan: $(SCAN_OBJS) $(LIB)
 $(B)/tests/%: tests/unit/%.c $(LIB) milter/*.h | $(B)/tests
 	$(CC) $(CFLAGS) -Imilter -o $@ $< $(LIB) $(PKG_LIBS) -lcmocka
 
+$(B)/dlp-bench: tests/bench/dlp_bench.c $(LIB) milter/*.h
+	$(CC) $(CFLAGS) -Imilter $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+# Speed, as ratios against baselines measured in the same run.
+bench: deps
+	$(MAKE) all $(B)/dlp-bench
+	tests/bench/run
+
 run: deps
 	$(MAKE) all
 	./$(B)/dlp-milter -f -c conf/dlp-milter.yaml
@@ -127,7 +135,8 @@ install: all
 	    conf/dlp-milter.service \
 	    > $(DESTDIR)/lib/systemd/system/dlp-milter.service
 
-C_FILES = $(wildcard milter/*.c milter/*.h tests/unit/*.c tests/unit/*.h)
+C_FILES = $(wildcard milter/*.c milter/*.h tests/unit/*.c tests/unit/*.h \
+	    tests/bench/*.c)
 format-check:
 	@clang-format --dry-run --Werror $(C_FILES) && \
 	    echo "format-check: $(words $(C_FILES)) files clean"

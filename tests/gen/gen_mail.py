@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """gen_mail - synthetic test mail for dlp-milter, and what the scan must say.
 
 What it does: from one fixed seed (random.Random(20261121)) it makes

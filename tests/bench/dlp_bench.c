@@ -1,0 +1,207 @@
+/*
+ * dlp-bench - how fast the engine scans messages, measured in one run
+ * against baselines from the same run, because these machines are shared
+ * and noisy: absolute figures mean little, ratios do.
+ *
+ * Usage: dlp-bench [-c CONFIG] [-t MS] BASELINE.eml MESSAGE.eml...
+ *
+ * Each message is read into memory once and scanned repeatedly (whole
+ * message per scan, fed in 64 KiB chunks as the daemon would) for at
+ * least MS milliseconds (default 2000), after one warm-up scan. For each
+ * it prints the input size, scans per second, milliseconds per scan, MB/s
+ * of input, and the ratio of its MB/s to the baseline's; a memcpy loop
+ * over the baseline gives the machine's memory speed for scale. Output is
+ * one line per file, key=value, easy to put in a table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dlp.h"
+
+#define CHUNK (64 * 1024)
+
+struct input {
+	const char *name;
+	unsigned char *data;
+	size_t len;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+read_file(const char *path, struct input *in)
+{
+	FILE *fp = fopen(path, "rb");
+	long n;
+
+	in->name = path;
+	if (fp == NULL || fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0 ||
+	    fseek(fp, 0, SEEK_SET) != 0 ||
+	    (in->data = malloc((size_t)n + 1)) == NULL ||
+	    fread(in->data, 1, (size_t)n, fp) != (size_t)n) {
+		if (fp != NULL)
+			fclose(fp);
+		return -1;
+	}
+	in->len = (size_t)n;
+	fclose(fp);
+	return 0;
+}
+
+/*
+ * One scan of the whole message; the action, or -1 on failure. With
+ * text_bytes, the text is kept and its size (normalised) returned there.
+ */
+static int
+scan_once(struct dlp_engine *e, const struct input *in, size_t *text_bytes)
+{
+	static const char *const rcpt[] = { "<x@outside.test>" };
+	struct dlp_envelope env = { "<bench@example.jp>", rcpt, 1 };
+	struct dlp_scan *s = dlp_scan_new(e, &env);
+	size_t off, n;
+	int action;
+
+	if (s == NULL)
+		return -1;
+	if (text_bytes != NULL)
+		dlp_scan_set_flags(s, DLP_SCAN_KEEP_TEXT);
+	for (off = 0; off < in->len; off += n) {
+		n = in->len - off < CHUNK ? in->len - off : CHUNK;
+		if (dlp_scan_feed(s, in->data + off, n) == DLP_EFATAL)
+			break;
+	}
+	dlp_scan_finish(s);
+	action = (int)dlp_scan_report(s)->action;
+	if (text_bytes != NULL) {
+		const struct dlp_report *r = dlp_scan_report(s);
+		size_t i;
+
+		*text_bytes = 0;
+		for (i = 0; i < r->n_nodes; i++)
+			*text_bytes += r->nodes[i].text_len;
+	}
+	dlp_scan_free(s);
+	return action;
+}
+
+/* Scans per second of in, over at least min_s seconds. */
+static double
+rate(struct dlp_engine *e, const struct input *in, double min_s, int *action,
+    size_t *text_bytes)
+{
+	double t0, t;
+	long n = 0;
+
+	*action = scan_once(e, in, text_bytes); /* warm-up */
+	t0 = now_s();
+	do {
+		if (scan_once(e, in, NULL) < 0)
+			return -1;
+		n++;
+		t = now_s() - t0;
+	} while (t < min_s);
+	return (double)n / t;
+}
+
+/* MB/s of memcpy over len bytes, for scale. */
+static double
+copy_rate(size_t len, double min_s)
+{
+	unsigned char *a = malloc(len), *b = malloc(len);
+	volatile unsigned char sink = 0;
+	double t0, t;
+	long n = 0;
+
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
+		return -1;
+	}
+	memset(a, 'x', len);
+	t0 = now_s();
+	do {
+		memcpy(b, a, len);
+		sink ^= b[n % len];
+		n++;
+		t = now_s() - t0;
+	} while (t < min_s);
+	free(a);
+	free(b);
+	(void)sink;
+	return (double)len * (double)n / t / 1e6;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config = "conf/dlp-milter.yaml";
+	struct dlp_error err = { 0 };
+	struct dlp_engine *e;
+	struct input in;
+	double min_s = 2.0, base_mbs = 0, r, mbs;
+	size_t text = 0;
+	char msg[1200];
+	int ch, i, action;
+
+	while ((ch = getopt(argc, argv, "c:t:")) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 't':
+			min_s = strtod(optarg, NULL) / 1000.0;
+			break;
+		default:
+			fprintf(stderr,
+			    "usage: dlp-bench [-c CONFIG] [-t MS] "
+			    "BASELINE.eml MESSAGE.eml...\n");
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "dlp-bench: no baseline message\n");
+		return 2;
+	}
+	if ((e = dlp_engine_load(config, &err)) == NULL) {
+		dlp_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "dlp-bench: %s\n", msg);
+		return 2;
+	}
+	for (i = optind; i < argc; i++) {
+		if (read_file(argv[i], &in) < 0) {
+			fprintf(stderr, "dlp-bench: cannot read %s\n", argv[i]);
+			return 2;
+		}
+		if ((r = rate(e, &in, min_s, &action, &text)) < 0) {
+			fprintf(
+			    stderr, "dlp-bench: %s: scan failed\n", argv[i]);
+			return 3;
+		}
+		mbs = (double)in.len * r / 1e6;
+		if (i == optind) {
+			base_mbs = mbs;
+			printf("copy bytes=%zu MB/s=%.1f\n", in.len,
+			    copy_rate(in.len, min_s));
+		}
+		printf("file=%s bytes=%zu text_bytes=%zu action=%s "
+		       "scans/s=%.1f ms/scan=%.3f MB/s=%.2f text_MB/s=%.2f "
+		       "ratio_to_baseline=%.3f\n",
+		    in.name, in.len, text,
+		    dlp_action_name((enum dlp_action)action), r, 1000.0 / r,
+		    mbs, (double)text * r / 1e6, mbs / base_mbs);
+		fflush(stdout);
+		free(in.data);
+	}
+	dlp_engine_unref(e);
+	return 0;
+}
