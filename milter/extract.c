@@ -142,6 +142,32 @@ zip_has_name(const void *data, size_t len, const char *name)
 	    memmem(p + len - edge, edge, name, n) != NULL;
 }
 
+/*
+ * A zip's end-of-central-directory record near the end: a zip that does
+ * not start with a local header (the last volume of a split archive, a
+ * self-extracting .exe, data prepended on purpose) is still a zip to any
+ * unzip, so it must be one to us. The record's comment length must reach
+ * exactly the end, so stray "PK\5\6" bytes do not count.
+ */
+static bool
+has_zip_eocd(const unsigned char *p, size_t len)
+{
+	size_t i, start, clen;
+
+	if (len < 22)
+		return false;
+	start = len > 22 + 65535 ? len - 22 - 65535 : 0;
+	for (i = len - 22 + 1; i-- > start;) {
+		if (p[i] != 'P' || p[i + 1] != 'K' || p[i + 2] != 5 ||
+		    p[i + 3] != 6)
+			continue;
+		clen = (size_t)p[i + 20] | (size_t)p[i + 21] << 8;
+		if (i + 22 + clen == len)
+			return true;
+	}
+	return false;
+}
+
 const char *
 extract_signature(const void *data, size_t len)
 {
@@ -154,6 +180,8 @@ extract_signature(const void *data, size_t len)
 	static const unsigned char gz[] = { 0x1f, 0x8b };
 	const char *pdf;
 
+	if (data == NULL || len == 0)
+		return NULL;
 	if (has_prefix(data, len, "PK\3\4", 4) ||
 	    has_prefix(data, len, "PK\5\6", 4) ||
 	    has_prefix(data, len, "PK\7\10", 4)) {
@@ -191,6 +219,8 @@ extract_signature(const void *data, size_t len)
 		return "application/x-tar";
 	if (has_prefix(data, len, "MSCF\0\0\0\0", 8))
 		return "application/vnd.ms-cab-compressed";
+	if (has_zip_eocd(data, len))
+		return "application/zip";
 	if (len > 7 && ((const char *)data)[2] == '-' &&
 	    ((const char *)data)[3] == 'l' &&
 	    (((const char *)data)[4] == 'h' ||
@@ -233,6 +263,8 @@ extract_identify(struct extract *x, const char *declared_type,
 {
 	const char *t;
 
+	if (len == 0)
+		return "application/x-empty";
 	if ((t = extract_signature(data, len)) != NULL)
 		return t;
 	if (x->magic != NULL && len > 0 &&
@@ -256,17 +288,10 @@ extract_identify(struct extract *x, const char *declared_type,
 	return "application/octet-stream";
 }
 
-/* The extractors; weak until every module is in (the build stays whole). */
-#pragma weak extract_archive
-#pragma weak extract_ooxml
-#pragma weak extract_odf
-#pragma weak extract_pdf
-#pragma weak extract_ole
-#pragma weak extract_rtf
-
+/* The extractors, by the type identified. */
 static const struct {
 	const char *type; /* a prefix of the identified type */
-	extract_fn fn;	  /* NULL while a weak module is missing */
+	extract_fn fn;
 } dispatch[] = {
 	{ "application/vnd.openxmlformats-officedocument", extract_ooxml },
 	{ "application/vnd.oasis.opendocument", extract_odf },

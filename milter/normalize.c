@@ -57,11 +57,14 @@ struct fold {
 	size_t ndash;
 };
 
+#define SMALL_CP 512 /* work area entries without a heap allocation */
+
 struct norm {
 	unsigned char chunk[CHUNK_HARD + 8]; /* decoded, not yet NFKC */
 	size_t nchunk;
-	utf8proc_int32_t *cp; /* utf8proc's work area */
+	utf8proc_int32_t *cp; /* utf8proc's work area: small, or the heap */
 	size_t cpcap;	      /* entries */
+	utf8proc_int32_t small[SMALL_CP];
 	unsigned nonstarters; /* combining marks in a row */
 	struct fold f;
 };
@@ -163,13 +166,13 @@ flush(struct norm *z)
 		/* reencode writes a NUL after the text: one entry more */
 		if ((size_t)n + 1 <= z->cpcap)
 			break;
-		need = (size_t)n + 1 + CHUNK;
-		if ((p = calloc(need, sizeof(*p))) == NULL)
+		/* utf8proc writes the area before it reads it: no zeroing */
+		need = (size_t)n + 1 + (size_t)n / 2;
+		if ((p = malloc(need * sizeof(*p))) == NULL)
 			return BUF_ENOMEM;
-		if (z->cp != NULL) {
-			explicit_bzero(z->cp, z->cpcap * sizeof(*z->cp));
+		explicit_bzero(z->cp, z->cpcap * sizeof(*z->cp));
+		if (z->cp != z->small)
 			free(z->cp);
-		}
 		z->cp = p;
 		z->cpcap = need;
 	}
@@ -250,16 +253,33 @@ int
 normalize_text(const char *in, size_t len, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)in;
-	struct norm *z;
+	struct norm z; /* on the stack: extractors call this per cell */
 	utf8proc_ssize_t l;
 	utf8proc_int32_t c;
 	size_t i = 0;
 	int rc = BUF_OK;
 
-	if ((z = calloc(1, sizeof(*z))) == NULL)
-		return BUF_ENOMEM;
-	z->f.out = out;
-	z->f.rc = BUF_OK;
+	/* ASCII is its own NFKC form, and the dash rule only concerns
+	   non-ASCII dashes: without CR or NUL it is copied as it is */
+	while (i < len && p[i] < 0x80 && p[i] != '\r' && p[i] != '\0')
+		i++;
+	if (i == len) {
+		if (len > out->max - out->len) {
+			(void)buf_append_trunc(out, in, len);
+			return BUF_EFULL;
+		}
+		return buf_append(out, in, len);
+	}
+	i = 0;
+	/* the chunk and the work area need no zeroing: they are written
+	   before they are read, and wiped as they are flushed */
+	z.nchunk = 0;
+	z.cp = z.small;
+	z.cpcap = SMALL_CP;
+	z.nonstarters = 0;
+	memset(&z.f, 0, sizeof(z.f));
+	z.f.out = out;
+	z.f.rc = BUF_OK;
 	while (i < len && rc == BUF_OK) {
 		if (p[i] < 0x80) {
 			c = p[i];
@@ -278,19 +298,22 @@ normalize_text(const char *in, size_t len, struct buf *out)
 				i++;
 		} else if (c == 0x85 || c == 0x2028 || c == 0x2029)
 			c = '\n';
-		rc = add(z, c);
+		rc = add(&z, c);
 	}
 	if (rc == BUF_OK)
-		rc = flush(z);
+		rc = flush(&z);
 	if (rc == BUF_OK) {
-		fold_release(&z->f, false);
-		rc = z->f.rc;
+		fold_release(&z.f, false);
+		rc = z.f.rc;
 	}
-	if (z->cp != NULL) {
-		explicit_bzero(z->cp, z->cpcap * sizeof(*z->cp));
-		free(z->cp);
-	}
-	explicit_bzero(z, sizeof(*z));
-	free(z);
+	/* flush() wiped what it used unless an error cut it short */
+	if (rc != BUF_OK)
+		explicit_bzero(z.cp, z.cpcap * sizeof(*z.cp));
+	if (z.cp != z.small)
+		free(z.cp);
+	/* what flush() did not wipe (an error cut it short), and the held
+	   dash */
+	explicit_bzero(z.chunk, z.nchunk);
+	explicit_bzero(&z.f, sizeof(z.f));
 	return rc;
 }

@@ -55,6 +55,43 @@ test_signatures_win_over_names(void **state)
 }
 
 static void
+test_zip_is_known_by_its_end_record_too(void **state)
+{
+	/* junk, then an end-of-central-directory record with a 3-byte
+	   comment that reaches exactly the end */
+	static const char sfx[] = "MZ junk junk PK\5\6\0\0\0\0\0\0\0\0"
+				  "\0\0\0\0\0\0\0\0\3\0abc";
+	static const char stray[] = "MZ junk PK\5\6 not a record at all, "
+				    "just bytes that look like one";
+	struct xrec r;
+
+	xrec_init(&r, NULL);
+	assert_string_equal(
+	    extract_identify(r.x, NULL, "a.exe", sfx, sizeof(sfx) - 1),
+	    "application/zip");
+	assert_string_not_equal(
+	    extract_identify(r.x, NULL, "a.exe", stray, sizeof(stray) - 1),
+	    "application/zip");
+	xrec_free(&r);
+}
+
+static void
+test_empty_content_is_identified_as_empty(void **state)
+{
+	struct xrec r;
+
+	xrec_init(&r, NULL);
+	assert_null(extract_signature(NULL, 0));
+	assert_string_equal(
+	    extract_identify(r.x, "application/zip", "a.zip", NULL, 0),
+	    "application/x-empty");
+	assert_int_equal(xrec_run(&r, "empty.txt", NULL, 0), DLP_OK);
+	assert_int_equal(xrec_find(&r, "empty.txt")->enc, DLP_ENC_PLAIN);
+	assert_true(xrec_find(&r, "empty.txt")->done);
+	xrec_free(&r);
+}
+
+static void
 test_ooxml_and_odf_are_told_from_plain_zip(void **state)
 {
 	static const char odf[] = "PK\3\4\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
@@ -216,6 +253,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signatures_win_over_names),
+		cmocka_unit_test(test_zip_is_known_by_its_end_record_too),
+		cmocka_unit_test(test_empty_content_is_identified_as_empty),
 		cmocka_unit_test(test_ooxml_and_odf_are_told_from_plain_zip),
 		cmocka_unit_test(test_text_html_mail_and_binary_are_dispatched),
 		cmocka_unit_test(test_member_limits_mark_the_member),
