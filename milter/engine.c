@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
 #include <magic.h>
 
 #include "engine.h"
@@ -43,6 +44,8 @@ dlp_engine_load(const char *config_path, struct dlp_error *err)
 	}
 	e->refs = 1;
 	pthread_mutex_init(&e->magic_lock, NULL);
+	/* libxml2 wants this once, before threads use it; it is idempotent */
+	xmlInitParser();
 	if ((e->cfg = config_load(config_path, err)) == NULL)
 		goto fail;
 	if ((e->rules = ruleset_load(e->cfg->rules_dir, err)) == NULL) {

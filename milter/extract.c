@@ -23,6 +23,10 @@
 
 #include "extract.h"
 
+/* Below this, a high ratio is ordinary (XML, zero padding), not a bomb;
+   bombs are caught by the expanded-bytes budget anyway. */
+#define RATIO_FLOOR (1024 * 1024)
+
 struct extract {
 	const struct dlp_limits *lim;
 	const struct extract_sink *sink;
@@ -389,7 +393,8 @@ extract_member(struct extract *x, long parent, unsigned depth, const char *name,
 		why = "limit:depth";
 	else if (len > x->lim->max_member_bytes)
 		why = "limit:size";
-	else if (packed > 0 && len / packed > x->lim->max_ratio)
+	else if (packed > 0 && len > RATIO_FLOOR &&
+	    len / packed > x->lim->max_ratio)
 		why = "limit:ratio";
 	if (why != NULL) {
 		extract_mark(x, c, DLP_ENC_NOT_INSPECTABLE, why, false);

@@ -149,7 +149,9 @@ const char *extract_signature(const void *data, size_t len);
  * creates the child node named name and, unless the container depth,
  * bytes per member (len > max_member_bytes) or ratio (len / packed >
  * max_ratio) limit is hit, extracts the member (depth + 1) and finishes
- * it. packed is the member's compressed size when known, else 0; data may
+ * it (the ratio applies to members past 1 MiB: small XML parts and zero
+ * padding compress far better than any bomb threshold). packed is the
+ * member's compressed size when known, else 0; data may
  * be NULL when len is 0. The extractor has already counted the member
  * (extract_count_member) and its bytes as it unpacked them
  * (extract_budget). Returns as extract_fn; a child cut by a limit is

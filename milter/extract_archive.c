@@ -13,9 +13,11 @@
  * the right charset, encrypted or not, method, packed size). libarchive
  * then walks the members; each is matched to its hint (by position, then
  * by name), encrypted members become encrypted nodes without reading
- * their data, directories and links are counted but get no node, and the
- * data of the rest is read block by block into a buffer bounded by
- * max_member_bytes. Members our reader listed that libarchive never
+ * their data (encrypted is libarchive's word, which decides what it can
+ * read, and for RAR our reader's too: libarchive cannot see RAR5's),
+ * directories and links are counted but get no node, and the data of the
+ * rest is read block by block into a buffer bounded by max_member_bytes.
+ * Members our reader listed that libarchive never
  * reached (it cannot skip encrypted data in solid RAR4 or 7z) are
  * reported after the walk: encrypted ones as encrypted; plain ones as
  * not inspectable (corrupt), never silently dropped.
@@ -37,16 +39,27 @@
  * block past a limit, so a 42.zip-style bomb costs one block per member
  * past the limit, not its inflated size. Running out of expanded bytes or
  * of time stops the whole container (marked with the limit); a member
- * past its size or ratio stops only itself in a seekable ZIP, and the
- * whole container in any other format (skipping it would mean inflating
- * it anyway). Single-file compressors are peeled one layer per call,
+ * past its size or ratio stops only itself in a ZIP with a central
+ * directory, and the whole container in any other format (skipping it
+ * would mean inflating it anyway). Single-file compressors are peeled one layer per call,
  * with exactly one libarchive filter appended and no filter bidding:
  * libarchive 3.6.2 recurses on a self-nesting gzip until it has used
  * gigabytes (test_read_filter_gzip_recursive.gz); one layer per call lets
- * the depth limit end it.
+ * the depth limit end it. Compressed content that starts with zero
+ * blocks is an empty tar to libarchive: it is read again as one member.
+ * A member refused for its size or ratio is charged to the expanded
+ * bytes as if unpacked (see limited()), so a nest of refused members
+ * ends too. Decoders allocate their window at once, whatever the data:
+ * an LZMA, LZMA2 or PPMd window (ZIP methods 14, 95, 98, 7z coders, xz
+ * and .lzma streams) past max_member_bytes is refused unread
+ * (limit:size), and the dictionary of a 7z header we unpack ourselves is
+ * cut to the header's size.
  *
  * Names: member names become valid UTF-8 (UTF-8 as is, else CP932),
- * without control characters or leading slashes, at most NAME_MAX bytes.
+ * without control characters or leading slashes, at most NAME_MAX_LEN
+ * bytes. A single-file compressor's content is named after the name a
+ * gzip header stores, else "data" (an extractor is not told its node's
+ * own name, so "roster.csv.gz" cannot become "roster.csv").
  * libarchive converts names to the current locale, which in a daemon is
  * "C" (every non-ASCII name would be lost), so calls that produce names
  * run under a thread-local C.UTF-8 locale (uselocale(), restored at once;
@@ -54,6 +67,11 @@
  *
  * Not done: passwords (an encrypted member is never opened), reassembly
  * of split archives, the contents of archive comments.
+ *
+ * The file is past 1,000 lines because the matching of libarchive's
+ * members to our readers' listings, the budget rules and the decoder
+ * memory checks only make sense together; each format's own header
+ * parsing lives in zipinfo.c, rarinfo.c and sevenzip.c.
  *
  * Thread-safety: one call uses one libarchive handle of its own; safe
  * with other threads' scans.
@@ -122,13 +140,15 @@ struct session {
 	unsigned count;		     /* members, for extract_count_member */
 	size_t unhinted;	     /* libarchive's members without a hint */
 	unsigned char *chunk;
-	struct buf data; /* the member being read */
-	bool raw_only;	 /* KIND_FILTER: the content is not a tar */
-	bool lib_failed; /* libarchive stopped before the end */
-	bool damaged;	 /* a member's data could not be read */
-	bool marked;	 /* the container node is marked already */
-	bool stop;	 /* a limit ends the container */
-	int rc;		 /* DLP_OK or DLP_PARTIAL so far */
+	struct buf data;  /* the member being read */
+	bool raw_only;	  /* KIND_FILTER: the content is not a tar */
+	bool cheap_skip;  /* a member is skipped unread (ZIP with a CD) */
+	bool lib_failed;  /* libarchive stopped before the end */
+	bool damaged;	  /* a member's data could not be read */
+	bool marked;	  /* the container node is marked already */
+	const char *mark; /* with this (static) detail, if by us */
+	bool stop;	  /* a limit ends the container */
+	int rc;		  /* DLP_OK or DLP_PARTIAL so far */
 };
 
 /* The outcome of reading one member's data. */
@@ -370,6 +390,7 @@ mark_node(
 		return;
 	extract_mark(s->x, s->node, enc, detail, weak);
 	s->marked = true;
+	s->mark = detail;
 	if (enc == DLP_ENC_NOT_INSPECTABLE && strncmp(detail, "limit:", 6) == 0)
 		s->rc = DLP_PARTIAL;
 }
@@ -594,7 +615,7 @@ limited(struct session *s, const char *name, size_t got, uint64_t declared,
 		why = "limit:expanded";
 	}
 	if (strcmp(why, "limit:expanded") == 0 ||
-	    strcmp(why, "limit:time") == 0 || s->kind != KIND_ZIP)
+	    strcmp(why, "limit:time") == 0 || !s->cheap_skip)
 		stop_all(s, why);
 	return rc;
 }
@@ -792,7 +813,11 @@ walk(struct session *s)
 	   shows that all it missed was encrypted (it cannot skip that) */
 	if (s->lib_failed && !s->listing_complete)
 		s->damaged = true;
-	if (s->damaged && !s->marked)
+	/* damage is said by DLP_EINPUT, unless a limit marked the node:
+	   extract_node() would overwrite that reason with "corrupt" */
+	if (s->damaged &&
+	    (!s->marked ||
+		(s->mark != NULL && strcmp(s->mark, "corrupt") == 0)))
 		return DLP_EINPUT;
 	return s->rc;
 }
@@ -884,6 +909,14 @@ zip_hints(struct session *s, const void *data, size_t len, struct zipinfo **zip)
 		s->hints[i].memory = zip_memory(data, len, z);
 	}
 	s->listing_complete = zi->has_cd && !zi->damaged && !zi->truncated;
+	/* libarchive's seekable reader seeks past a member by its size */
+	s->cheap_skip = zi->has_cd;
+	/* no central directory: cut or damaged, whatever else is found;
+	   what can be read before the damage is still read */
+	if (!zi->has_cd) {
+		mark_node(s, DLP_ENC_NOT_INSPECTABLE, "corrupt", false);
+		s->damaged = true;
+	}
 	s->fallback_method = "zip-unknown";
 	return DLP_OK;
 }
@@ -1035,6 +1068,31 @@ sevenzip_hints(
 	return DLP_OK;
 }
 
+/*
+ * filter_hints: a single-file compressor: the name of its content (*name
+ * gets what the gzip header stores, malloc'ed, or NULL) and whether its
+ * decoder's window fits the limits (it is allocated at once).
+ */
+static int
+filter_hints(
+    struct session *s, const void *data, size_t len, int filter, char **name)
+{
+	uint64_t window = 0;
+
+	*name = gzip_name(data, len);
+	s->single_name = *name != NULL ? *name : COMPRESSED_AS;
+	s->single_packed = len;
+	if (filter == ARCHIVE_FILTER_XZ)
+		window = xz_memory(data, len);
+	else if (filter == ARCHIVE_FILTER_LZMA && len >= 5)
+		window = le32((const unsigned char *)data + 1);
+	if (window > s->lim->max_member_bytes) {
+		stop_all(s, "limit:size");
+		return DLP_PARTIAL;
+	}
+	return DLP_OK;
+}
+
 int
 extract_archive(
     struct extract *x, long node, unsigned depth, const void *data, size_t len)
@@ -1071,18 +1129,7 @@ extract_archive(
 		rc = sevenzip_hints(&s, data, len, &sz);
 		break;
 	case KIND_FILTER:
-		single = gzip_name(data, len);
-		s.single_name = single != NULL ? single : COMPRESSED_AS;
-		s.single_packed = len;
-		rc = DLP_OK;
-		if ((filter == ARCHIVE_FILTER_XZ ? xz_memory(data, len)
-			    : filter == ARCHIVE_FILTER_LZMA && len >= 5
-			    ? le32((const unsigned char *)data + 1)
-			    : 0) > s.lim->max_member_bytes) {
-			/* the decoder's window is allocated at once */
-			stop_all(&s, "limit:size");
-			rc = DLP_PARTIAL;
-		}
+		rc = filter_hints(&s, data, len, filter, &single);
 		break;
 	default:
 		rc = DLP_OK;

@@ -51,6 +51,11 @@
  * part's size. Text goes to the sink in 64 KiB pieces, flushed at each
  * location.
  *
+ * Why one file past the usual size: the three formats share the package
+ * reader (relationships, part names, content types, properties,
+ * embeddings) and the Word/DrawingML text handler; split, they would need
+ * a private header for all of it.
+ *
  * Thread-safety: no global state; one call uses one extraction context.
  */
 #include <stdint.h>

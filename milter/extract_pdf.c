@@ -19,14 +19,17 @@
  * still read) or in which it finds no page at all.
  *
  * Text: per page, poppler_page_get_text() (poppler-data gives the CID
- * fonts with predefined CMaps, Japanese included), then the values of
- * text and choice form fields and the contents of annotations (a filled
- * form is where a My Number sits), located "p1", "p2", ... and ended by a
- * line break so that pages never join into one number. Embedded files
- * (attachments) are members, extracted like any other file.
+ * fonts with predefined CMaps, Japanese included), then the form fields'
+ * descriptions (/TU) and the values of text and choice fields, and the
+ * contents of annotations (a filled form is where a My Number sits),
+ * located "p1", "p2", ... and ended by a line break so that pages never
+ * join into one number. Embedded files (attachments) are members,
+ * extracted like any other file.
  *
  * What it does not do: OCR (a scanned page has no text), JavaScript,
- * XFA forms, text in images, or passwords other than the empty one.
+ * XFA forms, button captions and other text drawn only in annotation
+ * appearance streams, text in images, or passwords other than the empty
+ * one.
  *
  * Limits: limits->pdf_max_pages pages are read (then the node is marked
  * limit:pages), and the clock is checked between pages against
@@ -38,9 +41,11 @@
  * embedded file is kept in memory up to limits->max_member_bytes.
  *
  * Thread-safety: one document per call, nothing shared. Poppler keeps
- * process-wide state: its GlobalParams (created once, under its own
- * mutex) and its error callback, which poppler-glib routes to g_log()
- * in the "Poppler" domain. The first call installs, once, a GLib log
+ * process-wide state: its GlobalParams, created under its own mutex when
+ * a first document opens and destroyed when the last one closes (so a
+ * process reading one PDF at a time rebuilds it, about 1.5 ms, for each),
+ * and its error callback, which poppler-glib routes to g_log() in the
+ * "Poppler" domain. The first call installs, once, a GLib log
  * handler for that domain that drops those messages, so that poppler's
  * complaints about damaged files never reach a daemon's output (GLib's
  * default handler prints them, on stdout, when G_MESSAGES_DEBUG is set).
@@ -128,7 +133,12 @@ put_text(struct extract *x, long node, gchar *s)
 	return rc;
 }
 
-/* form_text: the values of the page's text and choice fields. */
+/*
+ * form_text: the fields of the page: the description a reader sees
+ * (/TU, often the name of what is asked) and the values of text and
+ * choice fields. A button's caption (/MK /CA) is not given by
+ * poppler-glib.
+ */
 static int
 form_text(struct extract *x, long node, PopplerPage *page)
 {
@@ -141,6 +151,10 @@ form_text(struct extract *x, long node, PopplerPage *page)
 		f = ((PopplerFormFieldMapping *)l->data)->field;
 		if (f == NULL)
 			continue;
+		rc = put_text(
+		    x, node, poppler_form_field_get_alternate_ui_name(f));
+		if (rc != 0)
+			break;
 		switch (poppler_form_field_get_field_type(f)) {
 		case POPPLER_FORM_FIELD_TEXT:
 			rc = put_text(
@@ -330,6 +344,7 @@ read_attachments(struct extract *x, long node, unsigned depth,
 	return rc;
 }
 
+/* extract_pdf: an extract_fn (see extract.h for the contract). */
 int
 extract_pdf(
     struct extract *x, long node, unsigned depth, const void *data, size_t len)

@@ -568,30 +568,16 @@ set_dest(struct rtf *r, enum dest d)
 		r->cur.dest = (unsigned char)d;
 }
 
+/* font_word: the words about fonts and code pages. */
 static void
-word(struct rtf *r, const char *name, bool has_param, long param)
+font_word(struct rtf *r, const struct word *w, bool has_param, long param)
 {
-	const struct word *w;
-	bool star = r->star;
-
-	r->star = false;
-	w = bsearch(name, words, sizeof(words) / sizeof(words[0]),
-	    sizeof(words[0]), word_cmp);
-	if (w == NULL) {
-		/* an unknown destination marked optional is skipped */
-		if (star)
-			r->cur.dest = D_SKIP;
-		return;
-	}
 	switch (w->kind) {
 	case W_ANSICPG:
 		if (has_param && param > 0) {
 			r->ansicpg = (int)param;
 			r->font_gen++;
 		}
-		break;
-	case W_CHAR:
-		put_str(r, w->text);
 		break;
 	case W_CPG:
 		if (r->cur.dest == D_FONTTBL && r->def_font >= 0 && param > 0)
@@ -622,6 +608,34 @@ word(struct rtf *r, const char *name, bool has_param, long param)
 		set_dest(r, D_FONTTBL);
 		r->def_font = -1;
 		break;
+	case W_PLAIN:
+		r->cur.font = -1;
+		r->cur.cp_gen = r->font_gen - 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+word(struct rtf *r, const char *name, bool has_param, long param)
+{
+	const struct word *w;
+	bool star = r->star;
+
+	r->star = false;
+	w = bsearch(name, words, sizeof(words) / sizeof(words[0]),
+	    sizeof(words[0]), word_cmp);
+	if (w == NULL) {
+		/* an unknown destination marked optional is skipped */
+		if (star)
+			r->cur.dest = D_SKIP;
+		return;
+	}
+	switch (w->kind) {
+	case W_CHAR:
+		put_str(r, w->text);
+		break;
 	case W_INFO:
 		set_dest(r, D_INFO);
 		break;
@@ -629,10 +643,6 @@ word(struct rtf *r, const char *name, bool has_param, long param)
 	case W_TEXTDEST:
 		set_dest(r, D_TEXT);
 		r->cur.nl_close = true;
-		break;
-	case W_PLAIN:
-		r->cur.font = -1;
-		r->cur.cp_gen = r->font_gen - 1;
 		break;
 	case W_SKIP:
 		r->cur.dest = D_SKIP;
@@ -656,7 +666,97 @@ word(struct rtf *r, const char *name, bool has_param, long param)
 	case W_BIN:
 	case W_KNOWN:
 		break;
+	default:
+		font_word(r, w, has_param, param);
+		break;
 	}
+}
+
+/* symbol: the control symbol c, its backslash and c already read. */
+static void
+symbol(struct rtf *r, unsigned char c)
+{
+	int h1, h2;
+
+	if (c == '\'') {
+		h1 = r->i < r->len ? hexdigit(r->p[r->i]) : -1;
+		h2 = r->i + 1 < r->len ? hexdigit(r->p[r->i + 1]) : -1;
+		if (h1 < 0 || h2 < 0)
+			return; /* broken: dropped, what follows is text */
+		r->i += 2;
+		if (r->skip > 0)
+			r->skip--;
+		else
+			put_byte(r, (unsigned char)(h1 << 4 | h2));
+		return;
+	}
+	if (r->skip > 0 && c != '*') {
+		r->skip--;
+		return;
+	}
+	switch (c) {
+	case '\\':
+	case '{':
+	case '}':
+		put_byte(r, c);
+		break;
+	case '~':
+		put_str(r, " ");
+		break;
+	case '_':
+		put_str(r, "-");
+		break;
+	case '*':
+		r->star = true;
+		break;
+	case '\n':
+	case '\r':
+		put_str(r, "\n"); /* an escaped line end is \par */
+		break;
+	default:
+		break; /* \- \| \: and unknown symbols */
+	}
+}
+
+static bool
+is_letter(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * read_word: the letters of a control word at r->i into name (empty when
+ * longer than WORD_MAX: no word of ours), then its parameter and the one
+ * space that delimits it. Returns whether it had a parameter.
+ */
+static bool
+read_word(struct rtf *r, char *name, long *param)
+{
+	size_t n = 0;
+	bool neg = false, has = false;
+
+	for (; r->i < r->len && is_letter(r->p[r->i]); r->i++)
+		if (n < WORD_MAX)
+			name[n++] = (char)r->p[r->i];
+		else
+			n = WORD_MAX + 1;
+	name[n > WORD_MAX ? 0 : n] = '\0';
+	if (r->i + 1 < r->len && r->p[r->i] == '-' && r->p[r->i + 1] >= '0' &&
+	    r->p[r->i + 1] <= '9') {
+		neg = true;
+		r->i++;
+	}
+	for (*param = 0;
+	     r->i < r->len && r->p[r->i] >= '0' && r->p[r->i] <= '9'; r->i++) {
+		has = true;
+		if (*param < 100000000L) /* saturated, never overflowed */
+			*param = *param * 10 + (r->p[r->i] - '0');
+	}
+	if (neg)
+		*param = -*param;
+	if (r->i < r->len && r->p[r->i] == ' ')
+		r->i++; /* the delimiter belongs to the word */
+	return has;
 }
 
 /*
@@ -667,83 +767,19 @@ static void
 control(struct rtf *r)
 {
 	char name[WORD_MAX + 1];
-	size_t n = 0, nd;
-	long param = 0;
-	bool neg = false, has_param = false;
-	int h1, h2;
+	long param;
+	bool has_param;
 	unsigned char c;
 
 	if (++r->i >= r->len)
 		return;
 	c = r->p[r->i];
-	if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+	if (!is_letter(c)) {
 		r->i++;
-		if (c == '\'') {
-			h1 = r->i < r->len ? hexdigit(r->p[r->i]) : -1;
-			h2 = r->i + 1 < r->len ? hexdigit(r->p[r->i + 1]) : -1;
-			if (h1 < 0 || h2 < 0)
-				return; /* broken: dropped */
-			r->i += 2;
-			if (r->skip > 0)
-				r->skip--;
-			else
-				put_byte(r, (unsigned char)(h1 << 4 | h2));
-			return;
-		}
-		if (r->skip > 0 && c != '*') {
-			r->skip--;
-			return;
-		}
-		switch (c) {
-		case '\\':
-		case '{':
-		case '}':
-			put_byte(r, c);
-			break;
-		case '~':
-			put_str(r, " ");
-			break;
-		case '_':
-			put_str(r, "-");
-			break;
-		case '*':
-			r->star = true;
-			break;
-		case '\n':
-		case '\r':
-			put_str(r, "\n"); /* an escaped line end is \par */
-			break;
-		default:
-			break; /* \- \| \: and unknown symbols */
-		}
+		symbol(r, c);
 		return;
 	}
-	for (; r->i < r->len &&
-	     ((r->p[r->i] >= 'a' && r->p[r->i] <= 'z') ||
-		 (r->p[r->i] >= 'A' && r->p[r->i] <= 'Z'));
-	     r->i++)
-		if (n < WORD_MAX)
-			name[n++] = (char)r->p[r->i];
-		else
-			n = WORD_MAX + 1; /* too long: no such word */
-	if (n > WORD_MAX)
-		n = 0;
-	name[n] = '\0';
-	if (r->i < r->len && r->p[r->i] == '-' && r->i + 1 < r->len &&
-	    r->p[r->i + 1] >= '0' && r->p[r->i + 1] <= '9') {
-		neg = true;
-		r->i++;
-	}
-	for (nd = 0; r->i < r->len && r->p[r->i] >= '0' && r->p[r->i] <= '9';
-	     r->i++, nd++) {
-		has_param = true;
-		if (param < 100000000L)
-			param = param * 10 + (r->p[r->i] - '0');
-	}
-	if (neg)
-		param = -param;
-	if (r->i < r->len && r->p[r->i] == ' ')
-		r->i++; /* the delimiter belongs to the word */
+	has_param = read_word(r, name, &param);
 	if (strcmp(name, "bin") == 0) {
 		/* binary data: never text, and never trusted in length */
 		if (param > 0)
@@ -793,6 +829,7 @@ starts_rtf(const unsigned char *p, size_t len, size_t *start)
 	return len - i >= 5 && memcmp(p + i, "{\\rtf", 5) == 0;
 }
 
+/* extract_rtf: an extract_fn (see extract.h for the contract). */
 int
 extract_rtf(
     struct extract *x, long node, unsigned depth, const void *data, size_t len)

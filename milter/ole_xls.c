@@ -59,6 +59,7 @@
 #define DT_MACRO     0x0040
 
 #define XLS_BATCH     65536 /* cells of a sheet held before writing */
+#define MAX_SHEETS    65536 /* BOUNDSHEET records kept */
 #define MAX_SUBSTREAM 16    /* BOF nesting tracked */
 #define MAX_NAME      96    /* bytes of a sheet name in a location */
 
@@ -87,7 +88,9 @@ struct xls {
 	bool biff8;
 	const char *cs; /* BIFF5 code page's charset; NULL: guess */
 	struct sheet *sheets;
-	size_t nsheets;
+	size_t nsheets, capsheets;
+	size_t *bypos;	    /* sheet indexes sorted by pos */
+	size_t nbypos;	    /* sheets in bypos */
 	size_t nworksheets; /* worksheet substreams seen */
 	/* shared strings: UTF-8 in sst, string i at sst_off[i] ..
 	   sst_off[i + 1] */
@@ -654,7 +657,9 @@ boundsheet(struct xls *w, const unsigned char *p, size_t n)
 	int rc;
 
 	/* lbPlyPos, hsState, dt, then the name: cch8 [flags] chars */
-	if (n < 7 || w->nsheets >= w->len / 4)
+	/* every BOUNDSHEET comes before the first sheet: later ones are
+	   damage and would force the position index to be rebuilt */
+	if (n < 7 || w->nsheets >= MAX_SHEETS || w->nworksheets > 0)
 		return;
 	buf_init(&name, 3 * 256 + 16);
 	cch = p[6];
@@ -677,11 +682,16 @@ boundsheet(struct xls *w, const unsigned char *p, size_t n)
 			goto out;
 		}
 	}
-	if ((s = realloc(w->sheets, (w->nsheets + 1) * sizeof(*s))) == NULL) {
-		w->nomem = true;
-		goto out;
+	if (w->nsheets == w->capsheets) {
+		size_t ncap = w->capsheets ? 2 * w->capsheets : 16;
+
+		if ((s = realloc(w->sheets, ncap * sizeof(*s))) == NULL) {
+			w->nomem = true;
+			goto out;
+		}
+		w->sheets = s;
+		w->capsheets = ncap;
 	}
-	w->sheets = s;
 	s = &w->sheets[w->nsheets];
 	s->pos = ole_u32(p);
 	if ((s->name = buf_steal(&name, NULL)) == NULL &&
@@ -694,16 +704,63 @@ out:
 	buf_free(&name);
 }
 
+/* Sheet indexes by their BOF's position, for a binary search. */
+static int
+bypos_cmp(const void *a, const void *b, void *arg)
+{
+	const struct xls *w = arg;
+	uint32_t x = w->sheets[*(const size_t *)a].pos;
+	uint32_t y = w->sheets[*(const size_t *)b].pos;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+bypos_build(struct xls *w)
+{
+	size_t *p, i;
+
+	if (w->nbypos == w->nsheets)
+		return;
+	if ((p = realloc(w->bypos, w->nsheets * sizeof(*p))) == NULL) {
+		w->nomem = true;
+		return;
+	}
+	w->bypos = p;
+	for (i = 0; i < w->nsheets; i++)
+		p[i] = i;
+	qsort_r(p, w->nsheets, sizeof(*p), bypos_cmp, w);
+	w->nbypos = w->nsheets;
+}
+
+/* The name of the sheet whose BOF is at pos, or NULL. */
+static const char *
+sheet_at(struct xls *w, size_t pos)
+{
+	size_t lo = 0, hi, mid;
+
+	/* the usual case: BOUNDSHEETs in the order of the sheets */
+	if (w->nworksheets < w->nsheets && w->sheets[w->nworksheets].pos == pos)
+		return w->sheets[w->nworksheets].name;
+	bypos_build(w);
+	hi = w->nbypos;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (w->sheets[w->bypos[mid]].pos < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < w->nbypos && w->sheets[w->bypos[lo]].pos == pos)
+		return w->sheets[w->bypos[lo]].name;
+	return NULL;
+}
+
 /* A worksheet starts at pos: its name from BOUNDSHEET, else by order. */
 static void
 sheet_begin(struct xls *w, size_t pos)
 {
-	size_t i;
-
-	w->sheet = NULL;
-	for (i = 0; i < w->nsheets; i++)
-		if (w->sheets[i].pos == pos)
-			w->sheet = w->sheets[i].name;
+	w->sheet = sheet_at(w, pos);
 	if (w->sheet == NULL && w->nworksheets < w->nsheets)
 		w->sheet = w->sheets[w->nworksheets].name;
 	if (w->sheet == NULL) {
@@ -787,6 +844,7 @@ xls_free(struct xls *w)
 		free(w->sheets[i].name);
 	}
 	free(w->sheets);
+	free(w->bypos);
 	free(w->sst_off);
 	buf_free(&w->sst);
 	if (w->cells != NULL)

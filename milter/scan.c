@@ -296,18 +296,19 @@ node_mark(struct dlp_scan *s, long id, enum dlp_encryption enc,
 			detail = "unapproved-encryption";
 		}
 	}
-	/* a node cut by a limit stays not-inspectable whatever comes after */
-	if (n->encryption == DLP_ENC_NOT_INSPECTABLE &&
-	    enc != DLP_ENC_NOT_INSPECTABLE)
+	if (enc == DLP_ENC_NOT_INSPECTABLE &&
+	    strncmp(detail, "limit:", 6) == 0) {
+		s->report.partial = true;
+		fail(s, DLP_PARTIAL);
+	}
+	/* a node that could not be read stays so, with its first reason
+	   (the most specific one: "corrupt" after an extractor's own mark
+	   would hide it) */
+	if (n->encryption == DLP_ENC_NOT_INSPECTABLE)
 		return;
 	n->encryption = enc;
 	if (enc == DLP_ENC_NOT_INSPECTABLE) {
-		free(n->reason);
 		n->reason = xstrdup(s, detail);
-		if (strncmp(detail, "limit:", 6) == 0) {
-			s->report.partial = true;
-			fail(s, DLP_PARTIAL);
-		}
 	} else if (enc == DLP_ENC_PLAIN && detail != NULL) {
 		free(n->method);
 		n->method = xstrdup(s, detail);
@@ -421,8 +422,12 @@ node_locate(struct dlp_scan *s, long id, const char *label)
 	struct location *l;
 	char *p;
 
-	if (o == NULL || o->n_locs >= MAX_LOCATIONS)
+	if (o == NULL || o->n_locs > MAX_LOCATIONS)
 		return;
+	/* past the cap, say that the place is not known rather than let
+	   the last recorded one be blamed */
+	if (o->n_locs == MAX_LOCATIONS)
+		label = "(not recorded)";
 	/* a later location at the same offset replaces the earlier one */
 	if (o->n_locs > 0 && o->locs[o->n_locs - 1].off == o->norm.len) {
 		if ((p = strndup(label, MAX_LABEL_LEN)) == NULL) {

@@ -19,10 +19,13 @@
  * full: folders and their coders (a folder is encrypted when one of its
  * coders is 7zAES), the unpack streams of each folder, and the files
  * (names in UTF-16LE, empty streams, directories), each file mapped to
- * its folder so that its encryption is known.
+ * its folder so that its encryption is known, and the memory its coders
+ * declare (LZMA/LZMA2 dictionaries, PPMd models), which decoders
+ * allocate before reading a byte.
  *
  * What it does not do: decompress or decrypt; read "external" header
- * data or additional streams (damage); check data CRCs. Every count and
+ * data (damage) or use additional streams (parsed, then ignored); check
+ * data CRCs. Every count and
  * size is checked against the bytes left in the header, so a header that
  * claims a million folders in ten bytes is damage, not an allocation.
  *
@@ -56,7 +59,7 @@ struct sevenzip_file {
 
 struct sevenzip {
 	bool headers_encrypted; /* the header itself is 7zAES: names hidden */
-	bool header_packed;	/* compressed header: files not listed */
+	bool header_packed;	/* compressed header: see hdr_* below */
 	bool data_encrypted;	/* a folder of the listed archive is 7zAES */
 	bool cut;		/* the next header lies past the data */
 	bool damaged;		/* CRC mismatch or a header that did not fit */

@@ -6,12 +6,16 @@
  *
  * The parser (struct xmltext) is libxml2's SAX2 push parser with only
  * startElementNs, endElementNs and characters (CDATA as characters): no
- * DOM, no DTD loading, no entity substitution (an undeclared entity, as
- * in a billion-laughs document, is a fatal error: nothing is expanded),
- * no network, XML_PARSE_HUGE off, so libxml2's own limits hold (element
- * depth 256, name length). libxml2's error reports are swallowed while
- * it runs (its thread-local structured error handler is swapped for a
- * silent one around each call and restored), so the engine never prints.
+ * DOM, no DTD loading, no entity substitution (declarations in an
+ * internal subset are parsed, but a reference to anything but the five
+ * predefined entities and character references is a fatal error, so a
+ * billion-laughs document expands nothing), no network, XML_PARSE_HUGE
+ * off, so libxml2's own limits hold (element depth 256, names, a 10 MB
+ * look-ahead for one token). libxml2's error reports are swallowed while
+ * it runs (its thread-local structured and generic error handlers are
+ * swapped for silent ones around each call and restored), so the engine
+ * never prints. Text that passes through libxml2's own buffers is freed
+ * by libxml2 without being wiped: it offers no hook for that.
  *
  * The writer (struct xmltext_out) collects text in a bounded buffer and
  * hands it to the sink in large pieces; a location label flushes first,

@@ -411,7 +411,6 @@ zipmem_extract(struct zipmem *z, struct extract *x, long parent, unsigned depth,
 	const struct zipmem_entry *e = zipmem_entry(z, i);
 	const char *why = NULL;
 	struct buf b;
-	size_t packed = 0;
 	int rc;
 
 	if (e == NULL || e->directory)
@@ -425,10 +424,13 @@ zipmem_extract(struct zipmem *z, struct extract *x, long parent, unsigned depth,
 		    DLP_ENC_NOT_INSPECTABLE, "corrupt", false);
 	/* the child's bytes count once, in extract_member() */
 	buf_init(&b, extract_limits(x)->max_member_bytes);
-	rc = zipmem_read(z, x, i, ZIPMEM_NOBUDGET, collect, &b, &packed, &why);
+	rc = zipmem_read(z, x, i, ZIPMEM_NOBUDGET, collect, &b, NULL, &why);
 	if (rc == DLP_OK)
+		/* the ratio was judged while reading, past the floor that
+		   small members need (an OLE object of zero padding deflates
+		   far past any ratio): packed is not passed on */
 		rc = extract_member(x, parent, depth, e->name,
-		    b.data != NULL ? (const void *)b.data : "", b.len, packed);
+		    b.data != NULL ? (const void *)b.data : "", b.len, 0);
 	else if (rc == DLP_PARTIAL || rc == DLP_EINPUT)
 		rc = extract_member_opaque(x, parent, e->name, e->size,
 			 DLP_ENC_NOT_INSPECTABLE, why ? why : "corrupt",

@@ -133,11 +133,16 @@ xrec_node_locate(void *arg, long id, const char *label)
 {
 	struct xrec *r = arg;
 	struct xnode *n = &r->nodes[id];
-	struct xloc *l = realloc(n->locs, (n->n_locs + 1) * sizeof(*l));
+	struct xloc *l;
 
-	if (l == NULL)
-		return;
-	n->locs = l;
+	if ((n->n_locs & (n->n_locs - 1)) == 0) { /* 0, 1, 2, 4, ...: grow */
+		l = realloc(
+		    n->locs, (n->n_locs ? n->n_locs * 2 : 1) * sizeof(*l));
+		if (l == NULL)
+			return;
+		n->locs = l;
+	}
+	l = n->locs;
 	l[n->n_locs].off = n->text.len;
 	snprintf(l[n->n_locs].label, sizeof(l[n->n_locs].label), "%s", label);
 	n->n_locs++;

@@ -150,6 +150,7 @@ test_member_limits_mark_the_member(void **state)
 	struct xrec r;
 	struct xnode *n;
 	static char big[100];
+	char *huge;
 
 	memset(big, 'a', sizeof(big));
 	xrec_init(&r, NULL);
@@ -172,15 +173,25 @@ test_member_limits_mark_the_member(void **state)
 	    extract_member(r.x, 0, 0, "big", big, 51, 0), DLP_PARTIAL);
 	assert_string_equal(xrec_find(&r, "top/big")->detail, "limit:size");
 
+	/* small members compress well and are no bombs: no ratio limit */
 	assert_int_equal(
-	    extract_member(r.x, 0, 0, "ratio", big, 50, 4), DLP_PARTIAL);
-	assert_string_equal(xrec_find(&r, "top/ratio")->detail, "limit:ratio");
-
-	assert_int_equal(
-	    extract_member(r.x, 0, 0, "ok.txt", big, 50, 5), DLP_OK);
+	    extract_member(r.x, 0, 0, "ok.txt", big, 50, 1), DLP_OK);
 	n = xrec_find(&r, "top/ok.txt");
 	assert_int_equal(n->enc, DLP_ENC_PLAIN);
 	assert_int_equal(n->text.len, 50);
+	xrec_free(&r);
+
+	/* past the 1 MiB floor, the ratio limit holds */
+	lim.max_member_bytes = 4 * 1024 * 1024;
+	xrec_init(&r, &lim);
+	(void)xrec_node_new(&r, -1, "top", 0);
+	huge = calloc(1, 2 * 1024 * 1024);
+	assert_non_null(huge);
+	assert_int_equal(
+	    extract_member(r.x, 0, 0, "ratio", huge, 2 * 1024 * 1024, 1024),
+	    DLP_PARTIAL);
+	assert_string_equal(xrec_find(&r, "top/ratio")->detail, "limit:ratio");
+	free(huge);
 	xrec_free(&r);
 }
 

@@ -703,6 +703,49 @@ test_xls_cells_are_rows_of_tabs_located_by_sheet_and_cell(void **state)
 }
 
 static void
+test_xls_sheet_names_follow_bof_positions_not_record_order(void **state)
+{
+	struct buf wb;
+	struct run *t = run_new(1 << 20);
+	size_t pa, pb, pc;
+
+	buf_init(&wb, 1 << 16);
+	bof(&wb, 0x0600, 0x0005);
+	pa = boundsheet8(&wb, "Alpha");
+	pb = boundsheet8(&wb, "Beta");
+	pc = boundsheet8(&wb, "Gamma");
+	eof(&wb);
+	/* Beta's sheet comes first in the stream, then Alpha's */
+	put32_at(&wb, pb, (uint32_t)wb.len);
+	bof(&wb, 0x0600, 0x0010);
+	label16(&wb, 0, 0, "b");
+	eof(&wb);
+	put32_at(&wb, pa, (uint32_t)wb.len);
+	bof(&wb, 0x0600, 0x0010);
+	label16(&wb, 0, 0, "a");
+	/* a BOUNDSHEET inside a sheet is not a sheet */
+	boundsheet8(&wb, "Late");
+	eof(&wb);
+	/* Gamma's position points nowhere: the third sheet is Gamma by
+	   order; a fourth has no name and is numbered */
+	put32_at(&wb, pc, 7);
+	bof(&wb, 0x0600, 0x0010);
+	label16(&wb, 0, 0, "c");
+	eof(&wb);
+	bof(&wb, 0x0600, 0x0010);
+	label16(&wb, 0, 0, "d");
+	eof(&wb);
+	assert_int_equal(xls_run(t, &wb, NULL), DLP_OK);
+	assert_string_equal(text_of(t, 0), "b\na\nc\nd\n");
+	assert_text_at(t, 0, "Beta!A1", "b\n");
+	assert_text_at(t, 0, "Alpha!A1", "a\n");
+	assert_text_at(t, 0, "Gamma!A1", "c\n");
+	assert_text_at(t, 0, "Sheet4!A1", "d\n");
+	run_free(t);
+	buf_free(&wb);
+}
+
+static void
 test_xls_sst_string_split_by_continue_rereads_the_high_byte_flag(void **state)
 {
 	struct buf wb, p, sh;
@@ -1495,6 +1538,151 @@ test_ooxml_encryption_versions_give_the_method(void **state)
 	}
 }
 
+/* Property set streams ([MS-OLEPS]) */
+
+struct prop {
+	uint32_t pid, type;
+	const void *data; /* the value after the type, as stored */
+	size_t len;
+};
+
+/* A property set stream with one set holding the properties. */
+static void
+propset(struct buf *b, const struct prop *pr, size_t n)
+{
+	size_t i, set, vals, off;
+
+	b16(b, 0xFFFE);
+	b16(b, 0);
+	b32(b, 0);
+	bzero_n(b, 16);
+	b32(b, 1);
+	bzero_n(b, 16);
+	b32(b, 48);
+	set = b->len;
+	b32(b, 0); /* size, below */
+	b32(b, (uint32_t)n);
+	vals = 8 + 8 * n;
+	off = vals;
+	for (i = 0; i < n; i++) {
+		b32(b, pr[i].pid);
+		b32(b, (uint32_t)off);
+		off += 4 + ((pr[i].len + 3) & ~(size_t)3);
+	}
+	for (i = 0; i < n; i++) {
+		b32(b, pr[i].type);
+		bbytes(b, pr[i].data, pr[i].len);
+		bzero_n(b, ((pr[i].len + 3) & ~(size_t)3) - pr[i].len);
+	}
+	put32_at(b, set, (uint32_t)(b->len - set));
+}
+
+/* The properties text of a .ppt holding the summary stream. */
+static char *
+props_of(const struct buf *summary, const struct buf *doc_summary)
+{
+	struct run *t = run_new(1 << 20);
+	struct cfb_entry e[3];
+	unsigned char *cfb;
+	size_t n = 0, len;
+	char *text;
+
+	e[n].path = "PowerPoint Document";
+	e[n].data = "";
+	e[n++].len = 0;
+	if (summary != NULL) {
+		e[n].path = "\005SummaryInformation";
+		e[n].data = summary->data;
+		e[n++].len = summary->len;
+	}
+	if (doc_summary != NULL) {
+		e[n].path = "\005DocumentSummaryInformation";
+		e[n].data = doc_summary->data;
+		e[n++].len = doc_summary->len;
+	}
+	cfb = cfb_build(e, n, &len);
+	assert_int_equal(run_node(t, cfb, len), DLP_OK);
+	text = strdup(text_of(t, 0));
+	assert_non_null(text);
+	run_free(t);
+	free(cfb);
+	return text;
+}
+
+static void
+test_summary_properties_in_every_string_form(void **state)
+{
+	/* "名簿" as VT_LPWSTR: count with the NUL, UTF-16 */
+	static const unsigned char wtitle[] = { 3, 0, 0, 0, 0x0D, 0x54, 0x3F,
+		0x7C, 0, 0 };
+	/* "キー" as VT_LPSTR in CP932, "" (just the NUL) */
+	static const unsigned char kw[] = { 5, 0, 0, 0, 0x83, 0x4C, 0x81, 0x5B,
+		0 };
+	static const unsigned char empty[] = { 1, 0, 0, 0, 0 };
+	static const unsigned char cp932[] = { 0xA4, 0x03, 0, 0 };
+	static const unsigned char cp1200[] = { 0xB0, 0x04, 0, 0 };
+	/* "AB" as VT_LPSTR under code page 1200: UTF-16, size in bytes */
+	static const unsigned char wide[] = { 6, 0, 0, 0, 'A', 0, 'B', 0, 0,
+		0 };
+	static const unsigned char co[] = { 4, 0, 0, 0, 'A', 'c', 'm', 0 };
+	static const unsigned char num[] = { 7, 0, 0, 0 };
+	const struct prop a[] = {
+		{ 2, 0x1F, wtitle, sizeof(wtitle) },
+		{ 5, 0x1E, kw, sizeof(kw) },
+		{ 3, 0x1E, empty, sizeof(empty) },
+		{ 4, 0x03, num, sizeof(num) }, /* a number: no text */
+		{ 7, 0x1E, kw, sizeof(kw) },   /* not a wanted property */
+		{ 1, 0x02, cp932, sizeof(cp932) },
+	};
+	const struct prop b[] = {
+		{ 1, 0x02, cp1200, sizeof(cp1200) },
+		{ 4, 0x1E, wide, sizeof(wide) },
+	};
+	const struct prop c[] = { { 0x0F, 0x1E, co, sizeof(co) },
+		{ 0x0E, 0x1F, wtitle, sizeof(wtitle) } };
+	struct buf s1, s2;
+	char *text;
+
+	buf_init(&s1, 4096);
+	buf_init(&s2, 4096);
+	propset(&s1, a, sizeof(a) / sizeof(a[0]));
+	propset(&s2, c, sizeof(c) / sizeof(c[0]));
+	text = props_of(&s1, &s2);
+	assert_string_equal(text, "\n名簿\nキー\nAcm\n名簿\n");
+	free(text);
+	buf_reset(&s1);
+	propset(&s1, b, 2);
+	text = props_of(&s1, NULL);
+	assert_string_equal(text, "\nAB\n");
+	free(text);
+	/* damage: the set past the stream, a set too short, a property
+	   past its set, a string longer than its set, no FFFE */
+	buf_reset(&s1);
+	propset(&s1, a, 2);
+	put32_at(&s1, 44, 100000);
+	text = props_of(&s1, NULL);
+	assert_string_equal(text, "");
+	free(text);
+	put32_at(&s1, 44, 48);
+	put32_at(&s1, 48, 4);
+	text = props_of(&s1, NULL);
+	assert_string_equal(text, "");
+	free(text);
+	put32_at(&s1, 48, (uint32_t)(s1.len - 48));
+	put32_at(&s1, 48 + 12, 5000);		   /* title's offset */
+	put32_at(&s1, 48 + 8 + 16 + 4 + 4, 60000); /* keywords' count */
+	put32_at(&s1, 48 + 4, 0x7FFFFFFF);	   /* properties */
+	text = props_of(&s1, NULL);
+	assert_string_equal(text, "\nキー\n");
+	free(text);
+	s1.data[0] = 0;
+	text = props_of(&s1, NULL);
+	assert_string_equal(text, "");
+	free(text);
+	buf_free(&s1);
+	buf_free(&s2);
+}
+
 /* A PowerPoint record header. */
 static void
 ppt_rh(struct buf *b, unsigned ver, unsigned type, uint32_t len)
@@ -1798,6 +1986,23 @@ test_msg_without_plain_body_gives_html_or_rtf_member(void **state)
 	c = node_named(t, "body.rtf");
 	assert_true(c > 0);
 	assert_string_equal(t->r.nodes[c].type, "text/rtf");
+	run_free(t);
+	free(cfb);
+	/* "MELA": stored, not compressed */
+	{
+		static const char mela[] = "\x24\0\0\0\x14\0\0\0MELA\0\0\0\0"
+					   "{\\rtf1 " MYNUM "}";
+		const struct cfb_entry e[] = {
+			{ "__substg1.0_10090102", mela, sizeof(mela) - 1 },
+		};
+
+		cfb = cfb_build(e, 1, &len);
+	}
+	t = run_new(1 << 20);
+	assert_int_equal(run_node(t, cfb, len), DLP_OK);
+	c = node_named(t, "body.rtf");
+	assert_true(c > 0);
+	assert_contains(text_of(t, c), MYNUM);
 	run_free(t);
 	free(cfb);
 	/* damaged compressed RTF: a corrupt member */
@@ -2215,6 +2420,8 @@ main(void)
 		cmocka_unit_test(
 		    test_xls_cells_are_rows_of_tabs_located_by_sheet_and_cell),
 		cmocka_unit_test(
+		    test_xls_sheet_names_follow_bof_positions_not_record_order),
+		cmocka_unit_test(
 		    test_xls_sst_string_split_by_continue_rereads_the_high_byte_flag),
 		cmocka_unit_test(test_xls_sst_count_is_capped_by_the_stream),
 		cmocka_unit_test(
@@ -2248,6 +2455,7 @@ main(void)
 		    test_embedded_office_storage_and_package_objects_become_members),
 		cmocka_unit_test(
 		    test_ooxml_encryption_versions_give_the_method),
+		cmocka_unit_test(test_summary_properties_in_every_string_form),
 		cmocka_unit_test(test_ppt_plain_text_atoms_are_text),
 		cmocka_unit_test(
 		    test_ppt_encryption_from_token_or_crypt_session),

@@ -299,6 +299,28 @@ test_docx_embedded_workbook_is_a_child_node(void **state)
 	free(x);
 }
 
+static void
+test_small_embedded_file_of_padding_is_not_a_ratio_bomb(void **state)
+{
+	static char zeros[600 * 1024];
+	struct zpart parts[] = {
+		{ "[Content_Types].xml", CT_DOCX, 0 },
+		{ "_rels/.rels", ROOT_RELS("word/document.xml"), 0 },
+		{ "word/document.xml", DOC(P("x")), 0 },
+		{ "word/embeddings/oleObject1.bin", zeros, sizeof(zeros) },
+	};
+	struct xnode *c;
+	struct xrec r;
+
+	/* 600 KiB of zeros deflate about 1000:1, under the 1 MiB floor */
+	assert_int_equal(RUN(&r, parts), DLP_OK);
+	c = xrec_find(&r, "f/word/embeddings/oleObject1.bin");
+	assert_non_null(c);
+	assert_int_equal(c->enc, DLP_ENC_PLAIN);
+	assert_true(c->done);
+	xrec_free(&r);
+}
+
 /* xlsx */
 
 #define SST                                                           \
@@ -994,6 +1016,8 @@ main(void)
 		cmocka_unit_test(test_docx_body_text_follows_word_structure),
 		cmocka_unit_test(test_docx_parts_are_located_by_name),
 		cmocka_unit_test(test_docx_embedded_workbook_is_a_child_node),
+		cmocka_unit_test(
+		    test_small_embedded_file_of_padding_is_not_a_ratio_bomb),
 		cmocka_unit_test(
 		    test_xlsx_cells_are_rows_of_tabs_in_workbook_order),
 		cmocka_unit_test(

@@ -55,7 +55,7 @@ static const char gen_py[] =
     "c = canvas.Canvas(d + '/form.pdf', invariant=1)\n"
     "c.drawString(72, 760, 'form')\n"
     "c.acroForm.textfield(name='mn', value='field " MN1 "', x=72, y=700,"
-    " width=200, height=20)\n"
+    " width=200, height=20, tooltip='My Number of the applicant')\n"
     "c.textAnnotation('comment " MN2 "', Rect=(72, 600, 200, 620))\n"
     "c.showPage()\n"
     "c.save()\n"
@@ -195,7 +195,8 @@ test_form_fields_and_comments_are_text(void **state)
 		return;
 	xrec_init(&r, NULL);
 	assert_int_equal(run_file(&r, "form.pdf"), DLP_OK);
-	assert_non_null(strstr(xrec_text(&r.nodes[0]), "field " MN1 "\n"));
+	assert_non_null(strstr(xrec_text(&r.nodes[0]),
+	    "My Number of the applicant\nfield " MN1 "\n"));
 	assert_non_null(strstr(xrec_text(&r.nodes[0]), "comment " MN2 "\n"));
 	assert_string_equal(xrec_location_of(&r.nodes[0], MN1), "p1");
 	xrec_free(&r);

@@ -484,7 +484,7 @@ test_rar5_damage_stops_the_listing_and_is_flagged(void **state)
 	unsigned char b[256];
 	struct rarinfo *ri;
 	struct r4 r;
-	size_t n, at;
+	size_t n;
 
 	/* a vint that never ends */
 	r5_start(&r, 0);
@@ -515,14 +515,12 @@ test_rar5_damage_stops_the_listing_and_is_flagged(void **state)
 
 	/* a name longer than its header */
 	r5_start(&r, 0);
-	at = r.len;
 	n = r5_file_body(b, 0, "a.txt");
 	b[n - 6] = 100; /* the name length */
 	r5_block(&r, 2, 0, b, n, NULL, 0, 0);
 	ri = read_ok(r.p, r.len);
 	assert_true(ri->damaged);
 	assert_int_equal(ri->n, 0);
-	(void)at;
 	rarinfo_free(ri);
 
 	/* an extra area larger than the header */
