@@ -677,17 +677,6 @@ read_package(struct od *o)
 	return read_objects(o);
 }
 
-static bool
-any_encrypted(const struct zipmem *z)
-{
-	size_t i;
-
-	for (i = 0; i < zipmem_count(z); i++)
-		if (zipmem_entry(z, i)->encrypted)
-			return true;
-	return false;
-}
-
 int
 extract_odf(
     struct extract *x, long node, unsigned depth, const void *data, size_t len)
@@ -707,7 +696,7 @@ extract_odf(
 		merge(&o, DLP_PARTIAL, "limit:members");
 	else if (rc == DLP_EINPUT)
 		merge(&o, DLP_EINPUT, NULL);
-	if (any_encrypted(o.z)) {
+	if (zipmem_any_encrypted(o.z)) {
 		/* zip encryption of the package itself, not ODF's */
 		zipmem_free(o.z);
 		buf_free(&o.out.b);

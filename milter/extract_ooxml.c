@@ -1722,17 +1722,6 @@ find_main(struct ox *o, const struct rels *root, char *main, size_t mainsz)
 	return -1;
 }
 
-static bool
-any_encrypted(const struct zipmem *z)
-{
-	size_t i;
-
-	for (i = 0; i < zipmem_count(z); i++)
-		if (zipmem_entry(z, i)->encrypted)
-			return true;
-	return false;
-}
-
 /* The document, once the zip is listed. */
 static int
 read_package(struct ox *o)
@@ -1798,7 +1787,7 @@ extract_ooxml(
 		merge(&o, DLP_PARTIAL, "limit:members");
 	else if (rc == DLP_EINPUT)
 		merge(&o, DLP_EINPUT, NULL);
-	if (any_encrypted(o.z)) {
+	if (zipmem_any_encrypted(o.z)) {
 		/* zip encryption of the package itself: the archive
 		   reader knows the methods */
 		zipmem_free(o.z);

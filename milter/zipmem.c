@@ -200,6 +200,17 @@ zipmem_free(struct zipmem *z)
 	free(z);
 }
 
+bool
+zipmem_any_encrypted(const struct zipmem *z)
+{
+	size_t i;
+
+	for (i = 0; i < zipmem_count(z); i++)
+		if (zipmem_entry(z, i)->encrypted)
+			return true;
+	return false;
+}
+
 size_t
 zipmem_count(const struct zipmem *z)
 {

@@ -70,6 +70,9 @@ int zipmem_open(
 /* zipmem_free: release; NULL is a no-op. */
 void zipmem_free(struct zipmem *z);
 
+/* zipmem_any_encrypted: whether any member is zip-encrypted. */
+bool zipmem_any_encrypted(const struct zipmem *z);
+
 /* zipmem_count: the number of members listed. */
 size_t zipmem_count(const struct zipmem *z);
 
