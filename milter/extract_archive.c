@@ -891,6 +891,7 @@ zip_hints(struct session *s, const void *data, size_t len, struct zipinfo **zip)
 		for (i = 0; i < zi->n; i++)
 			weak |= zi->entries[i].weak;
 		mark_node(s, DLP_ENC_ENCRYPTED, zi->cd_method, weak);
+		s->stop = true; /* nothing inside can be listed */
 		return DLP_OK;
 	}
 	if ((rc = hints_alloc(s, zi->n)) != DLP_OK)
@@ -938,6 +939,7 @@ rar_hints(struct session *s, const void *data, size_t len, struct rarinfo **rar)
 	if (ri->headers_encrypted) {
 		mark_node(
 		    s, DLP_ENC_ENCRYPTED, rarinfo_method(ri, true), false);
+		s->stop = true; /* nothing inside can be listed */
 		return DLP_OK;
 	}
 	if (ri->volume) {
@@ -1040,6 +1042,7 @@ sevenzip_hints(
 	sz = *out;
 	if (sz->headers_encrypted) {
 		mark_node(s, DLP_ENC_ENCRYPTED, "7z-aes-headers", false);
+		s->stop = true; /* nothing inside can be listed */
 		return DLP_OK;
 	}
 	if (sz->cut)
@@ -1135,7 +1138,7 @@ extract_archive(
 		rc = DLP_OK;
 		break;
 	}
-	if (rc != DLP_OK || s.marked)
+	if (rc != DLP_OK || s.stop)
 		goto out;
 	/* every member would be past the depth limit: none is read */
 	if (depth + 1 > s.lim->max_container_depth) {

@@ -301,8 +301,9 @@ static const struct corpus_case {
 	    DLP_ENC_PLAIN, "", 2,
 	    { { "表だよ/一覧表.txt", DLP_ENC_PLAIN, "", false, "Hello" },
 		M("表だよ/漢字.txt", DLP_ENC_PLAIN, "") } },
+	/* no central directory: corrupt, whatever its one member says */
 	{ "libarchive/test_read_format_zip_malformed1.zip", DLP_EINPUT,
-	    DLP_ENC_PLAIN, "", 1,
+	    DLP_ENC_NOT_INSPECTABLE, "corrupt", 1,
 	    { M("0000", DLP_ENC_NOT_INSPECTABLE, "limit:size") } },
 	{ "libarchive/test_read_format_zip_with_invalid_traditional_eocd.zip",
 	    DLP_OK, DLP_ENC_PLAIN, "", 2,
