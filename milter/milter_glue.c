@@ -509,12 +509,54 @@ kv(struct buf *b, const char *key, const char *value)
 	(void)buf_puts(b, log_printable(esc, sizeof(esc), value));
 }
 
+/* The width of a digit at p (ASCII, or full-width U+FF10..U+FF19), or 0. */
+static size_t
+digit_at(const unsigned char *p)
+{
+	if (*p >= '0' && *p <= '9')
+		return 1;
+	if (p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 && p[2] <= 0x99)
+		return 3;
+	return 0;
+}
+
+/*
+ * mask_digit_runs: a path names files, and a file name may hold the very
+ * number that was found ("山田_271828182846.xlsx"): logs never carry one,
+ * so every run of four or more digits becomes '#' (one per digit). In
+ * place; the string only shrinks.
+ */
+static void
+mask_digit_runs(char *s)
+{
+	unsigned char *p = (unsigned char *)s, *w = p, *run;
+	size_t k, digits;
+
+	while (*p != '\0') {
+		if (digit_at(p) == 0) {
+			*w++ = *p++;
+			continue;
+		}
+		run = p;
+		for (digits = 0; (k = digit_at(p)) > 0; digits++)
+			p += k;
+		if (digits >= 4) {
+			memset(w, '#', digits);
+			w += digits;
+		} else {
+			memmove(w, run, (size_t)(p - run));
+			w += p - run;
+		}
+	}
+	*w = '\0';
+}
+
 /* paths_text: the distinct part paths with findings, escaped, into b. */
 static void
 paths_text(struct buf *b, const struct dlp_report *rep)
 {
 	const char *seen[LOG_PATHS];
-	char esc[256];
+	char esc[256], masked[256];
 	size_t n = 0, i, j;
 
 	for (i = 0; rep != NULL && i < rep->n_findings; i++) {
@@ -533,7 +575,9 @@ paths_text(struct buf *b, const struct dlp_report *rep)
 		}
 		if (n > 0)
 			(void)buf_putc(b, ',');
-		(void)buf_puts(b, log_printable(esc, sizeof(esc), p));
+		snprintf(masked, sizeof(masked), "%s", p);
+		mask_digit_runs(masked);
+		(void)buf_puts(b, log_printable(esc, sizeof(esc), masked));
 		seen[n++] = p;
 	}
 	if (n == 0)

@@ -1099,6 +1099,32 @@ test_paths_in_log_are_distinct_and_escaped(void **state)
 	buf_free(&b);
 }
 
+static void
+test_paths_in_log_never_carry_digit_runs(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "2/山田_271828182846.xlsx", "2/山田_############.xlsx" },
+		{ "2/a.zip/2024/名簿.xlsx", "2/a.zip/####/名簿.xlsx" },
+		{ "2/1234-5678-9012.txt", "2/####-####-####.txt" },
+		{ "2/ＩＤ１２３４５.txt", "2/ＩＤ#####.txt" },
+		{ "2.1/v123.txt", "2.1/v123.txt" }, /* short runs stay */
+		{ "12.3.4.1", "12.3.4.1" },
+		{ "", "" },
+	};
+	char s[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(s, sizeof(s), "%s", cases[i].in);
+		mask_digit_runs(s);
+		if (strcmp(s, cases[i].out) != 0)
+			fail_msg(
+			    "case %zu: '%s', want '%s'", i, s, cases[i].out);
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1137,6 +1163,7 @@ main(void)
 		T(test_ascii_safe_replaces_percent_controls_and_8bit),
 		T(test_reject_lines_cap_findings_and_fall_back_to_reasons),
 		T(test_paths_in_log_are_distinct_and_escaped),
+		T(test_paths_in_log_never_carry_digit_runs),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
