@@ -127,3 +127,12 @@ buf_steal(struct buf *b, size_t *lenp)
 	b->cap = 0;
 	return p;
 }
+
+void
+buf_free_string(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}

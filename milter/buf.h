@@ -62,4 +62,10 @@ void buf_free(struct buf *b);
  */
 char *buf_steal(struct buf *b, size_t *lenp);
 
+/*
+ * buf_free_string: wipe and free a malloc'ed NUL-terminated string (a
+ * matched value, a masked form, text); NULL is a no-op.
+ */
+void buf_free_string(char *s);
+
 #endif

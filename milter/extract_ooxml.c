@@ -64,6 +64,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "decode.h"
 #include "extract.h"
 #include "xmltext.h"
 #include "zipmem.h"
@@ -132,18 +133,6 @@ dupn(const char *s, size_t len, size_t max)
 
 /* Part names */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Append segment s (n bytes) to the path in out, resolving "." and "..". */
 static bool
 push_segment(char *out, size_t *o, size_t outsz, const char *s, size_t n)
@@ -195,8 +184,8 @@ resolve(const char *src, const char *t, size_t tlen, char *out, size_t outsz)
 		if (r + 1 >= sizeof(raw))
 			return false;
 		if (t[i] == '%' && i + 2 < tlen &&
-		    (hi = hexval((unsigned char)t[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)t[i + 2])) >= 0) {
+		    (hi = decode_hexval((unsigned char)t[i + 1])) >= 0 &&
+		    (lo = decode_hexval((unsigned char)t[i + 2])) >= 0) {
 			raw[r++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else {

@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "buf.h"
 #include "charset.h"
 #include "extract.h"
@@ -231,18 +232,6 @@ struct rtf {
 	bool stop;	/* stop reading */
 	bool full;	/* the sink's text budget is full */
 };
-
-static int
-hexdigit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int
 word_cmp(const void *key, const void *elem)
@@ -679,8 +668,8 @@ symbol(struct rtf *r, unsigned char c)
 	int h1, h2;
 
 	if (c == '\'') {
-		h1 = r->i < r->len ? hexdigit(r->p[r->i]) : -1;
-		h2 = r->i + 1 < r->len ? hexdigit(r->p[r->i + 1]) : -1;
+		h1 = r->i < r->len ? decode_hexval(r->p[r->i]) : -1;
+		h2 = r->i + 1 < r->len ? decode_hexval(r->p[r->i + 1]) : -1;
 		if (h1 < 0 || h2 < 0)
 			return; /* broken: dropped, what follows is text */
 		r->i += 2;

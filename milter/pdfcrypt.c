@@ -24,6 +24,7 @@
 
 #include <glib.h>
 
+#include "decode.h"
 #include "pdfcrypt.h"
 
 #define NOPOS	       SIZE_MAX
@@ -63,18 +64,6 @@ static bool
 is_regular(unsigned char c)
 {
 	return !is_ws(c) && !is_delim(c);
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -146,8 +135,8 @@ read_name(struct pdoc *d, size_t i, char *out, size_t outlen)
 	for (i++; i < d->len && is_regular(d->p[i]); i++) {
 		c = d->p[i];
 		if (c == '#' && i + 2 < d->len &&
-		    (hi = hexval(d->p[i + 1])) >= 0 &&
-		    (lo = hexval(d->p[i + 2])) >= 0) {
+		    (hi = decode_hexval(d->p[i + 1])) >= 0 &&
+		    (lo = decode_hexval(d->p[i + 2])) >= 0) {
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;
 		}
@@ -295,7 +284,7 @@ read_hex(
 	int c, h = -1;
 
 	for (i++; i < d->len && d->p[i] != '>'; i++) {
-		if ((c = hexval(d->p[i])) < 0)
+		if ((c = decode_hexval(d->p[i])) < 0)
 			continue; /* white space, or junk */
 		if (h < 0)
 			h = c;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "mime.h"
 #include "report.h"
 
@@ -53,15 +54,6 @@ report_add_hit(struct dlp_report *r)
 	return &p[r->n_hits - 1];
 }
 
-static void
-wipe_free(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 void
 report_clear(struct dlp_report *r)
 {
@@ -92,7 +84,7 @@ report_clear(struct dlp_report *r)
 		free(f->name_en);
 		free(f->path);
 		free(f->location);
-		wipe_free(f->masked);
+		buf_free_string(f->masked);
 	}
 	free(r->findings);
 	for (i = 0; i < r->n_hits; i++) {
@@ -102,8 +94,8 @@ report_clear(struct dlp_report *r)
 		free(h->kind);
 		free(h->path);
 		free(h->location);
-		wipe_free(h->masked);
-		wipe_free(h->window);
+		buf_free_string(h->masked);
+		buf_free_string(h->window);
 		free(h->validator);
 		free(h->context_seen);
 		free(h->negative_seen);
@@ -118,7 +110,7 @@ report_clear(struct dlp_report *r)
 	for (i = 0; i < r->n_reasons; i++)
 		free(r->reasons[i]);
 	free(r->reasons);
-	wipe_free(r->subject);
+	buf_free_string(r->subject);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "report.h"
 #include "tally.h"
 
@@ -39,15 +40,6 @@ tally_new(size_t max)
 	return t;
 }
 
-static void
-wipe_free(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 void
 tally_free(struct tally *t)
 {
@@ -56,8 +48,8 @@ tally_free(struct tally *t)
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->n; i++) {
-		wipe_free(t->v[i].value);
-		wipe_free(t->v[i].masked);
+		buf_free_string(t->v[i].value);
+		buf_free_string(t->v[i].masked);
 		free(t->v[i].location);
 	}
 	free(t->v);
@@ -148,8 +140,8 @@ tally_add(struct tally *t, const struct detect_match *m, size_t node,
 	if ((e->value = strdup(m->value)) == NULL ||
 	    (e->masked = strdup(m->masked)) == NULL ||
 	    (location != NULL && (e->location = strdup(location)) == NULL)) {
-		wipe_free(e->value);
-		wipe_free(e->masked);
+		buf_free_string(e->value);
+		buf_free_string(e->masked);
 		return -1;
 	}
 	for (j = h & (t->table_size - 1); t->table[j] != 0;

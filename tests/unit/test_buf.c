@@ -123,6 +123,14 @@ test_zero_max_refuses_everything(void **state)
 	buf_free(&b);
 }
 
+static void
+test_free_string_takes_strings_and_null(void **state)
+{
+	buf_free_string(strdup("271828182846"));
+	buf_free_string(strdup(""));
+	buf_free_string(NULL); /* a no-op */
+}
+
 int
 main(void)
 {
@@ -135,6 +143,7 @@ main(void)
 		cmocka_unit_test(test_reset_wipes_and_keeps_max),
 		cmocka_unit_test(test_steal_hands_over_storage),
 		cmocka_unit_test(test_zero_max_refuses_everything),
+		cmocka_unit_test(test_free_string_takes_strings_and_null),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
