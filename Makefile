@@ -39,7 +39,8 @@ DEB_PKGS := gcc make pkg-config libc6-dev clang-format \
 	postfix swaks python3 procps iproute2 \
 	zip unzip p7zip-full qpdf lhasa gcab zstd xz-utils bzip2 \
 	python3-openpyxl python3-docx python3-odf python3-reportlab \
-	python3-xlwt fonts-ipafont-gothic libreoffice-writer-nogui
+	python3-xlwt fonts-ipafont-gothic libreoffice-writer-nogui \
+	mecab-ipadic skkdic-extra
 
 DAEMON_SRCS := milter/dlp_milter.c milter/milter_glue.c milter/log.c
 SCAN_SRCS   := milter/dlp_scan.c

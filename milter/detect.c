@@ -474,7 +474,8 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	if (run->value.len == 0) /* a digits rule matched no digit */
 		return 0;
 	if (r->validator != NULL) {
-		valid = r->validator(buf_cstr(&run->value), run->value.len);
+		valid = r->validator(buf_cstr(&run->value), run->value.len) !=
+		    VALIDATE_FAIL;
 		if (!valid && !all)
 			return 0;
 	}

@@ -72,11 +72,17 @@ validate_my_number(const char *value, size_t len)
 	return !my_number_dummy(value);
 }
 
+static enum validate_result
+my_number_fn(const char *value, size_t len)
+{
+	return validate_my_number(value, len) ? VALIDATE_OK : VALIDATE_FAIL;
+}
+
 static const struct validator {
 	const char *name;
 	validate_fn fn;
 } validators[] = {
-	{ "my_number", validate_my_number },
+	{ "my_number", my_number_fn },
 };
 
 #define N_VALIDATORS (sizeof(validators) / sizeof(validators[0]))

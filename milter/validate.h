@@ -29,10 +29,23 @@
 #include <stddef.h>
 
 /*
- * A validator: value points at len bytes (need not be NUL-terminated) that
- * it only reads. Returns true when the value is valid.
+ * What a validator says of a value. VALIDATE_FAIL drops the match;
+ * VALIDATE_OK keeps it at the confidence context gives; VALIDATE_BOOST
+ * keeps it and raises that confidence one level (at most high): for
+ * checks that only add evidence, such as the unofficial check digit of a
+ * driver's licence number, whose failure must not drop a match.
  */
-typedef bool (*validate_fn)(const char *value, size_t len);
+enum validate_result {
+	VALIDATE_FAIL = 0,
+	VALIDATE_OK = 1,
+	VALIDATE_BOOST = 2,
+};
+
+/*
+ * A validator: value points at len bytes (need not be NUL-terminated) that
+ * it only reads.
+ */
+typedef enum validate_result (*validate_fn)(const char *value, size_t len);
 
 /*
  * validate_lookup: the validator called name (a NUL-terminated string), or

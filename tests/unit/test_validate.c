@@ -152,7 +152,10 @@ test_my_number_reads_only_len_bytes(void **state)
 static void
 test_lookup_finds_my_number_by_exact_name(void **state)
 {
-	assert_ptr_equal(validate_lookup("my_number"), validate_my_number);
+	assert_int_equal(
+	    validate_lookup("my_number")("314159265352", 12), VALIDATE_OK);
+	assert_int_equal(
+	    validate_lookup("my_number")("314159265353", 12), VALIDATE_FAIL);
 	assert_null(validate_lookup("My_Number"));
 	assert_null(validate_lookup("my_number "));
 	assert_null(validate_lookup("luhn_typo"));
