@@ -1,0 +1,49 @@
+/*
+ * column - the header cell above a value in tabular text.
+ *
+ * Extractors write spreadsheets one row per line with cells separated by
+ * TABs (empty cells kept, so columns line up), and CSV arrives as lines of
+ * comma-separated cells. A roster puts its labels (氏名, 住所, 個人番号)
+ * once, in a header row, and the values in the rows under it: a value in
+ * row 500 is thousands of characters away from its label, far outside any
+ * context window. column_header() finds, for a byte offset, the cell of
+ * the same column in the first row of its table, so that a rule can use a
+ * header label as context.
+ *
+ * A table is a block of consecutive lines that all hold the separator
+ * (TAB; else a comma outside double quotes); its first line is the
+ * header. A line without the separator ends the block. The header's own
+ * cells have no header.
+ *
+ * Cost: a cache carried across calls on the same text with growing
+ * offsets (the order in which matches come) makes a whole run linear in
+ * the text: each line is looked at a bounded number of times. Without the
+ * cache (or going backwards) one call walks back over its table once.
+ *
+ * Pure; thread-safe with one cache per thread.
+ */
+#ifndef DLP_COLUMN_H
+#define DLP_COLUMN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define COLUMN_CELL_MAX 256 /* bytes of a header cell returned */
+
+/* Carried between calls on one text; zero it before the first call. */
+struct column_cache {
+	bool valid;
+	char sep;
+	size_t line;  /* start of the line last asked about */
+	size_t block; /* start of its table's header line */
+};
+
+/*
+ * column_header: when offset off of text (len bytes) lies in a table row
+ * below its header, set [*hs, *he) to the header cell of its column
+ * (spaces trimmed, at most COLUMN_CELL_MAX bytes) and return true.
+ */
+bool column_header(const char *text, size_t len, size_t off,
+    struct column_cache *cache, size_t *hs, size_t *he);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * test_column - the header cell above a value (column.c): TAB tables as
+ * the spreadsheet extractors write them (empty cells kept), CSV with
+ * quoted commas, a title line above the header, a line that ends the
+ * table, the header row itself, cells beyond the header's width, the
+ * cache going forwards and backwards, and a long table walked linearly.
+ * Values are synthetic.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "column.h"
+
+/* The header cell of the first occurrence of needle, or "" for none. */
+static const char *
+header_of(const char *text, const char *needle, struct column_cache *c)
+{
+	static char out[COLUMN_CELL_MAX + 1];
+	struct column_cache local = { 0 };
+	const char *at = strstr(text, needle);
+	size_t hs, he;
+
+	assert_non_null(at);
+	if (!column_header(text, strlen(text), (size_t)(at - text),
+		c != NULL ? c : &local, &hs, &he))
+		return "";
+	memcpy(out, text + hs, he - hs);
+	out[he - hs] = '\0';
+	return out;
+}
+
+static void
+test_tab_table(void **state)
+{
+	const char *t = "社員名簿\n"
+			"氏名\t住所\t個人番号\n"
+			"山田 花子\t\t314159265352\n"
+			"佐藤 一郎\t東京都\t271828182840\n"
+			"\t\t\t\tx\n";
+
+	assert_string_equal(header_of(t, "314159265352", NULL), "個人番号");
+	assert_string_equal(header_of(t, "271828182840", NULL), "個人番号");
+	assert_string_equal(header_of(t, "佐藤", NULL), "氏名");
+	assert_string_equal(header_of(t, "東京都", NULL), "住所");
+	/* the header row has no header; a title line is no table */
+	assert_string_equal(header_of(t, "個人番号", NULL), "");
+	assert_string_equal(header_of(t, "名簿", NULL), "");
+	/* a cell past the header's last column */
+	assert_string_equal(header_of(t, "x", NULL), "");
+}
+
+static void
+test_a_line_without_separator_ends_the_table(void **state)
+{
+	const char *t = "番号\tメモ\n"
+			"111\ta\n"
+			"\n"
+			"222\tb\n"
+			"333\tc\n";
+
+	assert_string_equal(header_of(t, "111", NULL), "番号");
+	/* a new table starts after the blank line: 222 is its header */
+	assert_string_equal(header_of(t, "222", NULL), "");
+	assert_string_equal(header_of(t, "333", NULL), "222");
+}
+
+static void
+test_csv(void **state)
+{
+	const char *t = "\"氏名\",\"住所, 番地\",個人番号\r\n"
+			"\"山田, 花子\",\"東京都港区1-2-3\",314159265352\r\n";
+
+	assert_string_equal(header_of(t, "314159265352", NULL), "個人番号");
+	assert_string_equal(header_of(t, "東京都", NULL), "住所, 番地");
+	assert_string_equal(header_of(t, "花子", NULL), "氏名");
+	/* prose without separators is no table */
+	assert_string_equal(
+	    header_of("個人番号は\n314159265352\n", "314159265352", NULL), "");
+}
+
+static void
+test_cache_forward_and_back(void **state)
+{
+	const char *t = "A\tB\n1\tp\n2\tq\n---\nC\tD\n3\tr\n";
+	struct column_cache c = { 0 };
+
+	assert_string_equal(header_of(t, "p", &c), "B");
+	assert_string_equal(header_of(t, "q", &c), "B");
+	/* forward over a line that ends the table: the new header */
+	assert_string_equal(header_of(t, "r", &c), "D");
+	/* backwards: the cache is not trusted */
+	assert_string_equal(header_of(t, "1", &c), "A");
+	assert_string_equal(header_of(t, "3", &c), "C");
+}
+
+static void
+test_long_table(void **state)
+{
+	size_t rows = 20000, i, n = 0, hs, he;
+	size_t cap = 32 + rows * 32;
+	char *t = malloc(cap);
+	struct column_cache c = { 0 };
+	size_t len = 0, off;
+	const char *p;
+
+	assert_non_null(t);
+	len += (size_t)snprintf(t, cap, "名前\tマイナンバー\n");
+	for (i = 0; i < rows; i++)
+		len += (size_t)snprintf(
+		    t + len, cap - len, "n%zu\t%012zu\n", i, i * 7919);
+	for (p = t; (p = strchr(p, '\t')) != NULL; p++) {
+		off = (size_t)(p + 1 - t);
+		if (column_header(t, len, off, &c, &hs, &he)) {
+			assert_int_equal(he - hs, strlen("マイナンバー"));
+			assert_memory_equal(t + hs, "マイナンバー", he - hs);
+			n++;
+		}
+	}
+	assert_int_equal(n, rows);
+	free(t);
+}
+
+static void
+test_bounds(void **state)
+{
+	struct column_cache c = { 0 };
+	size_t hs, he;
+	char big[2 * COLUMN_CELL_MAX + 16];
+
+	assert_false(column_header(NULL, 0, 0, &c, &hs, &he));
+	assert_false(column_header("a\tb", 3, 3, &c, &hs, &he));
+	memset(big, 'h', sizeof(big));
+	memcpy(big + 2 * COLUMN_CELL_MAX, "\t\nv\tw", 6);
+	assert_true(column_header(
+	    big, sizeof(big) - 10 + 6, 2 * COLUMN_CELL_MAX + 2, &c, &hs, &he));
+	assert_int_equal(he - hs, COLUMN_CELL_MAX);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tab_table),
+		cmocka_unit_test(test_a_line_without_separator_ends_the_table),
+		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_cache_forward_and_back),
+		cmocka_unit_test(test_long_table),
+		cmocka_unit_test(test_bounds),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
