@@ -24,8 +24,15 @@ config_with_my_number(void)
 {
 	struct dlp_config *c = config_defaults();
 	struct dlp_kind_policy *kp;
+	size_t i;
 
 	assert_non_null(c);
+	/* the built-in kinds make way */
+	for (i = 0; i < c->policy.n_kinds; i++) {
+		free(c->policy.kinds[i].kind);
+		free(c->policy.kinds[i].thresholds);
+	}
+	free(c->policy.kinds);
 	c->policy.kinds = calloc(1, sizeof(*c->policy.kinds));
 	kp = &c->policy.kinds[0];
 	kp->kind = strdup("my_number");
