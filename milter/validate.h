@@ -53,7 +53,8 @@
  * to the table in validate.c; rules can name it at once.
  *
  * Limits: values are short (a validator looks at most at its fixed
- * length); anything of the wrong length or with a non-digit is invalid.
+ * length, jp_date at 64 bytes); for the digit validators anything of the
+ * wrong length or with a non-digit is invalid.
  * Thread-safe: pure functions over a constant table.
  */
 #ifndef DLP_VALIDATE_H
