@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "dlp.h"
+#include "zipbuild_util.h"
 
 static char dir[] = "/tmp/dlp-test-scan-XXXXXX";
 
@@ -531,6 +532,98 @@ test_label_in_the_subject_depends_on_the_attachments(void **state)
 	dlp_engine_unref(e);
 }
 
+/* A message: subject, a text body, and zip as a base64 attachment. */
+static char *
+mail_with_zip(const char *subject, const char *zip_name,
+    const unsigned char *zip, size_t len)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct buf m;
+	size_t i;
+	char q[4], head[1024];
+
+	buf_init(&m, 1u << 24);
+	snprintf(head, sizeof(head),
+	    "Subject: %s\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n"
+	    "\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "ご確認ください。\r\n--b\r\nContent-Type: application/zip\r\n"
+	    "Content-Disposition: attachment; filename*=UTF-8''%s\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n",
+	    subject, zip_name);
+	assert_int_equal(buf_append(&m, head, strlen(head)), BUF_OK);
+	for (i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)zip[i] << 16 |
+		    (i + 1 < len ? (unsigned)zip[i + 1] << 8 : 0) |
+		    (i + 2 < len ? zip[i + 2] : 0);
+
+		q[0] = b64[v >> 18 & 63];
+		q[1] = b64[v >> 12 & 63];
+		q[2] = i + 1 < len ? b64[v >> 6 & 63] : '=';
+		q[3] = i + 2 < len ? b64[v & 63] : '=';
+		assert_int_equal(buf_append(&m, q, 4), BUF_OK);
+		if (i % 57 == 54)
+			assert_int_equal(buf_append(&m, "\r\n", 2), BUF_OK);
+	}
+	assert_int_equal(buf_append(&m, "\r\n--b--\r\n", 9), BUF_OK);
+	return buf_steal(&m, NULL);
+}
+
+/* 【社外秘】見積.zip, percent-encoded for RFC 2231 */
+#define LABELLED_ZIP                                                      \
+	"%E3%80%90%E7%A4%BE%E5%A4%96%E7%A7%98%E3%80%91%E8%A6%8B%E7%A9%8D" \
+	".zip"
+
+static void
+test_password_zip_with_a_label_is_accepted_a_plain_one_is_not(void **state)
+{
+	static const struct zpart parts[] = {
+		{ "見積.txt", "金額 1,234,567円\n", 0 },
+		{ "社外秘_内訳.txt", "内訳\n", 0 },
+	};
+	struct dlp_engine *e = engine_with(LABELS_NOT_A_KIND);
+	const struct dlp_finding *f;
+	const struct dlp_report *r;
+	struct dlp_scan *s;
+	unsigned char *zip;
+	size_t len;
+	char *msg;
+
+	/* ZipCrypto (accepted by default): the labels in the subject, the
+	   zip's name and a member's name are all fine */
+	zip = zip_build(parts, 2, "zip:encryption=traditional", &len);
+	assert_non_null(zip);
+	msg = mail_with_zip(LABELLED_SUBJECT, LABELLED_ZIP, zip, len);
+	s = scan(e, msg);
+	r = dlp_scan_report(s);
+	assert_non_null(finding(r, "jp.classification", "subject"));
+	assert_non_null(
+	    f = finding(r, "jp.classification", "2/【社外秘】見積.zip"));
+	assert_string_equal(f->location, "name");
+	assert_non_null(f = finding(r, "jp.classification",
+			    "2/【社外秘】見積.zip/社外秘_内訳.txt"));
+	assert_string_equal(f->location, "name");
+	assert_int_equal(r->action, DLP_ACCEPT);
+	assert_false(reason_has(r, "classification label"));
+	dlp_scan_free(s);
+	free(msg);
+	free(zip);
+
+	/* the same zip without a password: the labelled content is in clear */
+	zip = zip_build(parts, 2, NULL, &len);
+	assert_non_null(zip);
+	msg = mail_with_zip(LABELLED_SUBJECT, LABELLED_ZIP, zip, len);
+	s = scan(e, msg);
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_REJECT);
+	assert_true(reason_has(r, "in attachment part 2, not encrypted"));
+	assert_true(reason_has(r, "in the subject, attachment part 2 not"));
+	dlp_scan_free(s);
+	free(msg);
+	free(zip);
+	dlp_engine_unref(e);
+}
+
 static void
 test_corporate_number_is_not_a_my_number(void **state)
 {
@@ -591,6 +684,8 @@ main(void)
 		cmocka_unit_test(
 		    test_label_in_the_subject_depends_on_the_attachments),
 		cmocka_unit_test(test_corporate_number_is_not_a_my_number),
+		cmocka_unit_test(
+		    test_password_zip_with_a_label_is_accepted_a_plain_one_is_not),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
