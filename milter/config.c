@@ -13,8 +13,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "config.h"
+#include "normalize.h"
 #include "yamlutil.h"
+
+#define CLASS_LABELS_MAX 64  /* labels in policy.classification */
+#define CLASS_LABEL_MAX	 128 /* bytes of one label, normalised */
 
 /* Append one threshold to a kind's policy. */
 static int
@@ -78,6 +83,63 @@ free_strv(char **v, size_t n)
 	free(v);
 }
 
+/*
+ * A classification label as the rules' values are compared with it:
+ * normalised like text (NFKC: ２ is 2), ASCII spaces removed (機密性 2 and
+ * 機密性2 are one label). NULL when it is empty or too long, or on ENOMEM.
+ */
+static char *
+class_label(const char *in)
+{
+	struct buf b;
+	size_t i, j;
+	char *s;
+
+	buf_init(&b, CLASS_LABEL_MAX);
+	if (normalize_text(in, strlen(in), &b) != BUF_OK ||
+	    buf_putc(&b, '\0') != BUF_OK) {
+		buf_free(&b);
+		return NULL;
+	}
+	s = buf_steal(&b, NULL);
+	for (i = j = 0; s != NULL && s[i] != '\0'; i++)
+		if (s[i] != ' ')
+			s[j++] = s[i];
+	if (s != NULL)
+		s[j] = '\0';
+	if (s != NULL && j == 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * The labels that require encryption by default, as conf/dlp-milter.yaml
+ * shows them: the confidential levels and marks whose content must not
+ * leave in clear. 機密性1, 取扱注意 and 個人情報 are found and reported, but
+ * do not require encryption unless the file says so.
+ */
+static const char *const default_class_labels[] = { "機密性3", "機密性2",
+	"極秘", "秘", "社外秘", NULL };
+
+static int
+set_class_defaults(struct dlp_policy *p)
+{
+	size_t n;
+
+	for (n = 0; default_class_labels[n] != NULL; n++)
+		;
+	p->class_action = DLP_REJECT;
+	if ((p->class_labels = calloc(n, sizeof(char *))) == NULL)
+		return -1;
+	for (p->n_class_labels = 0; p->n_class_labels < n; p->n_class_labels++)
+		if ((p->class_labels[p->n_class_labels] = class_label(
+			 default_class_labels[p->n_class_labels])) == NULL)
+			return -1;
+	return 0;
+}
+
 static int
 set_accepted_defaults(struct dlp_policy *p)
 {
@@ -134,7 +196,8 @@ config_defaults(void)
 	if (c->milter.socket == NULL || c->milter.syslog_facility == NULL ||
 	    c->milter.syslog_ident == NULL || c->rules_dir == NULL ||
 	    set_kind_defaults(&c->policy) < 0 ||
-	    set_accepted_defaults(&c->policy) < 0) {
+	    set_accepted_defaults(&c->policy) < 0 ||
+	    set_class_defaults(&c->policy) < 0) {
 		config_free(c);
 		return NULL;
 	}
@@ -167,6 +230,7 @@ config_free(struct dlp_config *c)
 	free_strv(c->policy.internal_domains, c->policy.n_internal_domains);
 	free_strv(
 	    c->policy.accepted_encryption, c->policy.n_accepted_encryption);
+	free_strv(c->policy.class_labels, c->policy.n_class_labels);
 	for (i = 0; i < c->policy.n_kinds; i++)
 		kind_policy_clear(&c->policy.kinds[i]);
 	free(c->policy.kinds);
@@ -395,6 +459,67 @@ load_accepted(struct loader *ld, struct fy_node *seq)
 	return 0;
 }
 
+/*
+ * classification: {require_encryption: [labels], action: ACTION}. The
+ * list may be empty (no label requires encryption); a label that is
+ * empty, too long or listed twice is an error, and so is tempfail (a
+ * retry sends the same labelled content again).
+ */
+static int
+load_classification(struct loader *ld, struct fy_node *m)
+{
+	static const char *const keys[] = { "require_encryption", "action",
+		NULL };
+	struct dlp_policy *p = &ld->c->policy;
+	struct fy_node *seq, *it, *v;
+	void *iter = NULL;
+	char *raw, *label;
+	size_t n, i;
+
+	if (yaml_check_keys(ld->err, ld->path, m, keys) < 0)
+		return -1;
+	if ((v = yaml_get(m, "action")) != NULL) {
+		if (get_action(ld, v, &p->class_action) < 0)
+			return -1;
+		if (p->class_action == DLP_TEMPFAIL)
+			return yaml_fail(ld->err, ld->path, v,
+			    "classification action cannot be tempfail "
+			    "(a retry sends the same content)");
+	}
+	if ((seq = yaml_get(m, "require_encryption")) == NULL)
+		return 0;
+	if (!fy_node_is_sequence(seq))
+		return yaml_fail(ld->err, ld->path, seq,
+		    "require_encryption must be a list of labels (maybe "
+		    "empty: [])");
+	n = (size_t)fy_node_sequence_item_count(seq);
+	if (n > CLASS_LABELS_MAX)
+		return yaml_fail(ld->err, ld->path, seq,
+		    "require_encryption: at most %d labels", CLASS_LABELS_MAX);
+	free_strv(p->class_labels, p->n_class_labels);
+	p->n_class_labels = 0;
+	if ((p->class_labels = calloc(n + 1, sizeof(char *))) == NULL)
+		return yaml_fail(ld->err, ld->path, seq, "out of memory");
+	while ((it = fy_node_sequence_iterate(seq, &iter)) != NULL) {
+		if ((raw = yaml_strdup(ld->err, ld->path, it)) == NULL)
+			return -1;
+		label = class_label(raw);
+		free(raw);
+		if (label == NULL)
+			return yaml_fail(ld->err, ld->path, it,
+			    "a label must be 1 to %d bytes (normalised)",
+			    CLASS_LABEL_MAX - 1);
+		for (i = 0; i < p->n_class_labels; i++)
+			if (strcmp(p->class_labels[i], label) == 0) {
+				free(label);
+				return yaml_fail(ld->err, ld->path, it,
+				    "label listed twice");
+			}
+		p->class_labels[p->n_class_labels++] = label;
+	}
+	return 0;
+}
+
 /* One kind: a list of {confidence, min_count, action}. */
 static int
 load_kind(struct loader *ld, struct fy_node *key, struct fy_node *seq,
@@ -490,7 +615,8 @@ load_policy(struct loader *ld, struct fy_node *m)
 {
 	static const char *const keys[] = { "mode", "internal_domains",
 		"scan_internal", "encrypted", "not_inspectable",
-		"on_internal_error", "kinds", "accepted_encryption", NULL };
+		"on_internal_error", "kinds", "accepted_encryption",
+		"classification", NULL };
 	struct dlp_policy *p = &ld->c->policy;
 	struct fy_node *v;
 	char mode[16];
@@ -534,6 +660,9 @@ load_policy(struct loader *ld, struct fy_node *m)
 		return -1;
 	if ((v = yaml_get(m, "accepted_encryption")) != NULL &&
 	    load_accepted(ld, v) < 0)
+		return -1;
+	if ((v = yaml_get(m, "classification")) != NULL &&
+	    load_classification(ld, v) < 0)
 		return -1;
 	return 0;
 }

@@ -85,6 +85,12 @@ struct dlp_policy {
 	   "family-..."); others are not-inspectable(unapproved-encryption) */
 	char **accepted_encryption;
 	size_t n_accepted_encryption;
+	/* classification: labels that require encryption (normalised like
+	   text, spaces removed), and what a required label on content that
+	   leaves unencrypted leads to (see policy.h) */
+	char **class_labels;
+	size_t n_class_labels;
+	enum dlp_action class_action;
 };
 
 struct dlp_milter_conf {

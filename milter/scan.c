@@ -17,6 +17,13 @@
  * array grows while nodes are open, so no pointer into it is kept across
  * a call that may add one.
  *
+ * File names are scanned too: the name of every part and member is
+ * normalised and run through the rules as soon as its node exists, with
+ * the hits attributed to that node at location "name" (a classification
+ * label or a number in "【社外秘】名簿.xlsx" leaves with the mail whatever
+ * the content). Classification labels found anywhere are also kept per
+ * node for the policy (policy.h).
+ *
  * What is never scanned and why: the content of encrypted containers
  * (multipart/encrypted, S/MIME enveloped data, encrypted archive members
  * and documents) is reported as encrypted, and an encryption method that
@@ -52,6 +59,7 @@
 #define MAX_LOCATIONS 100000 /* per node; later ones are not recorded */
 #define MAX_NEST      8	     /* messages in signed data, in zips, ... */
 #define TEXT_GROWTH   4	     /* text kept per node: part limit * this */
+#define MAX_NAME_NORM 4096   /* bytes of a normalised file name scanned */
 
 /* Where a location starts in a node's normalised text. */
 struct location {
@@ -96,8 +104,10 @@ struct dlp_scan {
 	size_t n_open, cap_open;
 
 	struct tally *tally;
+	struct policy_labels labels; /* classification labels per node */
 	long cur_node; /* the node being detected on, and its locations */
 	const struct open_node *cur_text;
+	const char *cur_loc; /* when set, the location of every hit */
 
 	bool finished;
 	struct dlp_report report;
@@ -191,7 +201,8 @@ static int
 on_match(void *arg, const struct detect_match *m)
 {
 	struct dlp_scan *s = arg;
-	const char *loc = location_at(s->cur_text, m->offset);
+	const char *loc =
+	    s->cur_loc ? s->cur_loc : location_at(s->cur_text, m->offset);
 
 	if (s->flags & DLP_SCAN_EXPLAIN)
 		hit_add(s, m, loc);
@@ -206,6 +217,10 @@ on_match(void *arg, const struct detect_match *m)
 		default:
 			fail(s, DLP_EFATAL);
 		}
+		if (!m->monitor && strcmp(m->kind, POLICY_LABEL_KIND) == 0 &&
+		    policy_labels_add(&s->labels, (size_t)s->cur_node, m->value,
+			strlen(m->value)) < 0)
+			fail(s, DLP_EFATAL);
 	}
 	return s->rc == DLP_EFATAL;
 }
@@ -254,6 +269,8 @@ path_join(const char *a, const char *sep, const char *b)
 	return buf_steal(&p, NULL);
 }
 
+static void scan_name(struct dlp_scan *s, long id, const char *name);
+
 /*
  * A MIME part's node: "2" + "名簿.txt" -> "2/名簿.txt". The parser names
  * the root of a multipart message "" (a container, a node only when
@@ -272,6 +289,7 @@ mime_node(struct dlp_scan *s, const struct mime_part_info *pi, size_t size)
 		node_at(s, id)->filename = xstrdup(s, pi->filename);
 		node_at(s, id)->charset = xstrdup(s, pi->charset);
 		node_at(s, id)->defects = pi->defects;
+		scan_name(s, id, pi->filename);
 	}
 	return id;
 }
@@ -502,6 +520,24 @@ detect_into(struct dlp_scan *s, long id, const struct open_node *o,
 		node_mark(s, id, DLP_ENC_NOT_INSPECTABLE, "limit:match", false);
 }
 
+/* Run the rules over a node's file name; hits are at location "name". */
+static void
+scan_name(struct dlp_scan *s, long id, const char *name)
+{
+	struct buf norm;
+
+	if (id < 0 || name == NULL || name[0] == '\0' || s->rc == DLP_EFATAL)
+		return;
+	buf_init(&norm, MAX_NAME_NORM);
+	(void)norm_into(s, &norm, name, strlen(name)); /* full: what fits */
+	if (s->rc != DLP_EFATAL && norm.len > 0) {
+		s->cur_loc = "name";
+		detect_into(s, id, NULL, &norm);
+		s->cur_loc = NULL;
+	}
+	buf_free(&norm);
+}
+
 /* The node is complete: run the rules over its text, then drop it. */
 static void
 node_done(struct dlp_scan *s, long id)
@@ -675,9 +711,12 @@ static long
 sink_node_new(void *arg, long parent, const char *name, size_t size)
 {
 	struct dlp_scan *s = arg;
+	long id;
 
-	return node_add(s, path_join(node_at(s, parent)->path, "/", name),
+	id = node_add(s, path_join(node_at(s, parent)->path, "/", name),
 	    "application/octet-stream", size);
+	scan_name(s, id, name);
+	return id;
 }
 
 static void
@@ -1055,7 +1094,8 @@ dlp_scan_finish(struct dlp_scan *s)
 		fail(s, DLP_EFATAL);
 	if (s->rc != DLP_EFATAL && tally_kinds(s->tally, &pc, &n_pc) < 0)
 		fail(s, DLP_EFATAL);
-	if (s->rc != DLP_EFATAL && policy_decide(cfg, pc, n_pc, r) < 0)
+	if (s->rc != DLP_EFATAL &&
+	    policy_decide(cfg, pc, n_pc, &s->labels, r) < 0)
 		fail(s, DLP_EFATAL);
 	free(pc);
 	if (s->rc == DLP_EFATAL) {
@@ -1089,6 +1129,7 @@ dlp_scan_free(struct dlp_scan *s)
 	buf_free(&s->part);
 	buf_free(&s->subject);
 	tally_free(s->tally);
+	policy_labels_clear(&s->labels);
 	report_clear(&s->report);
 	for (i = 0; i < s->n_rcpts; i++)
 		free(s->rcpts[i]);

@@ -162,6 +162,21 @@ static const struct {
 	{ "\n\nfoo: 1\n", 3, "unknown key 'foo'" },
 	{ "policy: [1, 2\n", 1, "YAML syntax" },
 	{ "milter:\n  timeout: soon\n", 2, "expected a number" },
+	{ "policy:\n  classification:\n    labels: [秘]\n", 3,
+	    "unknown key 'labels'" },
+	{ "policy:\n  classification:\n    action: tempfail\n", 3,
+	    "cannot be tempfail" },
+	{ "policy:\n  classification:\n    action: block\n", 3,
+	    "unknown action 'block'" },
+	{ "policy:\n  classification:\n    require_encryption: 秘\n", 3,
+	    "must be a list" },
+	{ "policy:\n  classification:\n    require_encryption:\n"
+	  "      - 社外秘\n      - \"  \"\n",
+	    5, "1 to 127 bytes" },
+	{ "policy:\n  classification:\n    require_encryption:\n"
+	  "      - 機密性2\n      - 機密性 ２\n",
+	    5, "listed twice" },
+	{ "policy:\n  classification: reject\n", 2, "mapping" },
 };
 
 static void
@@ -181,6 +196,55 @@ test_bad_configs_name_file_and_line(void **state)
 			fail_msg("case %zu: got '%s', want '%s' and '%s'", i,
 			    msg, want, bad[i].words);
 	}
+}
+
+static void
+test_classification_defaults_and_overrides(void **state)
+{
+	struct dlp_config *c = config_defaults();
+	struct dlp_error err;
+	size_t i;
+
+	/* the defaults are what conf/dlp-milter.yaml shows */
+	assert_non_null(c);
+	assert_int_equal(c->policy.class_action, DLP_REJECT);
+	assert_int_equal(c->policy.n_class_labels, 5);
+	assert_string_equal(c->policy.class_labels[0], "機密性3");
+	assert_string_equal(c->policy.class_labels[3], "秘");
+	config_free(c);
+	c = config_load("conf/dlp-milter.yaml", &err);
+	assert_non_null(c);
+	assert_int_equal(c->policy.class_action, DLP_REJECT);
+	assert_int_equal(c->policy.n_class_labels, 5);
+	config_free(c);
+
+	/* labels are normalised (NFKC, spaces out); the list may be empty */
+	c = load_text("class.yaml",
+	    "policy:\n  classification:\n"
+	    "    require_encryption: [\"機密性 ２\", ＴＯＰ　ＳＥＣＲＥＴ]\n"
+	    "    action: quarantine\n",
+	    &err);
+	assert_non_null(c);
+	assert_int_equal(c->policy.class_action, DLP_QUARANTINE);
+	assert_int_equal(c->policy.n_class_labels, 2);
+	assert_string_equal(c->policy.class_labels[0], "機密性2");
+	assert_string_equal(c->policy.class_labels[1], "TOPSECRET");
+	config_free(c);
+	c = load_text("class0.yaml",
+	    "policy:\n  classification:\n    require_encryption: []\n", &err);
+	assert_non_null(c);
+	assert_int_equal(c->policy.n_class_labels, 0);
+	assert_int_equal(c->policy.class_action, DLP_REJECT);
+	config_free(c);
+	/* only the action: the default labels stay */
+	c = load_text("class1.yaml",
+	    "policy:\n  classification:\n    action: tag\n", &err);
+	assert_non_null(c);
+	assert_int_equal(c->policy.class_action, DLP_TAG);
+	assert_int_equal(c->policy.n_class_labels, 5);
+	for (i = 0; i < c->policy.n_class_labels; i++)
+		assert_non_null(c->policy.class_labels[i]);
+	config_free(c);
 }
 
 static void
@@ -226,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_values_override_defaults),
 		cmocka_unit_test(test_relative_rules_dir_is_beside_the_file),
 		cmocka_unit_test(test_bad_configs_name_file_and_line),
+		cmocka_unit_test(test_classification_defaults_and_overrides),
 		cmocka_unit_test(test_missing_file_is_an_error_with_the_name),
 		cmocka_unit_test(
 		    test_internal_domains_match_domain_and_subdomains_only),

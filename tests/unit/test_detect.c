@@ -263,7 +263,8 @@ test_shipped_rules_are_my_number_and_pension_number(void **state)
 	struct hits hs;
 	const struct hit *h;
 
-	assert_int_equal(ruleset_count(shipped), 2);
+	/* and the others in patterns/ (one file per detector) */
+	assert_true(ruleset_count(shipped) >= 2);
 	h = one_hit("個人番号 3141-5926-5352", "jp.my_number", false, &hs);
 	assert_string_equal(h->kind, "my_number");
 	assert_string_equal(h->name_ja, "個人番号");

@@ -3,12 +3,16 @@
  * out. They pin what the daemon and dlp-scan rely on: actions, distinct
  * counting across parts, chunked feeding, internal-only mail, encrypted
  * containers, every scan limit turning into not-inspectable, and that no
- * report string carries a detected number in clear.
+ * report string carries a detected number in clear; file names scanned
+ * (location "name"), classification labels deciding by where they are
+ * and whether the attachments are encrypted, and a corporate number
+ * (13 digits) never taken for a My Number.
  *
  * The numbers are synthetic, made here with a valid check digit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 #include <cmocka.h>
 
 #include "dlp.h"
+#include "zipbuild_util.h"
 
 static char dir[] = "/tmp/dlp-test-scan-XXXXXX";
 
@@ -392,6 +397,257 @@ test_clean_mail_is_accepted(void **state)
 	dlp_engine_unref(e);
 }
 
+/* A finding of rule in node path, or NULL. */
+static const struct dlp_finding *
+finding(const struct dlp_report *r, const char *rule, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_findings; i++)
+		if (strcmp(r->findings[i].rule_id, rule) == 0 &&
+		    (path == NULL || strcmp(r->findings[i].path, path) == 0))
+			return &r->findings[i];
+	return NULL;
+}
+
+static bool
+reason_has(const struct dlp_report *r, const char *words)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_reasons; i++)
+		if (strstr(r->reasons[i], words) != NULL)
+			return true;
+	return false;
+}
+
+#define MIXED_HEAD(subject)                                      \
+	"Subject: " subject "\r\n"                               \
+	"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"  \
+	"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" \
+	"ご確認ください。\r\n"
+
+/* 【社外秘】見積のご送付, as RFC 2047 */
+#define LABELLED_SUBJECT \
+	"=?UTF-8?B?44CQ56S+5aSW56eY44CR6KaL56mN44Gu44GU6YCB5LuY?="
+
+/* Labels decide through policy.classification alone, not as a kind. */
+#define LABELS_NOT_A_KIND                          \
+	"policy:\n  kinds:\n    classification:\n" \
+	"      - {confidence: low, action: accept}\n"
+
+static void
+test_label_in_an_attachment_name_is_found_and_decides(void **state)
+{
+	struct dlp_engine *e = engine_with(LABELS_NOT_A_KIND);
+	const struct dlp_finding *f;
+	const struct dlp_report *r;
+	struct dlp_scan *s;
+
+	s = scan(e,
+	    MIXED_HEAD(
+		"plan") "--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			"Content-Disposition: attachment; "
+			"filename*=UTF-8''%E3%80%90%E7%A4%BE%E5%A4%96%E7%A7%98%"
+			"E3%80%91"
+			"plan.txt\r\n\r\n"
+			"nothing to see\r\n--b--\r\n");
+	r = dlp_scan_report(s);
+	f = finding(r, "jp.classification", "2/【社外秘】plan.txt");
+	assert_non_null(f);
+	assert_string_equal(f->location, "name");
+	assert_int_equal(f->confidence, DLP_CONF_HIGH);
+	assert_int_equal(r->action, DLP_REJECT);
+	assert_true(reason_has(r, "in attachment part 2, not encrypted"));
+	dlp_scan_free(s);
+
+	/* a label that does not require encryption: found, no action */
+	s = scan(e,
+	    MIXED_HEAD(
+		"plan") "--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			"Content-Disposition: attachment; "
+			"filename*=UTF-8''%E5%8F%96%E6%89%B1%E6%B3%A8%E6%84%8F."
+			"txt\r\n\r\n"
+			"nothing to see\r\n--b--\r\n");
+	r = dlp_scan_report(s);
+	assert_non_null(f = finding(r, "jp.classification", NULL));
+	assert_int_equal(f->confidence, DLP_CONF_MEDIUM);
+	assert_int_equal(r->action, DLP_ACCEPT);
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+static void
+test_label_in_the_subject_depends_on_the_attachments(void **state)
+{
+	struct dlp_engine *e = engine_with(LABELS_NOT_A_KIND);
+	const struct dlp_report *r;
+	struct dlp_scan *s;
+
+	/* every attachment encrypted: the label is fine */
+	s = scan(e,
+	    MIXED_HEAD(
+		LABELLED_SUBJECT) "--b\r\nContent-Type: "
+				  "application/pkcs7-mime; "
+				  "smime-type=enveloped-data; "
+				  "name=smime.p7m\r\n"
+				  "Content-Transfer-Encoding: base64\r\n\r\n"
+				  "MIAGCSqGSIb3DQEHA6CAMIACAQAxggE=\r\n--b--"
+				  "\r\n");
+	r = dlp_scan_report(s);
+	assert_non_null(finding(r, "jp.classification", "subject"));
+	assert_int_equal(r->action, DLP_ACCEPT);
+	assert_false(reason_has(r, "classification label"));
+	dlp_scan_free(s);
+
+	/* a plain attachment beside it: the label's content leaves in clear */
+	s = scan(e,
+	    MIXED_HEAD(LABELLED_SUBJECT) "--b\r\nContent-Type: text/plain; "
+					 "name=a.txt\r\n\r\n"
+					 "plain\r\n--b--\r\n");
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_REJECT);
+	assert_true(reason_has(r, "in the subject, attachment part 2 not"));
+	dlp_scan_free(s);
+
+	/* no attachment at all: the body is the content */
+	s = scan(e,
+	    "Subject: " LABELLED_SUBJECT "\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "ご確認ください。\r\n");
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_REJECT);
+	assert_true(reason_has(r, "in the subject, no attachment"));
+	dlp_scan_free(s);
+
+	/* the same label in the body, no attachment */
+	s = scan(e,
+	    "Subject: plan\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "［機密性２］予算案です。\r\n");
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_REJECT);
+	assert_true(reason_has(r, "in body part 1, no attachment"));
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+/* A message: subject, a text body, and zip as a base64 attachment. */
+static char *
+mail_with_zip(const char *subject, const char *zip_name,
+    const unsigned char *zip, size_t len)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct buf m;
+	size_t i;
+	char q[4], head[1024];
+
+	buf_init(&m, 1u << 24);
+	snprintf(head, sizeof(head),
+	    "Subject: %s\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n"
+	    "\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "ご確認ください。\r\n--b\r\nContent-Type: application/zip\r\n"
+	    "Content-Disposition: attachment; filename*=UTF-8''%s\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n",
+	    subject, zip_name);
+	assert_int_equal(buf_append(&m, head, strlen(head)), BUF_OK);
+	for (i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)zip[i] << 16 |
+		    (i + 1 < len ? (unsigned)zip[i + 1] << 8 : 0) |
+		    (i + 2 < len ? zip[i + 2] : 0);
+
+		q[0] = b64[v >> 18 & 63];
+		q[1] = b64[v >> 12 & 63];
+		q[2] = i + 1 < len ? b64[v >> 6 & 63] : '=';
+		q[3] = i + 2 < len ? b64[v & 63] : '=';
+		assert_int_equal(buf_append(&m, q, 4), BUF_OK);
+		if (i % 57 == 54)
+			assert_int_equal(buf_append(&m, "\r\n", 2), BUF_OK);
+	}
+	assert_int_equal(buf_append(&m, "\r\n--b--\r\n", 9), BUF_OK);
+	return buf_steal(&m, NULL);
+}
+
+/* 【社外秘】見積.zip, percent-encoded for RFC 2231 */
+#define LABELLED_ZIP                                                      \
+	"%E3%80%90%E7%A4%BE%E5%A4%96%E7%A7%98%E3%80%91%E8%A6%8B%E7%A9%8D" \
+	".zip"
+
+static void
+test_password_zip_with_a_label_is_accepted_a_plain_one_is_not(void **state)
+{
+	static const struct zpart parts[] = {
+		{ "見積.txt", "金額 1,234,567円\n", 0 },
+		{ "社外秘_内訳.txt", "内訳\n", 0 },
+	};
+	struct dlp_engine *e = engine_with(LABELS_NOT_A_KIND);
+	const struct dlp_finding *f;
+	const struct dlp_report *r;
+	struct dlp_scan *s;
+	unsigned char *zip;
+	size_t len;
+	char *msg;
+
+	/* ZipCrypto (accepted by default): the labels in the subject, the
+	   zip's name and a member's name are all fine */
+	zip = zip_build(parts, 2, "zip:encryption=traditional", &len);
+	assert_non_null(zip);
+	msg = mail_with_zip(LABELLED_SUBJECT, LABELLED_ZIP, zip, len);
+	s = scan(e, msg);
+	r = dlp_scan_report(s);
+	assert_non_null(finding(r, "jp.classification", "subject"));
+	assert_non_null(
+	    f = finding(r, "jp.classification", "2/【社外秘】見積.zip"));
+	assert_string_equal(f->location, "name");
+	assert_non_null(f = finding(r, "jp.classification",
+			    "2/【社外秘】見積.zip/社外秘_内訳.txt"));
+	assert_string_equal(f->location, "name");
+	assert_int_equal(r->action, DLP_ACCEPT);
+	assert_false(reason_has(r, "classification label"));
+	dlp_scan_free(s);
+	free(msg);
+	free(zip);
+
+	/* the same zip without a password: the labelled content is in clear */
+	zip = zip_build(parts, 2, NULL, &len);
+	assert_non_null(zip);
+	msg = mail_with_zip(LABELLED_SUBJECT, LABELLED_ZIP, zip, len);
+	s = scan(e, msg);
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_REJECT);
+	assert_true(reason_has(r, "in attachment part 2, not encrypted"));
+	assert_true(reason_has(r, "in the subject, attachment part 2 not"));
+	dlp_scan_free(s);
+	free(msg);
+	free(zip);
+	dlp_engine_unref(e);
+}
+
+static void
+test_corporate_number_is_not_a_my_number(void **state)
+{
+	struct dlp_engine *e =
+	    engine_with("policy:\n  kinds:\n    corporate_number:\n"
+			"      - {confidence: low, action: accept}\n");
+	const struct dlp_report *r;
+	struct dlp_scan *s;
+	size_t i;
+
+	/* 13 digits, check digit first (9 - weighted sum mod 9) */
+	s = scan(e,
+	    "Subject: x\r\nContent-Type: text/plain; charset=utf-8"
+	    "\r\n\r\n法人番号 3526018159083 株式会社サンプル\r\n"
+	    "法人番号 7016613186091\r\n");
+	r = dlp_scan_report(s);
+	assert_non_null(finding(r, "jp.corporate_number", "1"));
+	for (i = 0; i < r->n_findings; i++)
+		assert_string_not_equal(r->findings[i].kind, "my_number");
+	assert_int_equal(r->action, DLP_ACCEPT);
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
 static void
 test_incident_ids_have_the_documented_form(void **state)
 {
@@ -423,6 +679,13 @@ main(void)
 		cmocka_unit_test(test_keep_text_gives_normalised_text),
 		cmocka_unit_test(test_clean_mail_is_accepted),
 		cmocka_unit_test(test_incident_ids_have_the_documented_form),
+		cmocka_unit_test(
+		    test_label_in_an_attachment_name_is_found_and_decides),
+		cmocka_unit_test(
+		    test_label_in_the_subject_depends_on_the_attachments),
+		cmocka_unit_test(test_corporate_number_is_not_a_my_number),
+		cmocka_unit_test(
+		    test_password_zip_with_a_label_is_accepted_a_plain_one_is_not),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
