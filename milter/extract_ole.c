@@ -992,13 +992,15 @@ ole_rtf_member(struct extract *x, long node, unsigned depth,
 	crc = rtfcp_decompress(p, n, rtf);
 	if (crc == RTFCP_ENOMEM)
 		return DLP_EFATAL;
-	if (rtf->len == 0)
+	if (rtf->len == 0 && crc != RTFCP_EFULL)
 		return extract_member_opaque(x, node, "body.rtf", n,
+		    DLP_ENC_NOT_INSPECTABLE, "corrupt", false);
+	if (rtf->len == 0 || !extract_budget(x, rtf->len)) {
+		rc = extract_member_opaque(x, node, "body.rtf", rtf->len,
 		    DLP_ENC_NOT_INSPECTABLE,
-		    crc == RTFCP_EFULL ? "limit:size" : "corrupt", false);
-	if (!extract_budget(x, rtf->len))
-		return extract_member_opaque(x, node, "body.rtf", rtf->len,
-		    DLP_ENC_NOT_INSPECTABLE, "limit:expanded", false);
+		    rtf->len == 0 ? "limit:size" : "limit:expanded", false);
+		return worse(rc, DLP_PARTIAL);
+	}
 	/* a body cut short is still read: what was decoded is scanned */
 	rc = extract_member(x, node, depth, "body.rtf", rtf->data, rtf->len, n);
 	if (crc == RTFCP_EFULL) {

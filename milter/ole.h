@@ -86,9 +86,12 @@ int ole_flush(struct extract *x, long node, struct buf *out);
  * ole_rtf_member: the compressed RTF body p (n bytes, PR_RTF_COMPRESSED)
  * decoded into rtf (empty; its maximum bounds the output, the caller
  * frees it) and extracted as node's member "body.rtf" at depth (the
- * caller counted the member). Undecodable: a corrupt opaque member; cut
- * by rtf's maximum: what was decoded is read and node is marked
- * limit:size; cut short: what was decoded is read and DLP_EINPUT
+ * caller counted the member; the decoded bytes are counted against the
+ * expanded-bytes budget here). Undecodable: a corrupt opaque member
+ * (DLP_OK); over the budget, or nothing decoded before rtf's maximum: an
+ * opaque member marked limit:expanded or limit:size (DLP_PARTIAL); cut by
+ * rtf's maximum: what was decoded is read and node is marked limit:size
+ * (DLP_PARTIAL); cut short: what was decoded is read and DLP_EINPUT
  * returned. Returns as extract_fn.
  */
 int ole_rtf_member(struct extract *x, long node, unsigned depth,
