@@ -262,6 +262,7 @@ fixed_size(unsigned base)
 	case PT_STRING8:
 	case PT_UNICODE:
 	case PT_BINARY:
+	case 0x00FB: /* ServerId: counted bytes like Binary */
 		return 0;
 	default:
 		return -1;
@@ -597,7 +598,8 @@ tnef_read(struct tnef *t, const unsigned char *p, size_t n)
 			   are still read */
 			if (level == LVL_ATTACHMENT && id == ATT_ATTACH_DATA)
 				rc = worse(rc,
-				    attachment_attr(t, id, p + pos, n - pos));
+				    attachment_attr(t, id, p + pos,
+					len < n - pos ? len : n - pos));
 			return worse(rc, DLP_EINPUT);
 		}
 		for (sum = 0, i = 0; i < len; i++)
