@@ -786,6 +786,82 @@ test_every_truncation_is_handled(void **state)
 	buf_free(&props);
 }
 
+/*
+ * Mutations of a stream that uses every reader (attributes, property
+ * lists with named and multi-valued properties, recipients, an embedded
+ * message, a compressed body): whatever the bytes, a defined result and
+ * every node finished (the ASan build checks the memory).
+ */
+static void
+test_mutated_streams_never_crash(void **state)
+{
+	static const char mela[] = "\x1b\0\0\0\x0f\0\0\0MELA\0\0\0\0"
+				   "{\\rtf1 mutated}";
+	struct buf b, props, inner, obj, rec;
+	unsigned seed = 7, k, j;
+	unsigned char *m;
+	struct xrec r;
+
+	tnef_start(&inner);
+	tnef_data(&inner, "inner");
+	buf_init(&obj, 1 << 12);
+	bmem(&obj, "IID-IID-IID-IID-", 16);
+	bmem(&obj, inner.data, inner.len);
+	buf_init(&props, 1 << 12);
+	b32(&props, 4);
+	prop_unicode(&props, PR_ATTACH_LONGNAME, "名簿.txt");
+	b16(&props, PT_I4 | PT_MV);
+	b16(&props, 0x8001);
+	bmem(&props, "0123456789abcdef", 16);
+	b32(&props, 0);
+	b32(&props, 9);
+	b32(&props, 2);
+	b32(&props, 1);
+	b32(&props, 2);
+	prop_var(&props, PT_OBJECT, PR_ATTACH_DATA, obj.data, obj.len);
+	prop_var(&props, PT_BINARY, PR_RTF_COMPRESSED, mela, sizeof(mela) - 1);
+	buf_init(&rec, 1 << 12);
+	b32(&rec, 1);
+	b32(&rec, 1);
+	prop_str8(&rec, PR_EMAIL_ADDRESS, "a@example.jp");
+	tnef_start(&b);
+	tnef_str(&b, LVL_MSG, ATT_SUBJECT, "s");
+	tnef_attr(&b, LVL_MSG, ATT_MAPI_PROPS, props.data, props.len);
+	tnef_attr(&b, LVL_MSG, ATT_RECIP_TABLE, rec.data, rec.len);
+	tnef_attr(&b, LVL_ATT, ATT_ATTACH_REND, "\1\0\0\0", 4);
+	tnef_attr(&b, LVL_ATT, ATT_ATTACHMENT, props.data, props.len);
+	assert_non_null(m = malloc(b.len));
+	xrec_init(&r, NULL); /* one recorder, a node per mutation */
+	for (k = 0; k < 2000; k++) {
+		size_t first = r.n, i;
+		long id;
+		int rc;
+
+		memcpy(m, b.data, b.len);
+		for (j = 0; j < 1 + k % 4; j++) {
+			seed = seed * 1103515245u + 12345u;
+			/* past the signature; a byte, or a length's top byte */
+			m[6 + (seed >> 8) % (b.len - 6)] =
+			    (unsigned char)(k % 3 == 0 ? 0xFF : seed >> 24);
+		}
+		/* at most a handful of nodes each: room for all */
+		assert_true(r.n + 16 < XREC_MAX_NODES);
+		id = xrec_node_new(&r, -1, "m.dat", b.len);
+		rc = extract_node(r.x, id, 0, NULL, "m.dat", m, b.len);
+		assert_true(
+		    rc == DLP_OK || rc == DLP_PARTIAL || rc == DLP_EINPUT);
+		for (i = first; i < r.n; i++)
+			assert_true(r.nodes[i].done);
+	}
+	xrec_free(&r);
+	free(m);
+	buf_free(&b);
+	buf_free(&props);
+	buf_free(&inner);
+	buf_free(&obj);
+	buf_free(&rec);
+}
+
 int
 main(void)
 {
@@ -808,6 +884,7 @@ main(void)
 		cmocka_unit_test(test_not_tnef_is_an_input_error),
 		cmocka_unit_test(test_corpus_two_files),
 		cmocka_unit_test(test_every_truncation_is_handled),
+		cmocka_unit_test(test_mutated_streams_never_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
