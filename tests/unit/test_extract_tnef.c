@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "extract_util.h"
+#include "zipbuild_util.h"
 
 #define CORPUS "../shared/corpus/external/"
 
@@ -55,6 +56,20 @@
 #define PR_EMAIL_ADDRESS   0x3003u
 #define PR_ATTACH_DATA	   0x3701u
 #define PR_ATTACH_LONGNAME 0x3707u
+
+/* A minimal xlsx: one sheet "S" whose A1 is a number */
+#define PKG_NS "http://schemas.openxmlformats.org/package/2006/"
+#define REL_NS \
+	"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+#define REL(id, type, target)                                 \
+	"<Relationship Id=\"" id "\" Type=\"" REL_NS "/" type \
+	"\" Target=\"" target "\"/>"
+#define RELS(body)                                               \
+	"<Relationships xmlns=\"" PKG_NS "relationships\">" body \
+	"</Relationships>"
+#define S_NS                                                                   \
+	"xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" " \
+	"xmlns:r=\"" REL_NS "\""
 
 /* Builders */
 
@@ -422,6 +437,61 @@ test_lzfu_compressed_rtf_body_is_decoded(void **state)
 	}
 	buf_free(&b);
 	buf_free(&props);
+}
+
+static void
+test_an_xlsx_attachment_is_read_as_a_workbook(void **state)
+{
+	static const struct zpart parts[] = {
+		{ "[Content_Types].xml",
+		    "<Types xmlns=\"" PKG_NS "content-types\">"
+		    "<Default Extension=\"xml\" "
+		    "ContentType=\"application/xml\"/><Override "
+		    "PartName=\"/xl/workbook.xml\" ContentType=\"application/"
+		    "vnd.openxmlformats-officedocument.spreadsheetml.sheet."
+		    "main+xml\"/></Types>",
+		    0 },
+		{ "_rels/.rels",
+		    RELS(REL("rId1", "officeDocument", "xl/workbook.xml")), 0 },
+		{ "xl/workbook.xml",
+		    "<workbook " S_NS
+		    "><sheets><sheet name=\"S\" sheetId=\"1\" "
+		    "r:id=\"rId1\"/></sheets></workbook>",
+		    0 },
+		{ "xl/_rels/workbook.xml.rels",
+		    RELS(REL("rId1", "worksheet", "worksheets/sheet1.xml")),
+		    0 },
+		{ "xl/worksheets/sheet1.xml",
+		    "<worksheet " S_NS "><sheetData><row r=\"1\"><c r=\"A1\">"
+		    "<v>" MYNUM "</v></c></row></sheetData></worksheet>",
+		    0 },
+	};
+	struct buf b, props;
+	struct xnode *n;
+	struct run t;
+	unsigned char *x;
+	size_t len;
+
+	assert_non_null(x = zip_build(parts, 5, NULL, &len));
+	buf_init(&props, 1 << 12);
+	b32(&props, 1);
+	prop_unicode(&props, PR_ATTACH_LONGNAME, "名簿.xlsx");
+	tnef_start(&b);
+	tnef_attr(&b, LVL_ATT, ATT_ATTACH_REND, "\1\0\0\0", 4);
+	tnef_str(&b, LVL_ATT, ATT_ATTACH_TITLE, "MEIBO~1.XLS");
+	tnef_attr(&b, LVL_ATT, ATT_ATTACH_DATA, x, len);
+	tnef_attr(&b, LVL_ATT, ATT_ATTACHMENT, props.data, props.len);
+	run(&t, NULL, &b);
+	assert_int_equal(t.rc, DLP_OK);
+	assert_non_null(n = child(&t, "名簿.xlsx"));
+	assert_string_equal(
+	    n->type, "application/vnd.openxmlformats-officedocument");
+	assert_string_equal(xrec_text(n), MYNUM "\n");
+	assert_string_equal(xrec_location_of(n, MYNUM), "S!A1");
+	xrec_free(&t.r);
+	buf_free(&b);
+	buf_free(&props);
+	free(x);
 }
 
 static void
@@ -873,6 +943,7 @@ main(void)
 		cmocka_unit_test(
 		    test_mapi_properties_recipients_and_bodies_are_read),
 		cmocka_unit_test(test_lzfu_compressed_rtf_body_is_decoded),
+		cmocka_unit_test(test_an_xlsx_attachment_is_read_as_a_workbook),
 		cmocka_unit_test(test_embedded_message_is_read_in_turn),
 		cmocka_unit_test(test_without_attachments_no_members),
 		cmocka_unit_test(
