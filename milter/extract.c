@@ -117,6 +117,12 @@ extract_mark(struct extract *x, long node, enum dlp_encryption enc,
 	x->sink->node_mark(x->sink->arg, node, enc, detail, weak);
 }
 
+void
+extract_type(struct extract *x, long node, const char *type)
+{
+	x->sink->node_type(x->sink->arg, node, type);
+}
+
 /* Signatures */
 
 static bool
@@ -182,6 +188,7 @@ extract_signature(const void *data, size_t len)
 	static const unsigned char xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
 	static const unsigned char zstd[] = { 0x28, 0xb5, 0x2f, 0xfd };
 	static const unsigned char gz[] = { 0x1f, 0x8b };
+	static const unsigned char tnef[] = { 0x78, 0x9f, 0x3e, 0x22 };
 	const char *pdf;
 
 	if (data == NULL || len == 0)
@@ -200,6 +207,8 @@ extract_signature(const void *data, size_t len)
 	}
 	if (has_prefix(data, len, cfb, sizeof(cfb)))
 		return "application/x-ole-storage";
+	if (has_prefix(data, len, tnef, sizeof(tnef)))
+		return "application/vnd.ms-tnef";
 	/* "%PDF-" may follow up to 1 KiB of junk, as readers accept */
 	pdf = memmem(data, len < 1024 ? len : 1024, "%PDF-", 5);
 	if (pdf != NULL)
@@ -305,6 +314,8 @@ static const struct {
 	{ "application/vnd.ms-powerpoint", extract_ole },
 	{ "application/vnd.ms-office", extract_ole },
 	{ "application/CDFV2", extract_ole },
+	{ "application/vnd.ms-tnef", extract_tnef },
+	{ "application/ms-tnef", extract_tnef },
 	{ "application/pdf", extract_pdf },
 	{ "text/rtf", extract_rtf },
 	{ "application/rtf", extract_rtf },

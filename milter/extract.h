@@ -15,7 +15,12 @@
  * break ties (a CSV is "text/plain" to libmagic). Each format has its own
  * module with one entry point of type extract_fn (extract_archive.c,
  * extract_ooxml.c, extract_odf.c, extract_pdf.c, extract_ole.c,
- * extract_rtf.c); extract.c dispatches and keeps the budget.
+ * extract_rtf.c, extract_tnef.c); extract.c dispatches and keeps the
+ * budget. A CFB file is identified as "application/x-ole-storage" and the
+ * OLE reader then gives its node the type of what it holds
+ * (application/msword, application/vnd.ms-excel,
+ * application/vnd.ms-powerpoint, application/vnd.ms-outlook; encrypted
+ * OOXML and unknown compound files keep application/x-ole-storage).
  *
  * Budget (struct dlp_limits): container depth, members per container,
  * bytes per member, expansion ratio per member, expanded bytes per
@@ -193,6 +198,12 @@ int extract_text(struct extract *x, long node, const char *charset,
 void extract_locate(struct extract *x, long node, const char *label);
 void extract_mark(struct extract *x, long node, enum dlp_encryption enc,
     const char *detail, bool weak);
+/*
+ * extract_type: node's type is type after all: an extractor that learns
+ * more than identification could tell says so (a CFB file read as a
+ * Word document is "application/msword"). type is copied by the sink.
+ */
+void extract_type(struct extract *x, long node, const char *type);
 
 /* The extractors (one module each). */
 int extract_archive(
@@ -206,6 +217,8 @@ int extract_pdf(
 int extract_ole(
     struct extract *x, long node, unsigned depth, const void *data, size_t len);
 int extract_rtf(
+    struct extract *x, long node, unsigned depth, const void *data, size_t len);
+int extract_tnef(
     struct extract *x, long node, unsigned depth, const void *data, size_t len);
 
 #endif

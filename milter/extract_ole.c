@@ -16,12 +16,16 @@
  *                      (RC4 CryptoAPI, weak); else the text of its
  *                      TextChars and TextBytes atoms
  *   __substg1.0_*      Outlook .msg: subject, sender, recipients' display
- *                      names and body as text (the HTML or compressed RTF
+ *                      names, each recipient's name and addresses
+ *                      (__recip_version1.0_*) and body as text (the HTML or compressed RTF
  *                      body as a member when there is no plain one), and
  *                      each attachment as a member (extract_member());
  *                      an attached message or OLE object, a storage, is
  *                      copied into a compound file of its own first
  *   anything else      plain, no text, not an error.
+ * The node's type becomes what was found (extract_type()): msword,
+ * vnd.ms-excel, vnd.ms-powerpoint, vnd.ms-outlook; encrypted OOXML and
+ * other compound files stay application/x-ole-storage.
  * Documents' summary properties (title, subject, author, keywords,
  * comments, last author; category, manager, company) are text too, at
  * the location "properties". Embedded objects of .doc (ObjectPool) and
@@ -63,6 +67,7 @@
 
 #include "charset.h"
 #include "ole.h"
+#include "rtfcp.h"
 
 #define MAX_CLONE_LEVEL 16  /* storages inside a copied storage */
 #define MAX_NAME_BYTES	512 /* a member name from the file */
@@ -947,61 +952,6 @@ msg_string(const struct ole *o, GsfInfile *dir, const char *id, const char *cs,
 	return DLP_OK;
 }
 
-/* A compressed RTF body ([MS-OXRTFCP]) into out; false when damaged. */
-static bool
-rtf_decompress(const unsigned char *p, size_t n, struct buf *out)
-{
-	static const char pre[] =
-	    "{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil "
-	    "\\froman \\fswiss \\fmodern \\fscript \\fdecor MS Sans "
-	    "SerifSymbolArialTimes New RomanCourier{\\colortbl\\red0"
-	    "\\green0\\blue0\r\n\\par \\pard\\plain\\f0\\fs20\\b\\i\\u\\tab"
-	    "\\tx";
-	unsigned char dict[4096];
-	size_t pos = 16, raw, wp, k, off, cnt;
-	unsigned bit, ctl, v;
-
-	if (n < 16)
-		return false;
-	raw = ole_u32(p + 4);
-	if (ole_u32(p + 8) == 0x414C454Du) /* "MELA": stored */
-		return raw <= n - 16 && buf_append(out, p + 16, raw) == BUF_OK;
-	if (ole_u32(p + 8) != 0x75465A4Cu) /* "LZFu" */
-		return false;
-	memset(dict, 0, sizeof(dict));
-	memcpy(dict, pre, sizeof(pre) - 1);
-	wp = sizeof(pre) - 1;
-	while (pos < n && out->len < raw) {
-		ctl = p[pos++];
-		for (bit = 0; bit < 8 && out->len < raw; bit++) {
-			if (!(ctl & (1u << bit))) {
-				if (pos >= n)
-					return true;
-				dict[wp] = p[pos++];
-				if (buf_putc(out, dict[wp]) != BUF_OK)
-					return false;
-				wp = (wp + 1) % sizeof(dict);
-				continue;
-			}
-			if (n - pos < 2)
-				return true;
-			v = (unsigned)p[pos] << 8 | p[pos + 1];
-			pos += 2;
-			off = v >> 4;
-			cnt = (v & 0xF) + 2;
-			if (off == wp)
-				return true; /* the end marker */
-			for (k = 0; k < cnt; k++) {
-				dict[wp] = dict[(off + k) % sizeof(dict)];
-				if (buf_putc(out, dict[wp]) != BUF_OK)
-					return false;
-				wp = (wp + 1) % sizeof(dict);
-			}
-		}
-	}
-	return true;
-}
-
 /* The body as a member when it is HTML or compressed RTF only. */
 static int
 msg_body_member(struct ole *o, GsfInfile *dir)
@@ -1026,14 +976,40 @@ msg_body_member(struct ole *o, GsfInfile *dir)
 	    p == NULL)
 		return rc;
 	buf_init(&rtf, extract_limits(o->x)->max_member_bytes);
-	if (!rtf_decompress(p, n, &rtf))
-		rc = extract_member_opaque(o->x, o->node, "body.rtf", n,
-		    DLP_ENC_NOT_INSPECTABLE, "corrupt", false);
-	else if (extract_count_member(o->x, o->node, &o->members))
-		rc = extract_member(
-		    o->x, o->node, o->depth, "body.rtf", rtf.data, rtf.len, n);
+	if (extract_count_member(o->x, o->node, &o->members))
+		rc = ole_rtf_member(o->x, o->node, o->depth, p, n, &rtf);
 	buf_free(&rtf);
 	stream_free(p, n);
+	return rc;
+}
+
+int
+ole_rtf_member(struct extract *x, long node, unsigned depth,
+    const unsigned char *p, size_t n, struct buf *rtf)
+{
+	int crc, rc;
+
+	crc = rtfcp_decompress(p, n, rtf);
+	if (crc == RTFCP_ENOMEM)
+		return DLP_EFATAL;
+	if (rtf->len == 0 && crc != RTFCP_EFULL)
+		return extract_member_opaque(x, node, "body.rtf", n,
+		    DLP_ENC_NOT_INSPECTABLE, "corrupt", false);
+	if (rtf->len == 0 || !extract_budget(x, rtf->len)) {
+		rc = extract_member_opaque(x, node, "body.rtf", rtf->len,
+		    DLP_ENC_NOT_INSPECTABLE,
+		    rtf->len == 0 ? "limit:size" : "limit:expanded", false);
+		return worse(rc, DLP_PARTIAL);
+	}
+	/* a body cut short is still read: what was decoded is scanned */
+	rc = extract_member(x, node, depth, "body.rtf", rtf->data, rtf->len, n);
+	if (crc == RTFCP_EFULL) {
+		extract_mark(
+		    x, node, DLP_ENC_NOT_INSPECTABLE, "limit:size", false);
+		rc = worse(rc, DLP_PARTIAL);
+	} else if (crc == RTFCP_EINPUT) {
+		rc = worse(rc, DLP_EINPUT);
+	}
 	return rc;
 }
 
@@ -1083,6 +1059,58 @@ out:
 	return rc;
 }
 
+/*
+ * A recipient's display name (3001) and addresses (3003 email, 39FE
+ * SMTP) into out, one line each: a recipient list is personal data too.
+ */
+static int
+msg_recipient(
+    const struct ole *o, GsfInfile *rc_dir, const char *cs, struct buf *out)
+{
+	static const char *const ids[] = { "3001", "3003", "39FE", NULL };
+	size_t i, before;
+	bool found;
+	int rc = DLP_OK;
+
+	for (i = 0; ids[i] != NULL && rc == DLP_OK; i++) {
+		before = out->len;
+		rc = msg_string(o, rc_dir, ids[i], cs, out, &found);
+		if (rc == DLP_OK && out->len > before &&
+		    buf_putc(out, '\n') == BUF_ENOMEM)
+			rc = DLP_EFATAL;
+	}
+	return rc;
+}
+
+/* Every __recip_version1.0_ storage of root, at the location "recipients". */
+static int
+msg_recipients(struct ole *o, GsfInfile *root, const char *cs)
+{
+	struct buf out;
+	GsfInput *child;
+	const char *name;
+	int i, n, rc = DLP_OK;
+
+	buf_init(&out, 4 * o->len + 16);
+	n = gsf_infile_num_children(root);
+	for (i = 0; i < n && rc == DLP_OK; i++) {
+		if ((name = gsf_infile_name_by_index(root, i)) == NULL ||
+		    strncmp(name, "__recip_version1.0_", 19) != 0 ||
+		    (child = gsf_infile_child_by_index(root, i)) == NULL)
+			continue;
+		if (is_storage(child))
+			rc = msg_recipient(o, GSF_INFILE(child), cs, &out);
+		g_object_unref(child);
+	}
+	if (rc == DLP_OK && out.len > 0) {
+		extract_locate(o->x, o->node, "recipients");
+		if (ole_flush(o->x, o->node, &out) < 0)
+			rc = DLP_PARTIAL;
+	}
+	buf_free(&out);
+	return rc;
+}
+
 static int
 outlook(struct ole *o, GsfInfile *root)
 {
@@ -1122,6 +1150,8 @@ outlook(struct ole *o, GsfInfile *root)
 	}
 	if (!body && rc != DLP_PARTIAL)
 		rc = msg_body_member(o, root);
+	if (rc != DLP_EFATAL && rc != DLP_PARTIAL)
+		rc = worse(rc, msg_recipients(o, root, cs));
 	n = gsf_infile_num_children(root);
 	for (k = 0; k < n && rc != DLP_EFATAL; k++) {
 		if ((name = gsf_infile_name_by_index(root, k)) == NULL ||
@@ -1173,6 +1203,7 @@ ole_root(struct ole *o, GsfInfile *root)
 	if ((rc = stream_read(o, root, "WordDocument", &s, &n)) != DLP_OK)
 		return rc;
 	if (s != NULL) {
+		extract_type(o->x, o->node, "application/msword");
 		rc = word(o, root, s, n);
 		goto out;
 	}
@@ -1180,6 +1211,7 @@ ole_root(struct ole *o, GsfInfile *root)
 		if ((rc = stream_read(o, root, books[i], &s, &n)) != DLP_OK)
 			return rc;
 		if (s != NULL) {
+			extract_type(o->x, o->node, "application/vnd.ms-excel");
 			rc = excel(o, root, s, n);
 			goto out;
 		}
@@ -1188,11 +1220,14 @@ ole_root(struct ole *o, GsfInfile *root)
 	    DLP_OK)
 		return rc;
 	if (s != NULL || has_child(root, "Current User")) {
+		extract_type(o->x, o->node, "application/vnd.ms-powerpoint");
 		rc = powerpoint(o, root, s, n);
 		goto out;
 	}
-	if (is_outlook(root))
+	if (is_outlook(root)) {
+		extract_type(o->x, o->node, "application/vnd.ms-outlook");
 		return outlook(o, root);
+	}
 	/* another kind of compound file: nothing we read */
 out:
 	stream_free(s, n);

@@ -2,7 +2,9 @@
  * ole - the internals shared by the OLE (CFB) extractor's modules:
  * extract_ole.c (the container: libgsf, which streams mean which format,
  * encrypted OOXML, PowerPoint, Outlook .msg, summary properties, embedded
- * objects), ole_doc.c (Word 97-2003 .doc) and ole_xls.c (Excel BIFF5/8).
+ * objects), ole_doc.c (Word 97-2003 .doc) and ole_xls.c (Excel BIFF5/8);
+ * extract_tnef.c uses its text helpers and ole_rtf_member() too (TNEF
+ * carries the same MAPI properties as a .msg).
  *
  * The format readers here take a stream's bytes already read into memory
  * (so they are tested without a container) and emit text through the
@@ -12,7 +14,7 @@
  * record header. They keep no state beyond one call and are thread-safe
  * given distinct struct extract objects.
  *
- * Not a public interface: only the three modules above include it.
+ * Not a public interface: only the modules above include it.
  */
 #ifndef DLP_OLE_H
 #define DLP_OLE_H
@@ -79,6 +81,21 @@ const char *ole_codepage_charset(unsigned cp);
  * Returns 0, or -1 when the node's text is full (the sink marked it).
  */
 int ole_flush(struct extract *x, long node, struct buf *out);
+
+/*
+ * ole_rtf_member: the compressed RTF body p (n bytes, PR_RTF_COMPRESSED)
+ * decoded into rtf (empty; its maximum bounds the output, the caller
+ * frees it) and extracted as node's member "body.rtf" at depth (the
+ * caller counted the member; the decoded bytes are counted against the
+ * expanded-bytes budget here). Undecodable: a corrupt opaque member
+ * (DLP_OK); over the budget, or nothing decoded before rtf's maximum: an
+ * opaque member marked limit:expanded or limit:size (DLP_PARTIAL); cut by
+ * rtf's maximum: what was decoded is read and node is marked limit:size
+ * (DLP_PARTIAL); cut short: what was decoded is read and DLP_EINPUT
+ * returned. Returns as extract_fn.
+ */
+int ole_rtf_member(struct extract *x, long node, unsigned depth,
+    const unsigned char *p, size_t n, struct buf *rtf);
 
 /*
  * ole_doc_encryption: the FIB of a WordDocument stream (wd, wdlen) says

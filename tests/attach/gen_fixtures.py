@@ -19,7 +19,9 @@ lists, with Debian's tools and Python packages only:
   \\ansicpg1252 with the Japanese in a \\fcharset128 font as \\'hh CP932
   bytes), CSV in CP932 (with ① and ㈱, which strict Shift_JIS lacks),
   plain zip (a member named 名簿.xlsx), zip in zip, 7z, tar.gz, an .eml
-  (ISO-2022-JP body) inside a zip;
+  (ISO-2022-JP body) inside a zip, a TNEF winmail.dat (written byte by
+  byte here: code page 932, a CP932 subject, the CP932 CSV as an
+  attachment with a CP932 title and a UTF-16 long file name);
 
 and the roster xlsx under each encryption method the tools can make:
 zip -P (zipcrypto, weak), 7z -tzip -mem=AES256 (winzip-aes-256), 7z -p
@@ -66,6 +68,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
@@ -572,6 +575,63 @@ def make_csv(r, d):
     write(os.path.join(d, "roster.csv"), data)
 
 
+# [MS-OXTNEF]: level, attribute id (type << 16 | id), length, data, checksum
+TNEF_SIGNATURE = 0x223E9F78
+TNEF_MESSAGE, TNEF_ATTACHMENT = 1, 2
+ATT_TNEF_VERSION = 0x00089006
+ATT_OEM_CODEPAGE = 0x00069007
+ATT_MESSAGE_CLASS = 0x00078008
+ATT_SUBJECT = 0x00018004
+ATT_BODY = 0x0002800C
+ATT_ATTACH_REND_DATA = 0x00069002
+ATT_ATTACH_TITLE = 0x00018010
+ATT_ATTACH_DATA = 0x0006800F
+ATT_ATTACHMENT = 0x00069005
+PR_ATTACH_LONG_FILENAME = 0x3707
+PR_ATTACH_MIME_TAG = 0x370E
+
+
+def tnef_attr(level, att, data):
+    return (struct.pack("<BII", level, att, len(data)) + data +
+        struct.pack("<H", sum(data) & 0xFFFF))
+
+
+def mapi_value(ptype, pid, value):
+    """One single-valued variable-size MAPI property, padded to 4."""
+    return (struct.pack("<HHII", ptype, pid, 1, len(value)) + value +
+        b"\0" * (-len(value) % 4))
+
+
+def make_tnef(r, d):
+    """winmail.dat as Outlook writes it for a rich-text message: the CSV
+    roster attached, its title in the OEM code page (932), its long name
+    in UTF-16 in the attachment's MAPI properties."""
+    csv = read_fixture(d, "roster.csv")
+    props = struct.pack("<I", 2)
+    props += mapi_value(0x001F, PR_ATTACH_LONG_FILENAME,
+        "社員名簿.csv".encode("utf-16-le") + b"\0\0")
+    props += mapi_value(0x001E, PR_ATTACH_MIME_TAG, b"text/csv\0")
+    out = struct.pack("<IH", TNEF_SIGNATURE, 0x0001)
+    out += tnef_attr(TNEF_MESSAGE, ATT_TNEF_VERSION,
+        struct.pack("<I", 0x00010000))
+    out += tnef_attr(TNEF_MESSAGE, ATT_OEM_CODEPAGE,
+        struct.pack("<II", 932, 0))
+    out += tnef_attr(TNEF_MESSAGE, ATT_MESSAGE_CLASS,
+        b"IPM.Microsoft Mail.Note\0")
+    out += tnef_attr(TNEF_MESSAGE, ATT_SUBJECT,
+        "社員名簿の件".encode("cp932") + b"\0")
+    out += tnef_attr(TNEF_MESSAGE, ATT_BODY,
+        "名簿を添付します（見本）。\r\n".encode("cp932") + b"\0")
+    # type file, position unknown, a 32x32 icon, no flags
+    out += tnef_attr(TNEF_ATTACHMENT, ATT_ATTACH_REND_DATA,
+        struct.pack("<HIHHI", 1, 0xFFFFFFFF, 32, 32, 0))
+    out += tnef_attr(TNEF_ATTACHMENT, ATT_ATTACH_TITLE,
+        "名簿.csv".encode("cp932") + b"\0")
+    out += tnef_attr(TNEF_ATTACHMENT, ATT_ATTACH_DATA, csv)
+    out += tnef_attr(TNEF_ATTACHMENT, ATT_ATTACHMENT, props)
+    write(os.path.join(d, "winmail.dat"), out)
+
+
 def make_doc(r, d):
     """The docx converted by LibreOffice (Word 97 binary)."""
     lo = LibreOffice(d)
@@ -813,6 +873,7 @@ def member_path(container, member):
 #   encrypted   [{method, weak}] that must each appear on some node
 #   no_encrypted  no node may be encrypted
 #   plain_method  some plain node carries this method (pdf-owner-only)
+#   types       [[path_re, type]]: some node whose path matches has type
 #   optional    a fixture that may be unavailable on this machine
 FIXTURES = [
     ("txt", "roster.txt", make_txt, "UTF-8 plain text roster",
@@ -847,11 +908,13 @@ FIXTURES = [
     ("xls", "roster.xls", make_xls,
         "xls (BIFF8 by xlwt): two NUMBER cells, one LABELSST",
         {"action": "reject", "findings": finding(doc_path("roster.xls")),
-            "no_encrypted": True}),
+            "no_encrypted": True,
+            "types": [["^1/roster\\.xls$", "application/vnd.ms-excel"]]}),
     ("doc", "roster.doc", make_doc,
         "doc: the docx converted by soffice --convert-to doc",
         {"action": "reject", "findings": finding(doc_path("roster.doc")),
-            "no_encrypted": True}),
+            "no_encrypted": True,
+            "types": [["^1/roster\\.doc$", "application/msword"]]}),
     ("rtf", "roster.rtf", make_rtf,
         "rtf: \\ansicpg1252, Japanese as \\'hh CP932 bytes in a "
         "\\fcharset128 font",
@@ -861,6 +924,14 @@ FIXTURES = [
         "CSV in CP932 (with ① and ㈱), header 個人番号",
         {"action": "reject", "findings": finding(doc_path("roster.csv")),
             "no_encrypted": True}),
+    ("tnef", "winmail.dat", make_tnef,
+        "TNEF winmail.dat (code page 932) with the CP932 CSV attached as "
+        "社員名簿.csv",
+        {"action": "reject",
+            "findings": finding(member_path("winmail.dat", "社員名簿.csv")),
+            "no_encrypted": True,
+            "types": [["^1/winmail\\.dat$", "application/vnd.ms-tnef"],
+                ["^1/winmail\\.dat/社員名簿\\.csv$", "text/csv"]]}),
     ("zip", "roster.zip", make_zip,
         "zip with the xlsx as 名簿.xlsx (UTF-8 name)",
         {"action": "reject",

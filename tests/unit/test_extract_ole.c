@@ -1414,7 +1414,7 @@ test_doc_in_a_compound_file_with_properties_and_an_object(void **state)
 		cfb = cfb_build(e, sizeof(e) / sizeof(e[0]), &len);
 	}
 	assert_int_equal(run_node(t, cfb, len), DLP_OK);
-	assert_string_equal(t->r.nodes[0].type, "application/x-ole-storage");
+	assert_string_equal(t->r.nodes[0].type, "application/msword");
 	assert_int_equal(t->r.nodes[0].enc, DLP_ENC_PLAIN);
 	assert_string_equal(text_of(t, 0), "本文 " MYNUM "\n\n名簿\n");
 	assert_text_at(t, 0, "properties", "名簿\n");
@@ -1470,7 +1470,7 @@ test_embedded_office_storage_and_package_objects_become_members(void **state)
 	assert_string_equal(text_of(t, 0), "inner " MYNUM "\n");
 	c = node_named(t, "MBD0001");
 	assert_true(c > 0);
-	assert_string_equal(t->r.nodes[c].type, "application/x-ole-storage");
+	assert_string_equal(t->r.nodes[c].type, "application/vnd.ms-excel");
 	assert_string_equal(text_of(t, c), "inner " MYNUM "\n");
 	c = node_named(t, "MBD0002/a.txt");
 	assert_true(c > 0);
@@ -1527,6 +1527,9 @@ test_ooxml_encryption_versions_give_the_method(void **state)
 			assert_int_equal(t->r.nodes[0].enc, DLP_ENC_ENCRYPTED);
 			assert_string_equal(t->r.nodes[0].detail, c[i].want);
 			assert_false(t->r.nodes[0].weak);
+			/* encrypted OOXML keeps the container's type */
+			assert_string_equal(
+			    t->r.nodes[0].type, "application/x-ole-storage");
 		} else {
 			assert_int_equal(rc, DLP_EINPUT);
 			assert_int_equal(
@@ -1733,6 +1736,8 @@ test_ppt_plain_text_atoms_are_text(void **state)
 	assert_int_equal(run_node(t, cfb, len), DLP_OK);
 	assert_int_equal(t->r.nodes[0].enc, DLP_ENC_PLAIN);
 	assert_string_equal(text_of(t, 0), "スライド\n" MYNUM "\nbytes\n");
+	assert_string_equal(
+	    t->r.nodes[0].type, "application/vnd.ms-powerpoint");
 	run_free(t);
 	free(cfb);
 	/* an atom longer than the stream: what came before, damaged */
@@ -1905,6 +1910,7 @@ test_msg_fields_and_attachments_are_read(void **state)
 	}
 	assert_int_equal(run_node(t, cfb, len), DLP_OK);
 	assert_int_equal(t->r.nodes[0].enc, DLP_ENC_PLAIN);
+	assert_string_equal(t->r.nodes[0].type, "application/vnd.ms-outlook");
 	assert_string_equal(
 	    text_of(t, 0), "名簿の件\nTaro\n番号 " MYNUM " です\n");
 	assert_text_at(t, 0, "subject", "名簿の件\n");
@@ -1916,7 +1922,7 @@ test_msg_fields_and_attachments_are_read(void **state)
 	/* the attached message, a storage, copied and read in turn */
 	c = node_named(t, "attachment2");
 	assert_true(c > 0);
-	assert_string_equal(t->r.nodes[c].type, "application/x-ole-storage");
+	assert_string_equal(t->r.nodes[c].type, "application/vnd.ms-outlook");
 	assert_string_equal(text_of(t, c), "転送 " MYNUM "\n");
 	/* an attachment with nothing in it is no member */
 	assert_int_equal(node_named(t, "attachment3"), -1);
@@ -1929,6 +1935,44 @@ test_msg_fields_and_attachments_are_read(void **state)
 	buf_free(&name);
 	buf_free(&props);
 	buf_free(&inner_subj);
+}
+
+static void
+test_msg_recipients_names_and_addresses_are_text(void **state)
+{
+	struct run *t = run_new(1 << 20);
+	struct buf name, props;
+	unsigned char *cfb;
+	size_t len;
+
+	buf_init(&name, 256);
+	buf_init(&props, 64);
+	butf16(&name, "山田 太郎");
+	bzero_n(&props, 32);
+	{
+		const struct cfb_entry e[] = {
+			{ "__properties_version1.0", props.data, props.len },
+			{ "__substg1.0_0037001E", "roster", 6 },
+			{ "__recip_version1.0_#00000000", NULL, 0 },
+			{ "__recip_version1.0_#00000000/__substg1.0_3001001F",
+			    name.data, name.len },
+			{ "__recip_version1.0_#00000000/__substg1.0_3003001E",
+			    "taro@example.jp", 15 },
+			{ "__recip_version1.0_#00000001", NULL, 0 },
+			{ "__recip_version1.0_#00000001/__substg1.0_39FE001E",
+			    "hanako@example.jp", 17 },
+		};
+
+		cfb = cfb_build(e, sizeof(e) / sizeof(e[0]), &len);
+	}
+	assert_int_equal(run_node(t, cfb, len), DLP_OK);
+	assert_string_equal(t->r.nodes[0].type, "application/vnd.ms-outlook");
+	assert_text_at(t, 0, "recipients",
+	    "山田 太郎\ntaro@example.jp\nhanako@example.jp\n");
+	run_free(t);
+	free(cfb);
+	buf_free(&name);
+	buf_free(&props);
 }
 
 static void
@@ -2460,6 +2504,8 @@ main(void)
 		cmocka_unit_test(
 		    test_ppt_encryption_from_token_or_crypt_session),
 		cmocka_unit_test(test_msg_fields_and_attachments_are_read),
+		cmocka_unit_test(
+		    test_msg_recipients_names_and_addresses_are_text),
 		cmocka_unit_test(
 		    test_msg_without_plain_body_gives_html_or_rtf_member),
 		cmocka_unit_test(
