@@ -35,8 +35,10 @@
  *
  * Not read: ppt slide numbers (text is not located), ppt embedded
  * objects (compressed ExOleObjStg), VBA macros, Visio and other CFB
- * formats. Encrypted content is never decrypted, default passwords
- * ("VelvetSweatshop") included.
+ * formats. Encrypted content is not decrypted, with one exception: an
+ * encrypted OOXML file that Excel's default password ("VelvetSweatshop")
+ * opens is readable by anyone, so it is reported encrypted but weak, and
+ * its package is scanned as the member "EncryptedPackage" (officecrypt.c).
  *
  * Limits: a stream larger than the compound file is damage; streams are
  * read whole (so memory is a few times the file); storages copied out are
@@ -67,6 +69,7 @@
 
 #include "charset.h"
 #include "ole.h"
+#include "officecrypt.h"
 #include "rtfcp.h"
 
 #define MAX_CLONE_LEVEL 16  /* storages inside a copied storage */
@@ -265,6 +268,53 @@ worse(int a, int b)
 
 /* Encrypted OOXML */
 
+/*
+ * The node is encrypted with method; when Excel's default password opens
+ * it (officecrypt.h), anyone can read it: it stays encrypted in the
+ * report, marked weak, and the package it hides is scanned as a member
+ * named after the stream.
+ */
+static int
+default_password(struct ole *o, GsfInfile *root, const unsigned char *info,
+    size_t info_len, const char *method)
+{
+	const struct dlp_limits *lim = extract_limits(o->x);
+	unsigned char *pkg = NULL, *zip = NULL;
+	size_t pkg_len, zip_len;
+	int rc;
+
+	/* a package that cannot be read whole is only not opened: the
+	   file stays what its EncryptionInfo says */
+	if ((rc = stream_read(o, root, "EncryptedPackage", &pkg, &pkg_len)) !=
+	    DLP_OK) {
+		extract_mark(o->x, o->node, DLP_ENC_ENCRYPTED, method, false);
+		return rc == DLP_EFATAL ? rc : DLP_OK;
+	}
+	switch (officecrypt_open(info, info_len, pkg, pkg_len,
+	    OFFCRYPT_DEFAULT_PASSWORD, lim->max_member_bytes, &zip, &zip_len)) {
+	case OFFCRYPT_OPENED:
+		extract_mark(o->x, o->node, DLP_ENC_ENCRYPTED, method, true);
+		rc = extract_budget(o->x, zip_len)
+		    ? extract_member(o->x, o->node, o->depth,
+			  "EncryptedPackage", zip, zip_len, pkg_len)
+		    : extract_member_opaque(o->x, o->node, "EncryptedPackage",
+			  zip_len, DLP_ENC_NOT_INSPECTABLE, "limit:expanded",
+			  false);
+		free(zip);
+		break;
+	case OFFCRYPT_NOMEM: /* larger than a member may be: not read */
+		extract_mark(o->x, o->node, DLP_ENC_ENCRYPTED, method, false);
+		rc = extract_member_opaque(o->x, o->node, "EncryptedPackage",
+		    pkg_len, DLP_ENC_NOT_INSPECTABLE, "limit:size", false);
+		break;
+	default: /* a real password (or damage the reader sees later) */
+		extract_mark(o->x, o->node, DLP_ENC_ENCRYPTED, method, false);
+		break;
+	}
+	stream_free(pkg, pkg_len);
+	return rc;
+}
+
 static int
 ooxml_encrypted(struct ole *o, GsfInfile *root)
 {
@@ -295,7 +345,7 @@ ooxml_encrypted(struct ole *o, GsfInfile *root)
 		rc = DLP_EINPUT;
 		goto out;
 	}
-	extract_mark(o->x, o->node, DLP_ENC_ENCRYPTED, method, false);
+	rc = default_password(o, root, info, n, method);
 out:
 	stream_free(info, n);
 	return rc;

@@ -2147,10 +2147,11 @@ struct corpus_case {
 };
 
 static const struct corpus_case corpus[] = {
+	/* Excel's default password: weak (and read, see below) */
 	{ "apache-poi/protect.xlsx", DLP_ENC_ENCRYPTED, "ooxml-standard",
-	    false },
+	    true },
 	{ "apache-poi/protected_agile.docx", DLP_ENC_ENCRYPTED, "ooxml-agile",
-	    false },
+	    true },
 	{ "apache-poi/protected_sha512.xlsx", DLP_ENC_ENCRYPTED, "ooxml-agile",
 	    false },
 	{ "apache-poi/60320-protected.xlsx", DLP_ENC_ENCRYPTED, "ooxml-agile",
@@ -2241,6 +2242,47 @@ test_corpus_rows_are_judged_right(void **state)
 	}
 	print_message("# %zu of %zu corpus rows right\n", passed,
 	    sizeof(corpus) / sizeof(corpus[0]));
+}
+
+/* What Excel's default password hides is read like any member. */
+static void
+test_default_password_packages_are_read(void **state)
+{
+	static const struct {
+		const char *file, *text;
+	} cases[] = {
+		{ "apache-poi/protect.xlsx", "Лист1" },
+		{ "apache-poi/protected_agile.docx",
+		    "Agile protected document" },
+	};
+	unsigned char *data;
+	struct xnode *n;
+	struct run *t;
+	char path[512];
+	size_t i, len;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), CORPUS "%s", cases[i].file);
+		t = run_new(1 << 20);
+		data = slurp(path, &len);
+		assert_int_equal(run_node(t, data, len), DLP_OK);
+		assert_int_equal(t->r.n, 2);
+		n = &t->r.nodes[1];
+		assert_int_equal(n->parent, 0);
+		assert_contains(n->path, "EncryptedPackage");
+		assert_int_equal(n->enc, DLP_ENC_PLAIN);
+		assert_contains(text_of(t, 1), cases[i].text);
+		run_free(t);
+		free(data);
+	}
+	/* a real password: nothing comes out */
+	t = run_new(1 << 20);
+	data = slurp(CORPUS "apache-poi/60320-protected.xlsx", &len);
+	assert_int_equal(run_node(t, data, len), DLP_OK);
+	assert_int_equal(t->r.n, 1);
+	assert_false(t->r.nodes[0].weak);
+	run_free(t);
+	free(data);
 }
 
 static void
@@ -2514,6 +2556,7 @@ main(void)
 		    test_other_compound_files_are_plain_without_text),
 		cmocka_unit_test(test_not_a_compound_file_is_corrupt),
 		cmocka_unit_test(test_corpus_rows_are_judged_right),
+		cmocka_unit_test(test_default_password_packages_are_read),
 		cmocka_unit_test(
 		    test_corpus_plain_files_are_located_and_complete),
 		cmocka_unit_test(test_mutated_corpus_files_never_crash),
