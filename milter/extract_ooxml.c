@@ -66,6 +66,7 @@
 
 #include "decode.h"
 #include "extract.h"
+#include "xmlscan.h"
 #include "xmltext.h"
 #include "zipmem.h"
 
@@ -1342,7 +1343,8 @@ read_sheet(struct ox *o, const struct sst *sst, const char *part, long i,
 		rc = DLP_OK;
 		goto out;
 	}
-	rc = xmltext_member(o->z, o->x, (size_t)i, &sheet_handler, &s, &why);
+	/* the fast scanner: the sheet handler never looks at namespaces */
+	rc = xmlscan_member(o->z, o->x, (size_t)i, &sheet_handler, &s, &why);
 	(void)xmltext_out_endline(&o->out);
 	merge(o, rc, why);
 	if (rc == DLP_EFATAL || o->out.nomem)
@@ -1401,7 +1403,7 @@ read_sst(struct ox *o, const struct rels *r, const char *main, struct sst *s)
 		i = -1;
 	if (i < 0)
 		return DLP_OK;
-	rc = xmltext_member(o->z, o->x, (size_t)i, &sst_handler, s, &why);
+	rc = xmlscan_member(o->z, o->x, (size_t)i, &sst_handler, s, &why);
 	if (s->nomem)
 		rc = DLP_EFATAL;
 	merge(o, rc, why);
