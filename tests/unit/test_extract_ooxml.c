@@ -530,7 +530,7 @@ test_xlsx_damaged_sheet_keeps_cells_before_and_is_corrupt(void **state)
 {
 	static const char sheet[] =
 	    "<worksheet " S_NS "><sheetData><row r=\"1\"><c r=\"A1\"><v>" MYNUM
-	    "</v></c></row><row r=\"2\"><c r=\"A2\"><v>1</v></c>"
+	    "</v></c></row><row r=\"2\"><c r=\"A2\"><v>8.5</v></c>"
 	    "<c r=\"B2\"><v>2</x></c></row></sheetData></worksheet>";
 	struct xrec r;
 
