@@ -549,6 +549,7 @@ put_unit(struct rtf *r, unsigned u)
 
 #define OBJ_HEAD_MAX (64 * 1024) /* OLE1 and Packager headers, at most */
 #define OBJ_NAME_MAX 255	 /* bytes of a child's name */
+#define OBJ_PATH_MAX 1024	 /* bytes of a label or path read */
 
 static uint32_t
 le32at(const unsigned char *p)
@@ -593,36 +594,38 @@ take_cstr(const unsigned char *d, size_t n, size_t *pos,
 
 /*
  * name_from: a child's name from a package label or path (ANSI, often
- * CP932; n bytes): its last path segment as UTF-8, without control
- * characters, into out. Returns false when nothing is left.
+ * CP932: converted first, since a CP932 trail byte may be '\\'; n
+ * bytes): its last path segment as UTF-8, without control characters,
+ * into out. Returns false when nothing is left.
  */
 static bool
 name_from(const unsigned char *s, size_t n, char *out, size_t outsz)
 {
 	struct buf u;
-	size_t i, k, o = 0;
 	const unsigned char *c;
+	size_t i, k, o = 0;
 
-	for (i = n; i > 0 && s[i - 1] != '\\' && s[i - 1] != '/'; i--)
-		;
-	s += i;
-	n -= i;
-	buf_init(&u, 4 * OBJ_NAME_MAX);
-	if (n > OBJ_NAME_MAX ||
-	    charset_to_utf8(charset_valid_utf8(s, n) ? "utf-8" : "cp932", s, n,
+	if (n > OBJ_PATH_MAX)
+		return false;
+	buf_init(&u, 4 * OBJ_PATH_MAX);
+	if (charset_to_utf8(charset_valid_utf8(s, n) ? "utf-8" : "cp932", s, n,
 		&u) != CHARSET_OK) {
 		buf_free(&u);
 		return false;
 	}
 	c = u.data;
-	for (k = 0; k < u.len && o + 1 < outsz; k++)
+	for (i = u.len; i > 0 && c[i - 1] != '\\' && c[i - 1] != '/'; i--)
+		;
+	for (k = i; k < u.len && o + 1 < outsz; k++)
 		if (c[k] >= 0x20 && c[k] != 0x7f)
 			out[o++] = (char)c[k];
 	/* a multi-byte character cut by outsz is dropped whole */
-	while (o > 0 && k < u.len && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
-		o--;
-	if (o > 0 && k < u.len && ((unsigned char)out[o - 1] & 0xc0) == 0xc0)
-		o--;
+	if (k < u.len && (c[k] & 0xc0) == 0x80) {
+		while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
+			o--;
+		if (o > 0)
+			o--; /* the lead byte */
+	}
 	out[o] = '\0';
 	buf_free(&u);
 	return o > 0;

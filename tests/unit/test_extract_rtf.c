@@ -371,6 +371,23 @@ test_package_object_is_a_child_named_by_its_label(void **state)
 	free(in);
 }
 
+/* 表 is 0x95 0x5C in CP932: its trail byte is a backslash */
+static void
+test_package_label_path_is_cut_after_conversion(void **state)
+{
+	unsigned char obj[8192];
+	struct xrec r;
+	char *in;
+
+	in = rtf_with_object(obj,
+	    ole1(
+		obj, "Package", "C:\\dir\\\x95\x5c.txt", csv, sizeof(csv) - 1));
+	assert_int_equal(run_rtf(&r, NULL, in, strlen(in)), DLP_OK);
+	assert_non_null(xrec_find(&r, "doc.rtf/表.txt"));
+	xrec_free(&r);
+	free(in);
+}
+
 static void
 test_other_class_object_is_its_native_data(void **state)
 {
@@ -797,6 +814,8 @@ main(void)
 		cmocka_unit_test(test_destinations_are_kept_or_skipped),
 		cmocka_unit_test(
 		    test_package_object_is_a_child_named_by_its_label),
+		cmocka_unit_test(
+		    test_package_label_path_is_cut_after_conversion),
 		cmocka_unit_test(test_other_class_object_is_its_native_data),
 		cmocka_unit_test(test_object_bytes_may_come_as_bin),
 		cmocka_unit_test(
