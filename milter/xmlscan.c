@@ -666,6 +666,8 @@ fall_back(struct xmlscan *p)
 
 	if ((p->lx = xmltext_new(p->h, p->arg)) == NULL)
 		return DLP_EFATAL;
+	if (p->plen == 0)
+		return DLP_OK;
 	rc = xmltext_feed(p->lx, p->pend, p->plen);
 	explicit_bzero(p->pend, p->plen);
 	p->plen = 0;
@@ -772,9 +774,11 @@ scan(struct xmlscan *p, bool final)
 	text_flush(p);
 	if (p->stopped)
 		i = n;
-	explicit_bzero(p->pend, i);
-	memmove(p->pend, p->pend + i, n - i);
-	p->plen = n - i;
+	if (i > 0) {
+		explicit_bzero(p->pend, i);
+		memmove(p->pend, p->pend + i, n - i);
+		p->plen = n - i;
+	}
 	return DLP_OK;
 }
 

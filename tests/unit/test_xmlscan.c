@@ -416,6 +416,37 @@ test_empty_and_rootless_documents_are_einput(void **state)
 	}
 }
 
+/* Mutated documents: never a crash, a hang or another return. */
+static void
+test_mutated_documents_never_crash(void **state)
+{
+	static const char bytes[] = "<>/=\"'&#;x![]-?\r\n \xc3\xa9\xef";
+	char doc[1024];
+	struct rec r;
+	unsigned seed = 20261121, k, m;
+	size_t d, len, at;
+	int rc;
+
+	for (k = 0; k < 3000; k++) {
+		d = k % (sizeof(same_docs) / sizeof(same_docs[0]));
+		len = strlen(same_docs[d]);
+		assert_true(len < sizeof(doc));
+		memcpy(doc, same_docs[d], len);
+		for (m = 0; m < 1 + k % 4; m++) {
+			seed = seed * 1103515245u + 12345u;
+			at = (seed >> 8) % len;
+			seed = seed * 1103515245u + 12345u;
+			doc[at] = bytes[(seed >> 8) % (sizeof(bytes) - 1)];
+		}
+		if (k % 7 == 0)
+			len = (seed >> 4) % len; /* truncated too */
+		rec_init(&r);
+		rc = run_fast(&r, doc, len, 1 + k % 9, NULL);
+		assert_true(rc == DLP_OK || rc == DLP_EINPUT);
+		buf_free(&r.log);
+	}
+}
+
 int
 main(void)
 {
@@ -432,6 +463,7 @@ main(void)
 		    test_tag_past_token_max_is_einput_and_long_text_streams),
 		cmocka_unit_test(test_stopped_scan_reports_nothing_more),
 		cmocka_unit_test(test_empty_and_rootless_documents_are_einput),
+		cmocka_unit_test(test_mutated_documents_never_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
