@@ -45,7 +45,11 @@
  *
  * Limits: every part is read through zipmem (max_member_bytes, the
  * ratio, the message's expanded bytes and time) and parsed by xmltext
- * (libxml2's limits, no entities); a limit that cuts a part marks the
+ * (libxml2's limits, no entities), except worksheets and the shared
+ * strings, the bulk of a workbook, which xmlscan reads several times
+ * faster with the same handlers (they never look at namespaces; a part
+ * whose prolog xmlscan does not read goes to libxml2 whole, see
+ * xmlscan.h); a limit that cuts a part marks the
  * node and the other parts are still read. Tables of parts, sheets,
  * relationships and shared strings are bounded by max_members and the
  * part's size. Text goes to the sink in 64 KiB pieces, flushed at each

@@ -843,7 +843,8 @@ xmlscan_feed(struct xmlscan *p, const void *data, size_t len)
 		/* what is held is at most a token (or the prolog) */
 		if (len > SIZE_MAX / 2 - p->plen)
 			return p->failed = DLP_EFATAL;
-		cap = p->plen + len < 4096 ? 4096 : p->plen + len;
+		cap = p->plen + len < 2 * p->pcap ? 2 * p->pcap : p->plen + len;
+		cap = cap < 4096 ? 4096 : cap;
 		if ((np = malloc(cap)) == NULL)
 			return p->failed = DLP_EFATAL;
 		if (p->pend != NULL) {
