@@ -26,7 +26,9 @@
  * (xmltext_new()) instead: nothing has been reported yet, so the handler
  * sees one parse either way. After the root element has started, what
  * is not well-formed XML (a tag that does not close, a bad entity or
- * character reference, an end tag that does not match, bad UTF-8, a
+ * character reference, an end tag that does not match (compared by a
+ * 32-bit hash of the name: a collision reads a wrong end tag as the
+ * right one, and the text is read either way), bad UTF-8, a
  * control character, text after the root, nesting past 256 levels as
  * in libxml2, a token past TOKEN_MAX) ends the scan with DLP_EINPUT, as
  * libxml2 would: what came before was reported.
