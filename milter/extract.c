@@ -33,6 +33,7 @@ struct extract {
 	magic_t magic;
 	size_t expanded; /* bytes unpacked from containers so far */
 	struct timespec start;
+	const char *name; /* the file name of the node being extracted */
 };
 
 struct extract *
@@ -54,6 +55,12 @@ void
 extract_free(struct extract *x)
 {
 	free(x);
+}
+
+const char *
+extract_name(const struct extract *x)
+{
+	return x->name;
 }
 
 const struct dlp_limits *
@@ -366,7 +373,11 @@ extract_node(struct extract *x, long node, unsigned depth,
 	type = extract_identify(x, declared_type, filename, data, len);
 	k->node_type(k->arg, node, type);
 	if ((fn = extractor_for(type)) != NULL) {
+		const char *outer = x->name;
+
+		x->name = filename;
 		rc = fn(x, node, depth, data, len);
+		x->name = outer;
 		if (rc == DLP_EINPUT)
 			extract_mark(
 			    x, node, DLP_ENC_NOT_INSPECTABLE, "corrupt", false);

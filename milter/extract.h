@@ -189,6 +189,13 @@ bool extract_budget(struct extract *x, size_t n);
 /* extract_time_left: false once the message's wall time is spent. */
 bool extract_time_left(const struct extract *x);
 
+/*
+ * extract_name: the file name extract_node() was given for the node
+ * being extracted now ("2024/roster.csv.gz"), or NULL when none; valid
+ * while its extractor runs.
+ */
+const char *extract_name(const struct extract *x);
+
 /* extract_limits: the limits. */
 const struct dlp_limits *extract_limits(const struct extract *x);
 

@@ -58,8 +58,9 @@
  * Names: member names become valid UTF-8 (UTF-8 as is, else CP932),
  * without control characters or leading slashes, at most NAME_MAX_LEN
  * bytes. A single-file compressor's content is named after the name a
- * gzip header stores, else "data" (an extractor is not told its node's
- * own name, so "roster.csv.gz" cannot become "roster.csv").
+ * gzip header stores, else after the compressed file's own name without
+ * its suffix ("名簿.csv.gz" -> "名簿.csv", ".tgz" -> ".tar"; .gz, .gzip,
+ * .bz2, .xz, .lzma, .zst, .lz, .Z), else "data".
  * libarchive converts names to the current locale, which in a daemon is
  * "C" (every non-ASCII name would be lost), so calls that produce names
  * run under a thread-local C.UTF-8 locale (uselocale(), restored at once;
@@ -271,6 +272,48 @@ gzip_name(const unsigned char *p, size_t len)
 	    end == p + off)
 		return NULL;
 	return clean_name((const char *)p + off, (size_t)(end - (p + off)));
+}
+
+/*
+ * stripped_name: the base name of a compressed file (node, its path
+ * as given to extract_node(); may be NULL) without its compression
+ * suffix, malloc'ed; NULL when it has none of them or nothing is left.
+ */
+static char *
+stripped_name(const char *node)
+{
+	static const struct {
+		const char *suffix;
+		const char *then; /* what stands in for it */
+	} sfx[] = { { ".gz", "" }, { ".gzip", "" }, { ".tgz", ".tar" },
+		{ ".taz", ".tar" }, { ".bz2", "" }, { ".bzip2", "" },
+		{ ".tbz", ".tar" }, { ".tbz2", ".tar" }, { ".xz", "" },
+		{ ".txz", ".tar" }, { ".lzma", "" }, { ".tlz", ".tar" },
+		{ ".zst", "" }, { ".zstd", "" }, { ".tzst", ".tar" },
+		{ ".lz", "" }, { ".Z", "" } };
+	const char *base, *slash;
+	size_t n, k, t, i;
+	char *out;
+
+	if (node == NULL)
+		return NULL;
+	base = (slash = strrchr(node, '/')) != NULL ? slash + 1 : node;
+	n = strlen(base);
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		k = strlen(sfx[i].suffix);
+		if (n <= k ||
+		    (strcmp(sfx[i].suffix, ".Z") == 0
+			    ? strcmp(base + n - k, ".Z") != 0
+			    : strcasecmp(base + n - k, sfx[i].suffix) != 0))
+			continue;
+		t = strlen(sfx[i].then);
+		if ((out = malloc(n - k + t + 1)) == NULL)
+			return NULL;
+		memcpy(out, base, n - k);
+		memcpy(out + n - k, sfx[i].then, t + 1);
+		return out;
+	}
+	return NULL;
 }
 
 /* Decoder memory: what a stream's header makes the decoder allocate */
@@ -1082,7 +1125,8 @@ filter_hints(
 {
 	uint64_t window = 0;
 
-	*name = gzip_name(data, len);
+	if ((*name = gzip_name(data, len)) == NULL)
+		*name = stripped_name(extract_name(s->x));
 	s->single_name = *name != NULL ? *name : COMPRESSED_AS;
 	s->single_packed = len;
 	if (filter == ARCHIVE_FILTER_XZ)

@@ -45,7 +45,11 @@
  *
  * Limits: every part is read through zipmem (max_member_bytes, the
  * ratio, the message's expanded bytes and time) and parsed by xmltext
- * (libxml2's limits, no entities); a limit that cuts a part marks the
+ * (libxml2's limits, no entities), except worksheets and the shared
+ * strings, the bulk of a workbook, which xmlscan reads several times
+ * faster with the same handlers (they never look at namespaces; a part
+ * whose prolog xmlscan does not read goes to libxml2 whole, see
+ * xmlscan.h); a limit that cuts a part marks the
  * node and the other parts are still read. Tables of parts, sheets,
  * relationships and shared strings are bounded by max_members and the
  * part's size. Text goes to the sink in 64 KiB pieces, flushed at each
@@ -66,6 +70,7 @@
 
 #include "decode.h"
 #include "extract.h"
+#include "xmlscan.h"
 #include "xmltext.h"
 #include "zipmem.h"
 
@@ -1342,7 +1347,8 @@ read_sheet(struct ox *o, const struct sst *sst, const char *part, long i,
 		rc = DLP_OK;
 		goto out;
 	}
-	rc = xmltext_member(o->z, o->x, (size_t)i, &sheet_handler, &s, &why);
+	/* the fast scanner: the sheet handler never looks at namespaces */
+	rc = xmlscan_member(o->z, o->x, (size_t)i, &sheet_handler, &s, &why);
 	(void)xmltext_out_endline(&o->out);
 	merge(o, rc, why);
 	if (rc == DLP_EFATAL || o->out.nomem)
@@ -1401,7 +1407,7 @@ read_sst(struct ox *o, const struct rels *r, const char *main, struct sst *s)
 		i = -1;
 	if (i < 0)
 		return DLP_OK;
-	rc = xmltext_member(o->z, o->x, (size_t)i, &sst_handler, s, &why);
+	rc = xmlscan_member(o->z, o->x, (size_t)i, &sst_handler, s, &why);
 	if (s->nomem)
 		rc = DLP_EFATAL;
 	merge(o, rc, why);

@@ -33,15 +33,28 @@
  * sink as it fills. When the sink's text budget is full, reading stops
  * (DLP_PARTIAL). The message's wall time is checked every megabyte.
  *
- * What it does not do: embedded objects (\objdata: OLE1 packages with
- * their own files inside) are skipped, not extracted; no layout, no
- * numbering computed, no field evaluation.
+ * Embedded objects: the hex of {\*\objdata ...} (and \binN bytes in it)
+ * is decoded, at most max_member_bytes plus a header's worth, and read as
+ * an OLE1 object (MS-OLEDS ObjectHeader: OLEVersion, FormatID, ClassName,
+ * TopicName, ItemName, then NativeDataSize and NativeData). Of class
+ * "Package" the native data is the Packager's: a label (the file's name),
+ * its original path, a temporary path and the file's bytes; of any other
+ * class ("Excel.Sheet.12", "Word.Document.8") it is the file itself. The
+ * file becomes a child node (extract_member(): identified and extracted
+ * in turn), named after the package's label, else "objectN.bin". A
+ * linked or static object holds no file: nothing is made. An object
+ * that cannot be decoded or parsed is a child marked "corrupt"; one past
+ * the size is "limit:size"; either way the RTF's own text is read on.
+ *
+ * What it does not do: no layout, no numbering computed, no field
+ * evaluation.
  *
  * Thread-safe: all state is on the caller's stack or heap.
  */
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +77,7 @@ enum dest {
 	D_SKIP,	   /* nothing is, down to the group's end */
 	D_FONTTBL, /* the font table: read, not output */
 	D_INFO,	   /* \info: only its text fields are output */
+	D_OBJDATA, /* \objdata: hex of an embedded object, collected */
 };
 
 enum word_kind {
@@ -79,6 +93,7 @@ enum word_kind {
 	W_INFO,
 	W_INFOFIELD,
 	W_KNOWN, /* a destination we read as text: not skipped under \* */
+	W_OBJDATA,
 	W_PLAIN,
 	W_SKIP,
 	W_TEXTDEST,
@@ -151,7 +166,7 @@ static const struct word {
 	{ "nestrow", W_CHAR, 0, "\n" },
 	{ "nonshppict", W_SKIP, 0, NULL },
 	{ "objclass", W_SKIP, 0, NULL },
-	{ "objdata", W_SKIP, 0, NULL },
+	{ "objdata", W_OBJDATA, 0, NULL },
 	{ "operator", W_INFOFIELD, 0, NULL },
 	{ "page", W_CHAR, 0, "\n" },
 	{ "par", W_CHAR, 0, "\n" },
@@ -231,6 +246,17 @@ struct rtf {
 	int rc;		/* the worst of what went wrong */
 	bool stop;	/* stop reading */
 	bool full;	/* the sink's text budget is full */
+	/* the embedded object being collected (D_OBJDATA) */
+	unsigned xdepth;   /* the RTF node's container depth */
+	struct buf obj;	   /* its bytes, decoded */
+	unsigned obj_at;   /* the group depth of its \objdata group */
+	int obj_nibble;	   /* a first hex digit waiting, or -1 */
+	bool obj_active;   /* collecting */
+	bool obj_bad;	   /* not hex */
+	bool obj_cut;	   /* past the size limit */
+	unsigned n_obj;	   /* objects seen, for their names */
+	unsigned members;  /* children made (extract_count_member) */
+	bool no_more_objs; /* limit:members reached */
 };
 
 static int
@@ -519,6 +545,240 @@ put_unit(struct rtf *r, unsigned u)
 	put_utf8(r, s, n);
 }
 
+/* Embedded objects */
+
+#define OBJ_HEAD_MAX (64 * 1024) /* OLE1 and Packager headers, at most */
+#define OBJ_NAME_MAX 255	 /* bytes of a child's name */
+#define OBJ_PATH_MAX 1024	 /* bytes of a label or path read */
+
+static uint32_t
+le32at(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+/* A 32-bit length at *pos and that many bytes: false past the end. */
+static bool
+take_counted(const unsigned char *d, size_t n, size_t *pos,
+    const unsigned char **v, size_t *len)
+{
+	uint32_t k;
+
+	if (n - *pos < 4)
+		return false;
+	k = le32at(d + *pos);
+	*pos += 4;
+	if (k > n - *pos)
+		return false;
+	*v = d + *pos;
+	*len = k;
+	*pos += k;
+	return true;
+}
+
+/* A NUL-terminated string at *pos: false when it does not end. */
+static bool
+take_cstr(const unsigned char *d, size_t n, size_t *pos,
+    const unsigned char **v, size_t *len)
+{
+	const unsigned char *z = memchr(d + *pos, 0, n - *pos);
+
+	if (z == NULL)
+		return false;
+	*v = d + *pos;
+	*len = (size_t)(z - *v);
+	*pos += *len + 1;
+	return true;
+}
+
+/*
+ * name_from: a child's name from a package label or path (ANSI, often
+ * CP932: converted first, since a CP932 trail byte may be '\\'; n
+ * bytes): its last path segment as UTF-8, without control characters,
+ * into out. Returns false when nothing is left.
+ */
+static bool
+name_from(const unsigned char *s, size_t n, char *out, size_t outsz)
+{
+	struct buf u;
+	const unsigned char *c;
+	size_t i, k, o = 0;
+
+	if (n > OBJ_PATH_MAX)
+		return false;
+	buf_init(&u, 4 * OBJ_PATH_MAX);
+	if (charset_to_utf8(charset_valid_utf8(s, n) ? "utf-8" : "cp932", s, n,
+		&u) != CHARSET_OK) {
+		buf_free(&u);
+		return false;
+	}
+	c = u.data;
+	for (i = u.len; i > 0 && c[i - 1] != '\\' && c[i - 1] != '/'; i--)
+		;
+	for (k = i; k < u.len && o + 1 < outsz; k++)
+		if (c[k] >= 0x20 && c[k] != 0x7f)
+			out[o++] = (char)c[k];
+	/* a multi-byte character cut by outsz is dropped whole */
+	if (k < u.len && (c[k] & 0xc0) == 0x80) {
+		while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
+			o--;
+		if (o > 0)
+			o--; /* the lead byte */
+	}
+	out[o] = '\0';
+	buf_free(&u);
+	return o > 0;
+}
+
+enum ole1 { OLE1_FILE, OLE1_NONE, OLE1_BAD };
+
+/*
+ * ole1_parse: the file inside an OLE1 object (d, n bytes): *file and
+ * *flen, and its name into name (left as it is when the object does not
+ * say). OLE1_NONE for linked and static objects, OLE1_BAD for damage.
+ */
+static enum ole1
+ole1_parse(const unsigned char *d, size_t n, const unsigned char **file,
+    size_t *flen, char *name, size_t namesz)
+{
+	const unsigned char *cls, *v, *label, *path, *native;
+	size_t pos = 8, clen, len, llen, plen, nlen, q = 0;
+	uint32_t format;
+
+	if (n < 8)
+		return OLE1_BAD;
+	format = le32at(d + 4);
+	if (format == 1 || format == 3 || format == 5)
+		return OLE1_NONE; /* linked, static, presentation only */
+	if (format != 2 || !take_counted(d, n, &pos, &cls, &clen) ||
+	    !take_counted(d, n, &pos, &v, &len) ||     /* TopicName */
+	    !take_counted(d, n, &pos, &v, &len) ||     /* ItemName */
+	    !take_counted(d, n, &pos, &native, &nlen)) /* NativeData */
+		return OLE1_BAD;
+	if (!(clen == 8 && memcmp(cls, "Package", 8) == 0)) {
+		*file = native;
+		*flen = nlen;
+		return OLE1_FILE;
+	}
+	/* the Packager: 2, label, path, a type, a counted temporary path
+	   (NUL-terminated), then the file counted */
+	if (nlen < 2 || native[0] != 2 || native[1] != 0)
+		return OLE1_BAD;
+	q = 2;
+	if (!take_cstr(native, nlen, &q, &label, &llen) ||
+	    !take_cstr(native, nlen, &q, &path, &plen) || nlen - q < 4)
+		return OLE1_BAD;
+	q += 4; /* the type: 3 for an embedded file */
+	if (!take_counted(native, nlen, &q, &v, &len) ||
+	    !take_counted(native, nlen, &q, file, flen))
+		return OLE1_BAD;
+	if (!name_from(label, llen, name, namesz))
+		(void)name_from(path, plen, name, namesz);
+	return OLE1_FILE;
+}
+
+static void
+obj_start(struct rtf *r)
+{
+	r->cur.dest = D_OBJDATA;
+	r->obj_active = true;
+	r->obj_at = r->depth;
+	r->obj_nibble = -1;
+	r->obj_bad = false;
+	r->obj_cut = false;
+	buf_reset(&r->obj);
+}
+
+static void
+obj_bytes(struct rtf *r, const void *p, size_t n)
+{
+	int rc;
+
+	if (r->obj_cut || r->obj_bad)
+		return;
+	if (r->obj_nibble >= 0) {
+		r->obj_bad = true; /* half a byte before binary data */
+		return;
+	}
+	if ((rc = buf_append(&r->obj, p, n)) == BUF_EFULL)
+		r->obj_cut = true;
+	else if (rc == BUF_ENOMEM)
+		fail(r, DLP_EFATAL);
+}
+
+/* obj_char: a character of \objdata's text: hex, or white space. */
+static void
+obj_char(struct rtf *r, unsigned char c)
+{
+	int h = decode_hexval(c);
+	unsigned char b;
+
+	if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+		return;
+	if (h < 0) {
+		r->obj_bad = true;
+		return;
+	}
+	if (r->obj_nibble < 0) {
+		r->obj_nibble = h;
+		return;
+	}
+	b = (unsigned char)(r->obj_nibble << 4 | h);
+	r->obj_nibble = -1;
+	obj_bytes(r, &b, 1);
+}
+
+/* obj_finish: the object is complete: its file becomes a child node. */
+static void
+obj_finish(struct rtf *r)
+{
+	char name[OBJ_NAME_MAX + 1];
+	const unsigned char *file = NULL;
+	const char *why = NULL;
+	enum ole1 k = OLE1_BAD;
+	size_t flen = 0;
+	int rc;
+
+	r->obj_active = false;
+	snprintf(name, sizeof(name), "object%u.bin", ++r->n_obj);
+	if (r->no_more_objs)
+		goto out;
+	if (!r->obj_cut && !r->obj_bad && r->obj_nibble < 0)
+		k = ole1_parse(
+		    r->obj.data, r->obj.len, &file, &flen, name, sizeof(name));
+	if (k == OLE1_NONE)
+		goto out;
+	if (!extract_count_member(r->x, r->node, &r->members)) {
+		r->no_more_objs = true; /* the node is marked limit:members */
+		if (r->rc < DLP_PARTIAL)
+			r->rc = DLP_PARTIAL;
+		goto out;
+	}
+	if (r->obj_cut)
+		why = "limit:size";
+	else if (k == OLE1_BAD)
+		why = "corrupt";
+	else if (!extract_budget(r->x, flen))
+		why = "limit:expanded";
+	if (why != NULL) {
+		rc = extract_member_opaque(r->x, r->node, name, flen,
+		    DLP_ENC_NOT_INSPECTABLE, why, false);
+		if (rc == DLP_OK && why[0] == 'l')
+			rc = DLP_PARTIAL;
+	} else {
+		rc = extract_member(
+		    r->x, r->node, r->xdepth, name, file, flen, 0);
+	}
+	/* the child's damage is the child's: the RTF is read on */
+	if (rc == DLP_EFATAL)
+		fail(r, DLP_EFATAL);
+	else if (rc == DLP_PARTIAL && r->rc < DLP_PARTIAL)
+		r->rc = DLP_PARTIAL;
+out:
+	buf_reset(&r->obj); /* wiped */
+}
+
 /* Groups */
 
 static void
@@ -543,6 +803,8 @@ group_close(struct rtf *r)
 	r->skip = 0;
 	if (r->depth == 0)
 		return; /* a stray '}', or text after the document */
+	if (r->obj_active && r->depth == r->obj_at)
+		obj_finish(r);
 	if (nl)
 		put_str(r, "\n");
 	r->cur = r->stack[--r->depth];
@@ -635,6 +897,13 @@ word(struct rtf *r, const char *name, bool has_param, long param)
 		break;
 	case W_SKIP:
 		r->cur.dest = D_SKIP;
+		break;
+	case W_OBJDATA:
+		/* inside a skipped group, or an object in an object: skipped */
+		if (r->cur.dest == D_SKIP || r->obj_active || r->depth == 0)
+			r->cur.dest = D_SKIP;
+		else
+			obj_start(r);
 		break;
 	case W_U:
 		put_unit(
@@ -771,9 +1040,15 @@ control(struct rtf *r)
 	has_param = read_word(r, name, &param);
 	if (strcmp(name, "bin") == 0) {
 		/* binary data: never text, and never trusted in length */
-		if (param > 0)
-			r->i += (size_t)param < r->len - r->i ? (size_t)param
-							      : r->len - r->i;
+		if (param > 0) {
+			size_t n = (size_t)param < r->len - r->i
+			    ? (size_t)param
+			    : r->len - r->i;
+
+			if (r->cur.dest == D_OBJDATA)
+				obj_bytes(r, r->p + r->i, n);
+			r->i += n;
+		}
 		if (r->skip > 0)
 			r->skip--;
 		return;
@@ -791,6 +1066,10 @@ text(struct rtf *r)
 {
 	unsigned char c = r->p[r->i++];
 
+	if (r->cur.dest == D_OBJDATA) {
+		obj_char(r, c);
+		return;
+	}
 	if (c == '\r' || c == '\n')
 		return;
 	if (r->skip > 0) {
@@ -839,6 +1118,11 @@ extract_rtf(
 	r.deff = 0;
 	r.ansicpg = 1252;
 	r.def_font = -1;
+	r.xdepth = depth;
+	buf_init(&r.obj,
+	    extract_limits(x)->max_member_bytes > SIZE_MAX - OBJ_HEAD_MAX
+		? SIZE_MAX
+		: extract_limits(x)->max_member_bytes + OBJ_HEAD_MAX);
 	buf_init(&r.run, RUN_MAX);
 	buf_init(&r.out, OUT_MAX);
 	if (data == NULL || !starts_rtf(r.p, len, &r.i))
@@ -875,6 +1159,9 @@ extract_rtf(
 			}
 		}
 	}
+	/* an object cut short by the end of the file: its bytes so far */
+	if (r.obj_active && r.rc != DLP_EFATAL)
+		obj_finish(&r);
 	if (r.rc != DLP_EFATAL) {
 		/* what was read is kept, whatever stopped the reading */
 		flush_run(&r, true);
@@ -882,6 +1169,7 @@ extract_rtf(
 		flush_out(&r);
 	}
 out:
+	buf_free(&r.obj);
 	buf_free(&r.run);
 	buf_free(&r.out);
 	free(r.stack);

@@ -17,7 +17,8 @@ lists, with Debian's tools and Python packages only:
   it), pdf (reportlab with IPA Gothic), xls (xlwt; NUMBER and LABELSST
   cells), doc (soffice --convert-to doc from the docx), rtf (by hand:
   \\ansicpg1252 with the Japanese in a \\fcharset128 font as \\'hh CP932
-  bytes), CSV in CP932 (with ① and ㈱, which strict Shift_JIS lacks),
+  bytes), an rtf embedding the xlsx as an OLE1 package in \\objdata, CSV
+  in CP932 (with ① and ㈱, which strict Shift_JIS lacks),
   plain zip (a member named 名簿.xlsx), zip in zip, 7z, tar.gz, an .eml
   (ISO-2022-JP body) inside a zip, a TNEF winmail.dat (written byte by
   byte here: code page 932, a CP932 subject, the CP932 CSV as an
@@ -561,6 +562,34 @@ def make_rtf(r, d):
     write(os.path.join(d, "roster.rtf"), doc.encode("ascii"))
 
 
+def ole1_package(label, data):
+    """An OLE1 embedded object (MS-OLEDS ObjectHeader) of class Package
+    whose native data is the Packager's record: label (CP932), original
+    path, type 3 (an embedded file), a counted temporary path, the file."""
+    def lpstr(b):
+        return struct.pack("<I", len(b) + 1) + b + b"\0"
+    name = label.encode("cp932")
+    native = (b"\x02\x00" + name + b"\0" + b"C:\\tmp\\" + name + b"\0"
+        + struct.pack("<I", 0x00030000) + lpstr(b"C:\\Temp\\" + name)
+        + struct.pack("<I", len(data)) + data)
+    return (struct.pack("<II", 0x0501, 2) + lpstr(b"Package") + lpstr(b"")
+        + lpstr(b"") + struct.pack("<I", len(native)) + native
+        + struct.pack("<II", 0x0501, 0))
+
+
+def make_rtf_object(r, d):
+    """An RTF whose only roster is the xlsx embedded as an OLE1 package
+    (hex in {\\*\\objdata}), as Word writes a dropped-in file."""
+    hexdata = ole1_package("名簿.xlsx", read_fixture(d, "roster.xlsx")).hex()
+    lines = "\n".join(hexdata[i:i + 128] for i in range(0, len(hexdata), 128))
+    doc = ("{\\rtf1\\ansi\\ansicpg1252\\deff0\n"
+        "{\\fonttbl{\\f0\\fswiss\\fcharset0 Arial;}}\n"
+        "\\pard\\plain See the attached list.\\par\n"
+        "{\\object\\objemb\\objw1000\\objh500{\\*\\objclass Package}"
+        "{\\*\\objdata\n" + lines + "\n}{\\result list}}\\par\n}\n")
+    write(os.path.join(d, "object.rtf"), doc.encode("ascii"))
+
+
 def make_csv(r, d):
     rows = [HEADER + ["備考"]]
     for i, p in enumerate(r.people):
@@ -919,6 +948,12 @@ FIXTURES = [
         "rtf: \\ansicpg1252, Japanese as \\'hh CP932 bytes in a "
         "\\fcharset128 font",
         {"action": "reject", "findings": finding(doc_path("roster.rtf")),
+            "no_encrypted": True}),
+    ("rtf_object", "object.rtf", make_rtf_object,
+        "rtf embedding the xlsx as an OLE1 Package (\\objdata hex) "
+        "labelled 名簿.xlsx",
+        {"action": "reject",
+            "findings": finding(member_path("object.rtf", "名簿.xlsx")),
             "no_encrypted": True}),
     ("csv", "roster.csv", make_csv,
         "CSV in CP932 (with ① and ㈱), header 個人番号",

@@ -631,6 +631,60 @@ test_tar_and_single_file_compressors(void **state)
 	}
 }
 
+/*
+ * A compressed file that stores no name is named after itself, as
+ * extract_node() was told it: "名簿.csv.gz" holds "名簿.csv".
+ */
+static void
+test_unnamed_compressed_content_is_named_after_its_file(void **state)
+{
+	static const struct {
+		const char *make; /* shell, in the temp dir */
+		const char *file;
+		const char *member; /* the content's path */
+	} cases[] = {
+		{ "gzip -n -c roster.txt > 名簿.csv.gz", "名簿.csv.gz",
+		    "名簿.csv.gz/名簿.csv" },
+		{ "gzip -n -c roster.txt > r.GZIP", "r.GZIP", "r.GZIP/r" },
+		{ "bzip2 -c roster.txt > 名簿.csv.bz2", "名簿.csv.bz2",
+		    "名簿.csv.bz2/名簿.csv" },
+		{ "xz -c roster.txt > r.txt.xz", "r.txt.xz", "r.txt.xz/r.txt" },
+		{ "zstd -q -c roster.txt > r.txt.zst", "r.txt.zst",
+		    "r.txt.zst/r.txt" },
+		/* a .tgz that is not a tar after all */
+		{ "gzip -n -c roster.txt > odd.tgz", "odd.tgz",
+		    "odd.tgz/odd.tar" },
+		/* the stored name wins */
+		{ "gzip -N -c roster.txt > other.gz", "other.gz",
+		    "other.gz/roster.txt" },
+		/* no suffix to take off: "data" */
+		{ "gzip -n -c roster.txt > blob", "blob", "blob/data" },
+		{ "gzip -n -c roster.txt > .gz", ".gz", ".gz/data" },
+	};
+	char path[512];
+	unsigned char *p;
+	struct xnode *n;
+	struct xrec r;
+	size_t i, len;
+
+	need("gzip bzip2 xz zstd");
+	write_texts();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sh("%s", cases[i].make);
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, cases[i].file);
+		p = load(path, &len);
+		xrec_init(&r, NULL);
+		assert_int_equal(xrec_run(&r, cases[i].file, p, len), DLP_OK);
+		if ((n = xrec_find(&r, cases[i].member)) == NULL)
+			print_error(
+			    "%s: no %s\n", cases[i].file, cases[i].member);
+		assert_non_null(n);
+		assert_non_null(strstr(xrec_text(n), MY_NUMBER));
+		xrec_free(&r);
+		free(p);
+	}
+}
+
 static void
 test_lzh_and_cab(void **state)
 {
@@ -1037,6 +1091,8 @@ main(void)
 		cmocka_unit_test(
 		    test_7z_mixed_members_after_an_encrypted_one_are_all_told),
 		cmocka_unit_test(test_tar_and_single_file_compressors),
+		cmocka_unit_test(
+		    test_unnamed_compressed_content_is_named_after_its_file),
 		cmocka_unit_test(test_lzh_and_cab),
 		cmocka_unit_test(test_zip_in_zip_and_mail_in_zip),
 		cmocka_unit_test(test_member_names_are_cleaned),

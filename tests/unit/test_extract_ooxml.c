@@ -441,6 +441,107 @@ test_xlsx_sheet_named_but_missing_is_corrupt_and_others_read(void **state)
 	xrec_free(&r);
 }
 
+/* One workbook of one sheet (with xl/sharedStrings.xml sst) */
+static int
+run_sheet(struct xrec *r, const char *sheet, const char *sst)
+{
+	const struct zpart parts[] = {
+		{ "[Content_Types].xml", CT_XLSX, 0 },
+		{ "_rels/.rels", ROOT_RELS("xl/workbook.xml"), 0 },
+		{ "xl/workbook.xml",
+		    "<workbook " S_NS
+		    "><sheets><sheet name=\"S\" sheetId=\"1\" "
+		    "r:id=\"rId1\"/></sheets></workbook>",
+		    0 },
+		{ "xl/_rels/workbook.xml.rels",
+		    RELS(REL("rId1", "worksheet", "worksheets/sheet1.xml")
+			    REL("rId2", "sharedStrings", "sharedStrings.xml")),
+		    0 },
+		{ "xl/worksheets/sheet1.xml", sheet, 0 },
+		{ "xl/sharedStrings.xml", sst, 0 },
+	};
+
+	return run_parts(
+	    r, NULL, parts, sizeof(parts) / sizeof(parts[0]), NULL);
+}
+
+#define X_SST                                                                  \
+	"<x:sst xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/"    \
+	"2006/main\"><x:si><x:t>名簿</x:t></x:si><x:si><x:r><x:t>山&amp;</" \
+	"x:t>"                                                                 \
+	"</x:r><x:r><x:t><![CDATA[<田>]]></x:t></x:r><x:rPh><x:t>ヤマダ"   \
+	"</x:t></x:rPh></x:si></x:sst>"
+
+/* The fast scanner reads what producers write, as libxml2 did */
+static void
+test_xlsx_prefixes_entities_cdata_and_quotes_read_as_cells(void **state)
+{
+	static const char sheet[] =
+	    XMLDECL "<x:worksheet xmlns:x=\"http://schemas.openxmlformats.org/"
+		    "spreadsheetml/2006/main\"><x:sheetData><x:row r='1'>"
+		    "<x:c t='s' r='A1'><x:v>0</x:v></x:c><x:c r=\"B1\" s='2' "
+		    "t=\"s\"><x:v>1</x:v></x:c></x:row>\r\n<x:row r=\"2\"><x:c "
+		    "r=\"A2\" t=\"inlineStr\"><x:is><x:t>&#x4E00;&#20108;"
+		    "&lt;3&gt;</x:t></x:is></x:c><x:c r=\"C2\"><x:f>1+1</x:f>"
+		    "<x:v>" MYNUM "</x:v></x:c><x:c r=\"D2\"/><x:c r=\"E2\" "
+		    "t=\"str\"><x:v><![CDATA[a&b]]></x:v></x:c><!-- note -->"
+		    "</x:row></x:sheetData></x:worksheet>";
+	struct xrec r;
+
+	assert_int_equal(run_sheet(&r, sheet, X_SST), DLP_OK);
+	assert_text(&r.nodes[0],
+	    "名簿\t山&<田>\n"
+	    "一二<3>\t\t" MYNUM "\t\ta&b\n");
+	assert_at(&r.nodes[0], "山&<田>", "S!B1");
+	assert_at(&r.nodes[0], MYNUM, "S!C2");
+	assert_at(&r.nodes[0], "a&b", "S!E2");
+	xrec_free(&r);
+}
+
+/* What the fast scanner does not read goes to libxml2 */
+static void
+test_xlsx_sheet_with_doctype_is_read_by_libxml2_and_expands_nothing(
+    void **state)
+{
+	static const char sheet[] =
+	    "<?xml version=\"1.0\"?><!DOCTYPE worksheet [<!ENTITY e "
+	    "\"" MYNUM "\">]><worksheet " S_NS "><sheetData><row r=\"1\">"
+	    "<c r=\"A1\" t=\"inlineStr\"><is><t>before</t></is></c>"
+	    "<c r=\"B1\" t=\"inlineStr\"><is><t>&e;</t></is></c></row>"
+	    "</sheetData></worksheet>";
+	static const char latin1[] =
+	    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><worksheet " S_NS
+	    "><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>"
+	    "caf\xe9</t></is></c></row></sheetData></worksheet>";
+	struct xrec r;
+
+	assert_int_equal(run_sheet(&r, sheet, X_SST), DLP_EINPUT);
+	assert_string_equal(r.nodes[0].detail, "corrupt");
+	assert_null(strstr(xrec_text(&r.nodes[0]), MYNUM));
+	assert_at(&r.nodes[0], "before", "S!A1");
+	xrec_free(&r);
+	assert_int_equal(run_sheet(&r, latin1, X_SST), DLP_OK);
+	assert_at(&r.nodes[0], "café", "S!A1");
+	xrec_free(&r);
+}
+
+static void
+test_xlsx_damaged_sheet_keeps_cells_before_and_is_corrupt(void **state)
+{
+	static const char sheet[] =
+	    "<worksheet " S_NS "><sheetData><row r=\"1\"><c r=\"A1\"><v>" MYNUM
+	    "</v></c></row><row r=\"2\"><c r=\"A2\"><v>8.5</v></c>"
+	    "<c r=\"B2\"><v>2</x></c></row></sheetData></worksheet>";
+	struct xrec r;
+
+	assert_int_equal(run_sheet(&r, sheet, X_SST), DLP_EINPUT);
+	assert_int_equal(r.nodes[0].enc, DLP_ENC_NOT_INSPECTABLE);
+	assert_string_equal(r.nodes[0].detail, "corrupt");
+	assert_at(&r.nodes[0], MYNUM, "S!A1");
+	assert_at(&r.nodes[0], "8.5", "S!A2");
+	xrec_free(&r);
+}
+
 static void
 test_xlsx_without_relationships_finds_sheets_by_name(void **state)
 {
@@ -1024,6 +1125,12 @@ main(void)
 		    test_xlsx_cells_are_located_by_sheet_and_reference),
 		cmocka_unit_test(
 		    test_xlsx_sheet_named_but_missing_is_corrupt_and_others_read),
+		cmocka_unit_test(
+		    test_xlsx_prefixes_entities_cdata_and_quotes_read_as_cells),
+		cmocka_unit_test(
+		    test_xlsx_sheet_with_doctype_is_read_by_libxml2_and_expands_nothing),
+		cmocka_unit_test(
+		    test_xlsx_damaged_sheet_keeps_cells_before_and_is_corrupt),
 		cmocka_unit_test(
 		    test_xlsx_without_relationships_finds_sheets_by_name),
 		cmocka_unit_test(

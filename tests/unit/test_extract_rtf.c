@@ -1,7 +1,9 @@
 /*
  * test_extract_rtf - extract_rtf(): the tokenizer, code pages from the
  * font table (\'hh runs, CP932 included), \uN with its fallback, the
- * destinations kept and skipped, damage, depth, budget and time limits,
+ * destinations kept and skipped, embedded OLE1 objects as child nodes
+ * (packages by their label, damage corrupt, size limited), damage,
+ * depth, budget and time limits,
  * linear time, a document written by LibreOffice, and mutated input.
  */
 #include <stdarg.h>
@@ -258,6 +260,266 @@ test_destinations_are_kept_or_skipped(void **state)
 	};
 
 	RUN(c);
+}
+
+/* Embedded objects */
+
+/* Append a little-endian 32-bit value. */
+static size_t
+put32(unsigned char *p, size_t at, uint32_t v)
+{
+	p[at] = v & 0xff;
+	p[at + 1] = (v >> 8) & 0xff;
+	p[at + 2] = (v >> 16) & 0xff;
+	p[at + 3] = v >> 24;
+	return at + 4;
+}
+
+static size_t
+put_bytes(unsigned char *p, size_t at, const void *s, size_t n)
+{
+	memcpy(p + at, s, n);
+	return at + n;
+}
+
+/* A counted ANSI string with its NUL, as OLE1 stores one. */
+static size_t
+put_lpstr(unsigned char *p, size_t at, const char *s)
+{
+	at = put32(p, at, (uint32_t)strlen(s) + 1);
+	return put_bytes(p, at, s, strlen(s) + 1);
+}
+
+/*
+ * ole1: an embedded OLE1 object of class cls whose native data is file
+ * (flen bytes), wrapped in a Packager record named label when cls is
+ * "Package". Returns its length in out.
+ */
+static size_t
+ole1(unsigned char *out, const char *cls, const char *label, const void *file,
+    size_t flen)
+{
+	unsigned char native[4096];
+	size_t n = 0, at;
+
+	if (strcmp(cls, "Package") == 0) {
+		native[n++] = 2;
+		native[n++] = 0;
+		n = put_bytes(native, n, label, strlen(label) + 1);
+		n = put_bytes(native, n, "C:\\tmp\\x", 9); /* original path */
+		n = put32(native, n, 0x00030000); /* an embedded file */
+		n = put_lpstr(native, n, "C:\\Temp\\x");
+		n = put32(native, n, (uint32_t)flen);
+		n = put_bytes(native, n, file, flen);
+	} else {
+		n = put_bytes(native, 0, file, flen);
+	}
+	at = put32(out, 0, 0x0501); /* OLEVersion */
+	at = put32(out, at, 2);	    /* FormatID: embedded */
+	at = put_lpstr(out, at, cls);
+	at = put_lpstr(out, at, "");
+	at = put_lpstr(out, at, "");
+	at = put32(out, at, (uint32_t)n);
+	at = put_bytes(out, at, native, n);
+	/* a presentation object follows in real files: none here */
+	at = put32(out, at, 0x0501);
+	return put32(out, at, 0);
+}
+
+/* An RTF with text around an object whose \objdata is obj as hex. */
+static char *
+rtf_with_object(const unsigned char *obj, size_t n)
+{
+	static const char head[] = "{\\rtf1 before {\\object\\objemb{\\*"
+				   "\\objclass Package}{\\*\\objdata\n";
+	static const char tail[] = "}{\\result shown}} after}";
+	char *s = malloc(sizeof(head) + 2 * n + n / 32 + sizeof(tail));
+	size_t i, o;
+
+	assert_non_null(s);
+	o = (size_t)snprintf(s, sizeof(head), "%s", head);
+	for (i = 0; i < n; i++) {
+		s[o++] = "0123456789abcdef"[obj[i] >> 4];
+		s[o++] = "0123456789abcdef"[obj[i] & 15];
+		if (i % 32 == 31)
+			s[o++] = '\n';
+	}
+	memcpy(s + o, tail, sizeof(tail));
+	return s;
+}
+
+static const char csv[] = "氏名,個人番号\r\n山田,123456789018\r\n";
+
+static void
+test_package_object_is_a_child_named_by_its_label(void **state)
+{
+	unsigned char obj[8192];
+	struct xnode *n;
+	struct xrec r;
+	char *in;
+
+	/* the label in CP932, as Windows writes it: 名簿.csv */
+	in = rtf_with_object(obj,
+	    ole1(obj, "Package", "\x96\xbc\x95\xeb.csv", csv, sizeof(csv) - 1));
+	assert_int_equal(run_rtf(&r, NULL, in, strlen(in)), DLP_OK);
+	assert_string_equal(xrec_text(&r.nodes[0]), "before shown after");
+	assert_non_null(n = xrec_find(&r, "doc.rtf/名簿.csv"));
+	assert_true(n->done);
+	assert_int_equal(n->enc, DLP_ENC_PLAIN);
+	assert_non_null(strstr(xrec_text(n), "123456789018"));
+	xrec_free(&r);
+	free(in);
+}
+
+/* 表 is 0x95 0x5C in CP932: its trail byte is a backslash */
+static void
+test_package_label_path_is_cut_after_conversion(void **state)
+{
+	unsigned char obj[8192];
+	struct xrec r;
+	char *in;
+
+	in = rtf_with_object(obj,
+	    ole1(
+		obj, "Package", "C:\\dir\\\x95\x5c.txt", csv, sizeof(csv) - 1));
+	assert_int_equal(run_rtf(&r, NULL, in, strlen(in)), DLP_OK);
+	assert_non_null(xrec_find(&r, "doc.rtf/表.txt"));
+	xrec_free(&r);
+	free(in);
+}
+
+static void
+test_other_class_object_is_its_native_data(void **state)
+{
+	unsigned char obj[8192];
+	struct xnode *n;
+	struct xrec r;
+	char *in;
+
+	in = rtf_with_object(
+	    obj, ole1(obj, "Excel.Sheet.12", NULL, csv, sizeof(csv) - 1));
+	assert_int_equal(run_rtf(&r, NULL, in, strlen(in)), DLP_OK);
+	assert_non_null(n = xrec_find(&r, "doc.rtf/object1.bin"));
+	assert_non_null(strstr(xrec_text(n), "123456789018"));
+	xrec_free(&r);
+	free(in);
+}
+
+static void
+test_object_bytes_may_come_as_bin(void **state)
+{
+	unsigned char obj[8192];
+	char in[9000];
+	size_t n = ole1(obj, "Package", "a.txt", csv, sizeof(csv) - 1), o;
+	struct xrec r;
+
+	o = (size_t)snprintf(
+	    in, sizeof(in), "{\\rtf1 x{\\object{\\*\\objdata \\bin%zu ", n);
+	memcpy(in + o, obj, n);
+	o += n;
+	o += (size_t)snprintf(in + o, sizeof(in) - o, "}}y}");
+	assert_int_equal(run_rtf(&r, NULL, in, o), DLP_OK);
+	assert_string_equal(xrec_text(&r.nodes[0]), "xy");
+	assert_non_null(
+	    strstr(xrec_text(xrec_find(&r, "doc.rtf/a.txt")), "123456789018"));
+	xrec_free(&r);
+}
+
+static void
+test_damaged_object_is_corrupt_and_text_is_read(void **state)
+{
+	unsigned char obj[8192];
+	size_t n = ole1(obj, "Package", "a.txt", csv, sizeof(csv) - 1);
+	const char *bad[] = {
+		"{\\rtf1 a{\\object{\\*\\objdata 0105}}b}",    /* short */
+		"{\\rtf1 a{\\object{\\*\\objdata 01050zz}}b}", /* not hex */
+		"{\\rtf1 a{\\object{\\*\\objdata 010}}b}",     /* odd */
+		NULL, /* the object cut in its native data */
+		NULL, /* the file ends inside the object */
+	};
+	char *cut = rtf_with_object(obj, n - 30), *end;
+	struct xnode *c;
+	struct xrec r;
+	size_t i;
+
+	end = rtf_with_object(obj, n);
+	strstr(end, "objdata")[200] = '\0';
+	bad[3] = cut;
+	bad[4] = end;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(
+		    run_rtf(&r, NULL, bad[i], strlen(bad[i])), DLP_OK);
+		if (i < 3)
+			assert_string_equal(xrec_text(&r.nodes[0]), "ab");
+		else if (i == 3)
+			assert_non_null(
+			    strstr(xrec_text(&r.nodes[0]), "after"));
+		assert_non_null(c = xrec_find(&r, "doc.rtf/object1.bin"));
+		assert_int_equal(c->enc, DLP_ENC_NOT_INSPECTABLE);
+		assert_string_equal(c->detail, "corrupt");
+		assert_true(c->done);
+		xrec_free(&r);
+	}
+	free(cut);
+	free(end);
+}
+
+static void
+test_object_past_member_size_is_limit_size(void **state)
+{
+	static char big[3000];
+	unsigned char obj[8192];
+	struct dlp_limits lim;
+	struct xnode *c;
+	struct xrec r;
+	size_t n;
+	char *in;
+
+	memset(big, 'x', sizeof(big));
+	xrec_init(&r, NULL);
+	lim = r.lim;
+	xrec_free(&r);
+	lim.max_member_bytes = 1000;
+	/* past the member size and the header allowance together */
+	in = rtf_with_object(
+	    obj, ole1(obj, "Package", "big.txt", big, sizeof(big)));
+	assert_int_equal(run_rtf(&r, &lim, in, strlen(in)), DLP_PARTIAL);
+	free(in);
+	/* the object fits, its file does not */
+	assert_non_null(c = xrec_find(&r, "doc.rtf/big.txt"));
+	assert_int_equal(c->enc, DLP_ENC_NOT_INSPECTABLE);
+	assert_string_equal(c->detail, "limit:size");
+	assert_non_null(strstr(xrec_text(&r.nodes[0]), "after"));
+	xrec_free(&r);
+	/* the object's own bytes pass the member size and a header's
+	   allowance (64 KiB): not even collected */
+	assert_non_null(in = malloc(2 * 70000 + 64));
+	n = (size_t)snprintf(in, 64, "{\\rtf1 a{\\object{\\*\\objdata ");
+	memset(in + n, '0', 2 * 70000);
+	n += 2 * 70000;
+	memcpy(in + n, "}}b}", 4);
+	assert_int_equal(run_rtf(&r, &lim, in, n + 4), DLP_PARTIAL);
+	assert_string_equal(xrec_text(&r.nodes[0]), "ab");
+	assert_non_null(c = xrec_find(&r, "doc.rtf/object1.bin"));
+	assert_string_equal(c->detail, "limit:size");
+	free(in);
+	xrec_free(&r);
+}
+
+static void
+test_linked_object_makes_no_child(void **state)
+{
+	unsigned char obj[64];
+	size_t n = put32(obj, put32(obj, 0, 0x0501), 1); /* linked */
+	struct xrec r;
+	char *in;
+
+	n = put_lpstr(obj, n, "Excel.Sheet.8");
+	in = rtf_with_object(obj, n);
+	assert_int_equal(run_rtf(&r, NULL, in, strlen(in)), DLP_OK);
+	assert_int_equal(r.n, 1);
+	xrec_free(&r);
+	free(in);
 }
 
 /* Errors and limits */
@@ -550,6 +812,16 @@ main(void)
 		cmocka_unit_test(test_hex_bytes_decode_in_the_fonts_code_page),
 		cmocka_unit_test(test_unicode_escapes_skip_their_fallback),
 		cmocka_unit_test(test_destinations_are_kept_or_skipped),
+		cmocka_unit_test(
+		    test_package_object_is_a_child_named_by_its_label),
+		cmocka_unit_test(
+		    test_package_label_path_is_cut_after_conversion),
+		cmocka_unit_test(test_other_class_object_is_its_native_data),
+		cmocka_unit_test(test_object_bytes_may_come_as_bin),
+		cmocka_unit_test(
+		    test_damaged_object_is_corrupt_and_text_is_read),
+		cmocka_unit_test(test_object_past_member_size_is_limit_size),
+		cmocka_unit_test(test_linked_object_makes_no_child),
 		cmocka_unit_test(test_input_that_is_not_rtf_is_refused),
 		cmocka_unit_test(
 		    test_nesting_past_1000_levels_is_refused_keeping_what_was_read),
