@@ -493,6 +493,9 @@ attr_rid(const struct xmltext_attrs *a, char *out, size_t outsz)
 	return false;
 }
 
+/* The node's type, once the main part says which document it is. */
+#define OOXML_TYPE "application/vnd.openxmlformats-officedocument"
+
 /* Content types: only the main part's matters. */
 
 struct ctypes {
@@ -1735,15 +1738,22 @@ read_package(struct ox *o)
 	}
 	switch (kind_of(o, main)) {
 	case K_DOCX:
+		extract_type(
+		    o->x, o->node, OOXML_TYPE ".wordprocessingml.document");
 		rc = read_docx(o, main, mi);
 		break;
 	case K_XLSX:
+		extract_type(o->x, o->node, OOXML_TYPE ".spreadsheetml.sheet");
 		rc = read_xlsx(o, main, mi);
 		break;
 	case K_PPTX:
+		extract_type(
+		    o->x, o->node, OOXML_TYPE ".presentationml.presentation");
 		rc = read_pptx(o, main, mi);
 		break;
 	case K_XLSB:
+		extract_type(o->x, o->node,
+		    "application/vnd.ms-excel.sheet.binary.macroenabled.12");
 		/* not damaged, not read: the mark says so (an EINPUT would
 		   be marked "corrupt" over it) */
 		extract_mark(o->x, o->node, DLP_ENC_NOT_INSPECTABLE,

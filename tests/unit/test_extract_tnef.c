@@ -484,8 +484,9 @@ test_an_xlsx_attachment_is_read_as_a_workbook(void **state)
 	run(&t, NULL, &b);
 	assert_int_equal(t.rc, DLP_OK);
 	assert_non_null(n = child(&t, "名簿.xlsx"));
-	assert_string_equal(
-	    n->type, "application/vnd.openxmlformats-officedocument");
+	assert_string_equal(n->type,
+	    "application/vnd.openxmlformats-"
+	    "officedocument.spreadsheetml.sheet");
 	assert_string_equal(xrec_text(n), MYNUM "\n");
 	assert_string_equal(xrec_location_of(n, MYNUM), "S!A1");
 	xrec_free(&t.r);
