@@ -212,6 +212,27 @@ def found_counts(obj):
     return out
 
 
+def consistency(cnt):
+    """Errors in the counting pass: every kind with a total must have a
+    reason that parses (else the reasons' wording changed and found counts
+    would silently read 0), no count above the kind's total, and no
+    skipped message."""
+    errs = []
+    for mid, obj in sorted(cnt.items()):
+        if obj.get("skipped"):
+            errs.append("%s: skipped (internal recipients?)" % mid)
+            continue
+        found = found_counts(obj)
+        for t in obj.get("totals") or []:
+            k, n = t.get("kind"), t.get("count") or 0
+            if t.get("action") == "reject" and k not in found:
+                errs.append("%s: no parsable reason for %s" % (mid, k))
+            if found.get(k, 0) > n:
+                errs.append("%s: %s counted %d above its total %d" % (
+                    mid, k, found[k], n))
+    return errs
+
+
 def ratio(a, b):
     return a / b if b else None
 
@@ -418,6 +439,7 @@ def main(argv=None):
     def by_id(res):
         return {os.path.basename(f)[:-4]: o for f, o in res.items()}
     pol, cnt = by_id(pol_res), by_id(cnt_res)
+    errors_extra = consistency(cnt)
     per_kind, msgs, extra = evaluate(labels, pol, cnt, lv, why, rules)
     version = "?"
     try:
@@ -428,7 +450,7 @@ def main(argv=None):
     meta = {"rules_dir": os.path.relpath(cfg["rules"]["dir"], ROOT),
             "ruleset": version, "config": args.config, "elapsed": elapsed,
             "jobs": args.jobs}
-    errors = sorted(set(e1) | set(e2))
+    errors = sorted(set(e1) | set(e2) | set(errors_extra))
     text = report(doc, per_kind, msgs, lv, why, rules, errors, meta)
     if extra:
         text += "Kinds found that the corpus does not label: %s\n" % \
