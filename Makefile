@@ -4,6 +4,8 @@
 #   make / make all    build the engine, dlp-milter, dlp-scan, unit tests
 #   make run           deps + all, then run dlp-milter in the foreground
 #   make test          deps + all, then every test (see tests/run-tests)
+#   make eval          accuracy on the generated labelled corpus (tests/eval/,
+#                      docs/accuracy.md): per-detector P/R/F1, message actions
 #   make install       binaries, /etc/dlp-milter, rules, systemd unit
 #   make format-check  clang-format on every C file
 #   make format        rewrite C files in place with clang-format
@@ -40,7 +42,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev clang-format \
 	zip unzip p7zip-full qpdf lhasa gcab zstd xz-utils bzip2 \
 	python3-openpyxl python3-docx python3-odf python3-reportlab \
 	python3-xlwt fonts-ipafont-gothic libreoffice-writer-nogui \
-	mecab-ipadic skkdic-extra
+	mecab-ipadic skkdic-extra python3-yaml python3-cryptography
 
 DAEMON_SRCS := milter/dlp_milter.c milter/milter_glue.c milter/log.c
 SCAN_SRCS   := milter/dlp_scan.c
@@ -62,7 +64,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_OBJS  := $(ENGINE_SRCS:milter/%.c=$(B)/asan/%.o) \
 	      $(SCAN_SRCS:milter/%.c=$(B)/asan/%.o)
 
-.PHONY: all deps run test bench install format format-check clean
+.PHONY: all deps run test bench eval install format format-check clean
 all: $(BINS) $(UNIT_BINS) $(B)/asan/dlp-scan
 
 deps:
@@ -112,6 +114,12 @@ $(B)/dlp-bench: tests/bench/dlp_bench.c $(LIB) milter/*.h
 bench: deps
 	$(MAKE) all $(B)/dlp-bench
 	tests/bench/run
+
+# Accuracy on the labelled corpus: a measurement, exit 0 (see tests/eval/).
+eval: all
+	/usr/bin/python3 tests/eval/gen_eval.py -o $(B)/eval/corpus
+	/usr/bin/python3 tests/eval/eval.py --corpus $(B)/eval/corpus \
+	    --outdir $(B)/eval
 
 run: deps
 	$(MAKE) all
