@@ -21,7 +21,9 @@
  * Thread-safe: the rule set is only read; match data, match context and
  * buffers belong to one call.
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -38,6 +40,13 @@
 #define EXAMPLE_NORM_MAX (4 * RULE_EXAMPLE_MAX)
 #define RUN_STOP	 (-2) /* the callback asked to stop */
 
+/* Where the prefilter lets one rule's patterns run: [v[2i], v[2i+1]). */
+struct spans {
+	size_t *v;
+	size_t n; /* spans */
+	size_t cap;
+};
+
 /* The state of one detect_text() (or one example): owned by one thread. */
 struct run {
 	pcre2_match_data *md;
@@ -46,6 +55,8 @@ struct run {
 	bool report_dropped;
 	detect_cb cb;
 	void *arg;
+	struct spans *spans; /* per rule, when the prefilter ran; or NULL */
+	size_t n_spans;	     /* entries of spans (the rule count) */
 };
 
 /* Where the nearest word of a list was found. */
@@ -370,14 +381,14 @@ window_part(const char *t, size_t len, size_t from, size_t to, struct buf *out)
 }
 
 static int
-make_window(const char *t, size_t len, size_t s, size_t e,
-    const struct buf *masked, struct buf *out)
+make_window(const char *t, size_t len, size_t s, size_t e, const char *masked,
+    size_t masked_len, struct buf *out)
 {
 	size_t ws = cp_back(t, s, EXPLAIN_SIDE);
 	size_t we = cp_fwd(t, len, e, EXPLAIN_SIDE);
 
 	if (window_part(t, len, ws, s, out) < 0 ||
-	    put(out, masked->data, masked->len) < 0 ||
+	    put(out, masked, masked_len) < 0 ||
 	    window_part(t, len, e, we, out) < 0)
 		return -1;
 	return 0;
@@ -397,29 +408,49 @@ why_word(struct buf *why, const char *label, const struct rule_words *w,
 	return 0;
 }
 
-/* The confidence of a match: the validator, then negative, then context. */
+/* c one level up, at most high; none stays none. */
 static enum dlp_confidence
-judge(const struct rule *r, bool valid, const struct words_found *ctx,
-    const struct words_found *neg)
+raise_conf(enum dlp_confidence c)
 {
-	if (r->validator != NULL && !valid)
+	return c == DLP_CONF_NONE || c >= DLP_CONF_HIGH
+	    ? c
+	    : (enum dlp_confidence)(c + 1);
+}
+
+/*
+ * The confidence of a match: the validator, then negative, then context,
+ * then a validator's boost (one level up, at most high; a match without
+ * the context its rule requires stays dropped).
+ */
+static enum dlp_confidence
+judge(const struct rule *r, enum validate_result vr,
+    const struct words_found *ctx, const struct words_found *neg)
+{
+	enum dlp_confidence c;
+
+	if (r->validator != NULL && vr == VALIDATE_FAIL)
 		return DLP_CONF_NONE;
 	if (neg->n > 0)
 		return DLP_CONF_NONE;
-	return ctx->n > 0 ? r->with_context : r->without_context;
+	c = ctx->n > 0 ? r->with_context : r->without_context;
+	return r->validator != NULL && vr == VALIDATE_BOOST ? raise_conf(c) : c;
 }
 
 /* The one-line explanation of judge(). */
 static int
-explain(const struct rule *r, bool valid, const struct words_found *ctx,
-    const struct words_found *neg, enum dlp_confidence c, struct buf *why)
+explain(const struct rule *r, enum validate_result vr,
+    const struct words_found *ctx, const struct words_found *neg,
+    enum dlp_confidence c, struct buf *why)
 {
 	char tail[64];
 
 	if (r->validator != NULL &&
 	    (puts_(why, "validator ") < 0 ||
 		puts_(why, r->validator_name) < 0 ||
-		puts_(why, valid ? ": valid; " : ": invalid; ") < 0))
+		puts_(why,
+		    vr == VALIDATE_FAIL	       ? ": invalid; "
+			: vr == VALIDATE_BOOST ? ": valid, one level up; "
+					       : ": valid; ") < 0))
 		return -1;
 	if (ctx->n > 0) {
 		if (why_word(why, "context", &r->context, ctx) < 0)
@@ -460,7 +491,8 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 {
 	struct detect_match m;
 	struct words_found ctx, neg;
-	bool valid = false, all = run->report_dropped;
+	enum validate_result vr = VALIDATE_FAIL;
+	bool all = run->report_dropped;
 
 	clear(&run->value);
 	clear(&run->masked);
@@ -474,9 +506,8 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	if (run->value.len == 0) /* a digits rule matched no digit */
 		return 0;
 	if (r->validator != NULL) {
-		valid = r->validator(buf_cstr(&run->value), run->value.len) !=
-		    VALIDATE_FAIL;
-		if (!valid && !all)
+		vr = r->validator(buf_cstr(&run->value), run->value.len);
+		if (vr == VALIDATE_FAIL && !all)
 			return 0;
 	}
 	if (find_words(&r->context, t, len, s, e, &run->ctx, &ctx) < 0)
@@ -486,16 +517,17 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	if (find_words(&r->negative, t, len, s, e, &run->neg, &neg) < 0)
 		return -1;
 	memset(&m, 0, sizeof(m));
-	m.confidence = judge(r, valid, &ctx, &neg);
+	m.confidence = judge(r, vr, &ctx, &neg);
 	if (m.confidence == DLP_CONF_NONE && !all)
 		return 0;
-	if (explain(r, valid, &ctx, &neg, m.confidence, &run->why) < 0 ||
+	if (explain(r, vr, &ctx, &neg, m.confidence, &run->why) < 0 ||
 	    (r->value == RULE_VALUE_DIGITS
 		    ? mask_digits(r, buf_cstr(&run->value), run->value.len,
 			  &run->masked)
 		    : mask_text(buf_cstr(&run->value), run->value.len,
 			  &run->masked)) < 0 ||
-	    make_window(t, len, s, e, &run->masked, &run->window) < 0)
+	    make_window(t, len, s, e, buf_cstr(&run->masked), run->masked.len,
+		&run->window) < 0)
 		return -1;
 	m.rule_id = r->id;
 	m.kind = r->kind;
@@ -506,7 +538,7 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	m.masked = buf_cstr(&run->masked);
 	m.window = buf_cstr(&run->window);
 	m.validator = r->validator_name;
-	m.validator_ok = valid;
+	m.validator_ok = vr != VALIDATE_FAIL;
 	m.context_seen = buf_cstr(&run->ctx);
 	m.negative_seen = buf_cstr(&run->neg);
 	m.why = buf_cstr(&run->why);
@@ -517,6 +549,144 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	return 0;
 }
 
+/* What a detector's emit needs to judge a hit of rule r. */
+struct det_call {
+	struct run *run;
+	const struct rule *r;
+	const char *t;
+	size_t len;
+	bool stopped; /* the callback asked to stop */
+	bool oom;
+};
+
+/* The hit's why, then what the rule's words did to it. */
+static int
+explain_hit(const struct rule *r, const struct detector_hit *h,
+    const struct words_found *ctx, const struct words_found *neg,
+    enum dlp_confidence c, struct buf *why)
+{
+	char tail[64];
+
+	if (h->why != NULL && puts_(why, h->why) < 0)
+		return -1;
+	if (neg->n > 0 &&
+	    ((why->len > 0 && puts_(why, "; ") < 0) ||
+		why_word(why, "negative", &r->negative, neg) < 0))
+		return -1;
+	else if (neg->n == 0 && ctx->n > 0 &&
+	    ((why->len > 0 && puts_(why, "; ") < 0) ||
+		why_word(why, "context", &r->context, ctx) < 0 ||
+		puts_(why, c == h->confidence ? "" : ", one level up") < 0))
+		return -1;
+	if (neg->n == 0 && ctx->n == 0)
+		return 0;
+	snprintf(tail, sizeof(tail), "; -> %s",
+	    c == DLP_CONF_NONE ? "dropped" : dlp_confidence_name(c));
+	return puts_(why, tail);
+}
+
+/*
+ * One hit of a detector rule: the rule's negative words drop it, its
+ * context words raise it one level (at most high); the window is built as
+ * for a pattern match. Returns 0, RUN_STOP or -1 (out of memory).
+ */
+static int
+evaluate_hit(struct run *run, const struct rule *r, const char *t, size_t len,
+    const struct detector_hit *h)
+{
+	struct detect_match m;
+	struct words_found ctx, neg;
+	enum dlp_confidence c;
+	size_t s, e;
+
+	/* a hit outside the text or without a value is the detector's bug:
+	   never read past the text for it */
+	if (h == NULL || h->offset > len || h->length > len - h->offset ||
+	    h->value == NULL || h->masked == NULL)
+		return 0;
+	c = h->confidence;
+	if (c == DLP_CONF_NONE && !run->report_dropped)
+		return 0;
+	s = h->offset;
+	e = s + h->length;
+	clear(&run->window);
+	clear(&run->ctx);
+	clear(&run->neg);
+	clear(&run->why);
+	if (find_words(&r->negative, t, len, s, e, &run->neg, &neg) < 0)
+		return -1;
+	if (neg.n > 0)
+		c = DLP_CONF_NONE;
+	if (c == DLP_CONF_NONE && !run->report_dropped)
+		return 0;
+	if (h->context_seen != NULL && h->context_seen[0] != '\0' &&
+	    put(&run->ctx, h->context_seen,
+		strnlen(h->context_seen, WORDS_SEEN_MAX / 2)) < 0)
+		return -1;
+	if (find_words(&r->context, t, len, s, e, &run->ctx, &ctx) < 0)
+		return -1;
+	if (ctx.n > 0)
+		c = raise_conf(c);
+	if (explain_hit(r, h, &ctx, &neg, c, &run->why) < 0 ||
+	    make_window(
+		t, len, s, e, h->masked, strlen(h->masked), &run->window) < 0)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	m.rule_id = r->id;
+	m.kind = r->kind;
+	m.name_ja = r->name_ja;
+	m.name_en = r->name_en;
+	m.monitor = r->monitor;
+	m.value = h->value;
+	m.masked = h->masked;
+	m.window = buf_cstr(&run->window);
+	m.confidence = c;
+	m.validator = NULL;
+	m.validator_ok = false;
+	m.context_seen = buf_cstr(&run->ctx);
+	m.negative_seen = buf_cstr(&run->neg);
+	m.why = buf_cstr(&run->why);
+	m.offset = s;
+	m.length = e - s;
+	if (run->cb != NULL && run->cb(run->arg, &m) != 0)
+		return RUN_STOP;
+	return 0;
+}
+
+static int
+det_emit(void *arg, const struct detector_hit *h)
+{
+	struct det_call *d = arg;
+	int rc = evaluate_hit(d->run, d->r, d->t, d->len, h);
+
+	if (rc == RUN_STOP)
+		d->stopped = true;
+	else if (rc < 0)
+		d->oom = true;
+	return rc != 0;
+}
+
+/* A detector rule over t: as run_rule(). */
+static int
+run_detector(struct run *run, const struct rule *r, const char *t, size_t len)
+{
+	struct det_call d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	d.run = run;
+	d.r = r;
+	d.t = t;
+	d.len = len;
+	rc = r->detector->run(
+	    r->detector_state, t, len, run->report_dropped, det_emit, &d);
+	if (d.oom || rc == DLP_EFATAL)
+		return DLP_EFATAL;
+	if (d.stopped)
+		return RUN_STOP;
+	return rc == DLP_OK ? DLP_OK : DLP_PARTIAL;
+}
+
 static bool
 limit_hit(int rc)
 {
@@ -525,52 +695,296 @@ limit_hit(int rc)
 }
 
 /*
- * Every pattern of r over t. Returns DLP_OK, DLP_PARTIAL (a PCRE2 limit
- * cut a pattern short; the other patterns still ran), RUN_STOP or
- * DLP_EFATAL.
+ * One pattern over t[from, end): the subject ends at end, but starts at
+ * the text's start, so lookbehinds see what precedes from. Context words
+ * and windows look at the whole text (len). Returns DLP_OK, DLP_PARTIAL
+ * (a PCRE2 limit), RUN_STOP or DLP_EFATAL.
  */
 static int
-run_rule(struct run *run, const struct rule *r, const char *t, size_t len)
+run_pattern(struct run *run, const struct rule *r, const pcre2_code *code,
+    const char *t, size_t len, size_t from, size_t end)
 {
 	PCRE2_SIZE *ov;
-	size_t i, off, s, e;
+	size_t off = from, s, e;
+	int rc;
+
+	while (off < end) {
+		rc = pcre2_match(
+		    code, (PCRE2_SPTR)t, end, off, 0, run->md, run->mc);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (limit_hit(rc))
+			return DLP_PARTIAL;
+		/* 0: the ovector is too small for the groups; the whole
+		   match is still there */
+		if (rc < 0)
+			return DLP_EFATAL;
+		ov = pcre2_get_ovector_pointer(run->md);
+		s = ov[0];
+		e = ov[1];
+		if (e <= s || e > end) {
+			/* \K can make a match empty or backwards */
+			off = cp_fwd(t, end, s > off && s < end ? s : off, 1);
+			continue;
+		}
+		if ((rc = evaluate(run, r, t, len, s, e)) != 0)
+			return rc == RUN_STOP ? RUN_STOP : DLP_EFATAL;
+		off = e;
+	}
+	return DLP_OK;
+}
+
+/*
+ * Every pattern of r over t (a detector rule: the detector), only within
+ * the rule's spans when the prefilter ran (sp not NULL). Returns DLP_OK,
+ * DLP_PARTIAL (a PCRE2 limit cut a pattern short; the other patterns
+ * still ran), RUN_STOP or DLP_EFATAL.
+ */
+static int
+run_rule(struct run *run, const struct rule *r, const char *t, size_t len,
+    const struct spans *sp)
+{
+	size_t i, k;
 	int rc, res = DLP_OK;
 
+	if (r->detector != NULL)
+		return run_detector(run, r, t, len);
 	for (i = 0; i < r->n_patterns; i++) {
-		off = 0;
-		while (off < len) {
-			rc = pcre2_match(r->patterns[i].code, (PCRE2_SPTR)t,
-			    len, off, 0, run->md, run->mc);
-			if (rc == PCRE2_ERROR_NOMATCH)
-				break;
-			if (limit_hit(rc)) {
+		if (sp == NULL) {
+			rc = run_pattern(
+			    run, r, r->patterns[i].code, t, len, 0, len);
+			if (rc == DLP_PARTIAL)
+				res = DLP_PARTIAL;
+			else if (rc != DLP_OK)
+				return rc;
+			continue;
+		}
+		for (k = 0; k < sp->n; k++) {
+			rc = run_pattern(run, r, r->patterns[i].code, t, len,
+			    sp->v[2 * k], sp->v[2 * k + 1]);
+			if (rc == DLP_PARTIAL) {
+				/* as a full run: the pattern stops here */
 				res = DLP_PARTIAL;
 				break;
 			}
-			/* 0: the ovector is too small for the groups; the
-			   whole match is still there */
-			if (rc < 0)
-				return DLP_EFATAL;
-			ov = pcre2_get_ovector_pointer(run->md);
-			s = ov[0];
-			e = ov[1];
-			if (e <= s || e > len) {
-				/* \K can make a match empty or backwards */
-				off = cp_fwd(
-				    t, len, s > off && s < len ? s : off, 1);
-				continue;
-			}
-			if ((rc = evaluate(run, r, t, len, s, e)) != 0)
-				return rc == RUN_STOP ? RUN_STOP : DLP_EFATAL;
-			off = e;
+			if (rc != DLP_OK)
+				return rc;
 		}
 	}
 	return res;
 }
 
+/* ---- the prefilter --------------------------------------------------- */
+
+#define PF_NL 0x04 /* a line break: the loop below stops on it too */
+
+static int
+cmp_lit(const void *a, const void *b)
+{
+	const struct anchor_lit *x = a, *y = b;
+	unsigned char cx = (unsigned char)ascii_lower(x->word[0]);
+	unsigned char cy = (unsigned char)ascii_lower(y->word[0]);
+
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+int
+detect_prefilter_build(struct ruleset *rs)
+{
+	struct prefilter *pf = &rs->pf;
+	const struct rule *r;
+	size_t i, j, n_lits = 0, n_dig = 0;
+	unsigned char c;
+
+	memset(pf, 0, sizeof(*pf));
+	for (i = 0; i < rs->n_rules; i++) {
+		n_lits += rs->rules[i].anchors.n;
+		n_dig += rs->rules[i].anchors.digits;
+	}
+	if ((n_lits > 0 &&
+		(pf->lits = calloc(n_lits, sizeof(*pf->lits))) == NULL) ||
+	    (n_dig > 0 &&
+		(pf->digit_rules = calloc(n_dig, sizeof(*pf->digit_rules))) ==
+		    NULL)) {
+		detect_prefilter_free(rs);
+		return -1;
+	}
+	for (i = 0; i < rs->n_rules; i++) {
+		r = &rs->rules[i];
+		if (r->anchors.digits)
+			pf->digit_rules[pf->n_digit_rules++] = i;
+		for (j = 0; j < r->anchors.n; j++) {
+			pf->lits[pf->n_lits].word = r->anchors.words[j];
+			pf->lits[pf->n_lits].len = r->anchors.lens[j];
+			pf->lits[pf->n_lits++].rule = i;
+		}
+		if (r->anchors.digits || r->anchors.n > 0)
+			pf->n_anchored++;
+	}
+	if (pf->n_lits > 0)
+		qsort(pf->lits, pf->n_lits, sizeof(*pf->lits), cmp_lit);
+	/* lit_start[c]: the first literal whose (lower-cased) first byte
+	   is c or more */
+	for (i = 0, j = 0; i < 257; i++) {
+		while (j < pf->n_lits &&
+		    (unsigned char)ascii_lower(pf->lits[j].word[0]) < i)
+			j++;
+		pf->lit_start[i] = j;
+	}
+	for (i = 0; i < pf->n_lits; i++) {
+		c = (unsigned char)pf->lits[i].word[0];
+		pf->first[c] |= PF_LIT;
+		if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+			pf->first[c | 0x20] |= PF_LIT;
+			pf->first[c & ~0x20] |= PF_LIT;
+		}
+	}
+	if (pf->n_digit_rules > 0)
+		for (c = '0'; c <= '9'; c++)
+			pf->first[c] |= PF_DIGIT;
+	if (pf->n_anchored > 0)
+		pf->first['\n'] |= PF_NL;
+	return 0;
+}
+
+void
+detect_prefilter_free(struct ruleset *rs)
+{
+	free(rs->pf.lits);
+	free(rs->pf.digit_rules);
+	memset(&rs->pf, 0, sizeof(rs->pf));
+}
+
+/* The end of the line after the one p is on (past its '\n'), or len. */
+static size_t
+next_line_end(const char *t, size_t len, size_t p)
+{
+	const char *q = memchr(t + p, '\n', len - p);
+
+	if (q == NULL)
+		return len;
+	q = memchr(q + 1, '\n', len - (size_t)(q + 1 - t));
+	return q == NULL ? len : (size_t)(q + 1 - t);
+}
+
+/*
+ * An anchor of a rule at p, on the line after prev: the span from prev
+ * (the start of the line before) to the end of the line after, merged
+ * with the last span when they touch. Returns the span's end, or 0 when
+ * memory ran out.
+ */
+static size_t
+mark(struct spans *sp, const char *t, size_t len, size_t prev, size_t p)
+{
+	size_t end, *grown, cap;
+
+	if (sp->n > 0 && p < sp->v[2 * sp->n - 1])
+		return sp->v[2 * sp->n - 1];
+	end = next_line_end(t, len, p);
+	if (sp->n > 0 && prev <= sp->v[2 * sp->n - 1]) {
+		sp->v[2 * sp->n - 1] = end;
+		return end;
+	}
+	if (sp->n == sp->cap) {
+		cap = sp->cap == 0 ? 16 : 2 * sp->cap;
+		if ((grown = realloc(sp->v, 2 * cap * sizeof(*grown))) == NULL)
+			return 0;
+		sp->v = grown;
+		sp->cap = cap;
+	}
+	sp->v[2 * sp->n] = prev;
+	sp->v[2 * sp->n + 1] = end;
+	sp->n++;
+	return end;
+}
+
+/*
+ * Find the anchors of every rule in one pass over t and fill run->spans:
+ * a byte table stops the loop only on line breaks, digits and the first
+ * bytes of literal anchors; a literal is then compared in place. Digits
+ * already inside the digit rules' spans cost one comparison. Returns 0,
+ * or -1 when memory ran out.
+ */
+static int
+find_spans(struct run *run, const struct ruleset *rs, const char *t, size_t len)
+{
+	const struct prefilter *pf = &rs->pf;
+	const unsigned char *u = (const unsigned char *)t;
+	const struct anchor_lit *a;
+	size_t line = 0, prev = 0, p = 0, digit_until = 0, i, end = len;
+	unsigned char f, c;
+
+	for (i = 0; i < run->n_spans; i++)
+		run->spans[i].n = 0;
+	for (;;) {
+		while (p < len && pf->first[u[p]] == 0)
+			p++;
+		if (p >= len)
+			break;
+		c = u[p];
+		f = pf->first[c];
+		if (f & PF_NL) {
+			prev = line;
+			line = ++p;
+			continue;
+		}
+		if ((f & PF_DIGIT) && p >= digit_until) {
+			for (i = 0; i < pf->n_digit_rules; i++)
+				if ((end = mark(&run->spans[pf->digit_rules[i]],
+					 t, len, prev, p)) == 0)
+					return -1;
+			digit_until = end;
+		}
+		if (f & PF_LIT) {
+			c = (unsigned char)ascii_lower((char)c);
+			for (i = pf->lit_start[c]; i < pf->lit_start[c + 1];
+			     i++) {
+				a = &pf->lits[i];
+				if (a->len <= len - p &&
+				    word_at(t, p, a->word, a->len) &&
+				    mark(&run->spans[a->rule], t, len, prev,
+					p) == 0)
+					return -1;
+			}
+		}
+		p++;
+	}
+	return 0;
+}
+
+/* The rule's spans, or NULL: it has no anchors, or no prefilter ran. */
+static const struct spans *
+rule_spans(const struct run *run, const struct ruleset *rs, size_t i)
+{
+	const struct rule *r = &rs->rules[i];
+
+	if (run->spans == NULL || (!r->anchors.digits && r->anchors.n == 0))
+		return NULL;
+	return &run->spans[i];
+}
+
+/* Room for the spans of every rule of rs; 0 or -1. */
+static int
+spans_init(struct run *run, const struct ruleset *rs)
+{
+	if (rs->pf.n_anchored == 0)
+		return 0;
+	if ((run->spans = calloc(rs->n_rules, sizeof(*run->spans))) == NULL)
+		return -1;
+	run->n_spans = rs->n_rules;
+	return 0;
+}
+
 static void
 run_fini(struct run *run)
 {
+	size_t i;
+
+	for (i = 0; i < run->n_spans; i++)
+		free(run->spans[i].v);
+	free(run->spans);
 	pcre2_match_data_free(run->md);
 	pcre2_match_context_free(run->mc);
 	buf_free(&run->value);
@@ -624,8 +1038,14 @@ detect_text(const struct ruleset *rs, const char *text, size_t len,
 	run.report_dropped = report_dropped;
 	run.cb = cb;
 	run.arg = arg;
+	if (spans_init(&run, rs) < 0 ||
+	    (run.spans != NULL && find_spans(&run, rs, text, len) < 0)) {
+		run_fini(&run);
+		return DLP_EFATAL;
+	}
 	for (i = 0; i < rs->n_rules; i++) {
-		rc = run_rule(&run, &rs->rules[i], text, len);
+		rc = run_rule(
+		    &run, &rs->rules[i], text, len, rule_spans(&run, rs, i));
 		if (rc == RUN_STOP) {
 			res = DLP_PARTIAL;
 			break;
@@ -641,38 +1061,76 @@ detect_text(const struct ruleset *rs, const char *text, size_t len,
 	return res;
 }
 
-static int
-best_cb(void *arg, const struct detect_match *m)
-{
-	enum dlp_confidence *best = arg;
+/* What a run of one rule over an example gave. */
+struct outcome {
+	enum dlp_confidence best;
+	size_t n;      /* candidates, dropped ones included */
+	uint64_t hash; /* of their offsets, lengths and confidences */
+};
 
-	if (m->confidence > *best)
-		*best = m->confidence;
+static int
+outcome_cb(void *arg, const struct detect_match *m)
+{
+	struct outcome *o = arg;
+	uint64_t v[3] = { m->offset, m->length, (uint64_t)m->confidence };
+	size_t i;
+
+	if (m->confidence > o->best)
+		o->best = m->confidence;
+	o->n++;
+	for (i = 0; i < 3; i++)
+		o->hash = (o->hash ^ v[i]) * 0x100000001b3ULL;
 	return 0;
 }
 
-/* Whether example ex of rule r behaves as it says; false on any failure. */
-static bool
-example_ok(struct run *run, const struct rule *r, const struct rule_example *ex)
+/*
+ * Rule r over the normalised example t, with or without the prefilter.
+ * Returns the run's code.
+ */
+static int
+example_run(struct run *run, const struct ruleset *rs, size_t ri, const char *t,
+    size_t len, bool prefilter, struct outcome *o)
 {
-	enum dlp_confidence best = DLP_CONF_NONE;
+	memset(o, 0, sizeof(*o));
+	o->hash = 0xcbf29ce484222325ULL;
+	run->cb = outcome_cb;
+	run->arg = o;
+	run->report_dropped = true;
+	if (!prefilter || run->spans == NULL)
+		return run_rule(run, &rs->rules[ri], t, len, NULL);
+	if (find_spans(run, rs, t, len) < 0)
+		return DLP_EFATAL;
+	return run_rule(run, &rs->rules[ri], t, len, rule_spans(run, rs, ri));
+}
+
+/*
+ * Whether example ex of rule ri behaves as it says, and the same with
+ * and without the prefilter (a difference means the rule's anchors miss
+ * what its patterns match); false on any failure.
+ */
+static bool
+example_ok(struct run *run, const struct ruleset *rs, size_t ri,
+    const struct rule_example *ex)
+{
+	struct outcome full, pf;
 	struct buf norm;
 	bool ok = false;
-	int rc;
 
 	buf_init(&norm, EXAMPLE_NORM_MAX);
-	if (normalize_text(ex->text, strlen(ex->text), &norm) != BUF_OK)
+	if (normalize_text(ex->text, strlen(ex->text), &norm) != BUF_OK ||
+	    example_run(run, rs, ri, buf_cstr(&norm), norm.len, false, &full) !=
+		DLP_OK)
 		goto out;
-	run->cb = best_cb;
-	run->arg = &best;
-	rc = run_rule(run, r, buf_cstr(&norm), norm.len);
-	if (rc != DLP_OK)
+	if (rule_spans(run, rs, ri) != NULL &&
+	    (example_run(run, rs, ri, buf_cstr(&norm), norm.len, true, &pf) !=
+		    DLP_OK ||
+		pf.n != full.n || pf.hash != full.hash))
 		goto out;
 	if (ex->match)
-		ok = best != DLP_CONF_NONE &&
-		    (!ex->want_conf || best == ex->confidence);
+		ok = full.best != DLP_CONF_NONE &&
+		    (!ex->want_conf || full.best == ex->confidence);
 	else
-		ok = best == DLP_CONF_NONE;
+		ok = full.best == DLP_CONF_NONE;
 out:
 	buf_free(&norm);
 	return ok;
@@ -691,12 +1149,16 @@ ruleset_test_examples(const struct ruleset *rs, const struct dlp_limits *lim,
 	bool have_run;
 
 	have_run = run_init(&run, lim) == 0;
+	if (have_run && rs != NULL && spans_init(&run, rs) < 0) {
+		run_fini(&run);
+		have_run = false;
+	}
 	for (i = 0; rs != NULL && i < rs->n_rules; i++) {
 		r = &rs->rules[i];
 		for (j = 0; j < r->n_examples; j++) {
 			ex = &r->examples[j];
 			n++;
-			if (have_run && example_ok(&run, r, ex))
+			if (have_run && example_ok(&run, rs, i, ex))
 				continue;
 			bad++;
 			if (report != NULL)
