@@ -141,6 +141,23 @@ word_at(const char *t, size_t p, const char *w, size_t wl)
 	return true;
 }
 
+/*
+ * Whether a word of w may start at t + p: its first two bytes (the pair
+ * table) before any comparison, since Japanese text shares lead bytes.
+ */
+static bool
+maybe_word(const struct rule_words *w, const char *t, size_t len, size_t p)
+{
+	unsigned k;
+
+	if (!w->first[(unsigned char)t[p]])
+		return false;
+	if (p + 1 >= len)
+		return true;
+	k = (unsigned)(unsigned char)t[p] << 8 | (unsigned char)t[p + 1];
+	return (w->pair[k >> 3] >> (k & 7)) & 1;
+}
+
 /* Append; only running out of memory is an error (-1). */
 static int
 put(struct buf *b, const void *p, size_t n)
@@ -152,6 +169,20 @@ static int
 puts_(struct buf *b, const char *s)
 {
 	return put(b, s, strlen(s));
+}
+
+/* A number in decimal (printf costs more than a whole match here). */
+static int
+put_num(struct buf *b, size_t v)
+{
+	char d[24];
+	size_t k = sizeof(d);
+
+	do {
+		d[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return put(b, d + k, sizeof(d) - k);
 }
 
 /*
@@ -183,7 +214,7 @@ find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
 	/* before: from the match backwards, so the nearest comes first */
 	from = lo > w->max_len ? lo - w->max_len : 0;
 	for (p = s; p-- > from;) {
-		if (!w->first[(unsigned char)t[p]])
+		if (!maybe_word(w, t, len, p))
 			continue;
 		for (i = 0; i < w->n; i++) {
 			wl = w->lens[i];
@@ -197,7 +228,7 @@ find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
 	/* after: the first occurrence is the nearest */
 	memset(after, 0, w->n * sizeof(after[0]));
 	for (p = e; p <= hi && p < len; p++) {
-		if (!w->first[(unsigned char)t[p]])
+		if (!maybe_word(w, t, len, p))
 			continue;
 		for (i = 0; i < w->n; i++) {
 			wl = w->lens[i];
@@ -271,19 +302,21 @@ mask_digits(const struct rule *r, const char *v, size_t n, struct buf *out)
 		groups = g10;
 		n_groups = 2;
 	}
+	char tmp[2 * VALUE_MAX + 2];
+	size_t k = 0;
+
 	keep = n >= 8 ? 4 : n / 2;
 	g = 0;
 	next = n_groups > 0 ? groups[0] : n;
-	for (i = 0; i < n; i++) {
+	/* n <= VALUE_MAX, and at most one '-' per digit */
+	for (i = 0; i < n && k + 2 <= sizeof(tmp); i++) {
 		if (i == next && g + 1 < n_groups) {
-			if (put(out, "-", 1) < 0)
-				return -1;
+			tmp[k++] = '-';
 			next += groups[++g];
 		}
-		if (put(out, i < n - keep ? "*" : &v[i], 1) < 0)
-			return -1;
+		tmp[k++] = i < n - keep ? '*' : v[i];
 	}
-	return 0;
+	return put(out, tmp, k);
 }
 
 static bool
@@ -352,32 +385,33 @@ digit_run_digits(const char *t, size_t len, size_t p, size_t *endp)
 static int
 window_part(const char *t, size_t len, size_t from, size_t to, struct buf *out)
 {
-	size_t p = from, end, n;
+	char tmp[256];
+	size_t p = from, end, n, k = 0;
 	unsigned char c;
 
 	while (p < to) {
+		/* room for the longest piece written below (3 bytes) */
+		if (k + 3 > sizeof(tmp)) {
+			if (put(out, tmp, k) < 0)
+				return -1;
+			k = 0;
+		}
 		c = (unsigned char)t[p];
 		if (is_digit((char)c)) {
 			n = digit_run_digits(t, len, p, &end);
-			for (; p < end && p < to; p++)
-				if (put(out,
-					n >= 4 && is_digit(t[p]) ? "*" : &t[p],
-					1) < 0)
-					return -1;
+			for (; p < end && p < to && k < sizeof(tmp); p++)
+				tmp[k++] = n >= 4 && is_digit(t[p]) ? '*' : t[p];
 			continue;
 		}
 		if (c == '\n') {
-			if (puts_(out, "\xe2\x8f\x8e") < 0) /* ⏎ */
-				return -1;
-		} else if (c < 0x20 || c == 0x7f) {
-			if (put(out, " ", 1) < 0)
-				return -1;
-		} else if (put(out, &t[p], 1) < 0) {
-			return -1;
+			memcpy(tmp + k, "\xe2\x8f\x8e", 3); /* ⏎ */
+			k += 3;
+		} else {
+			tmp[k++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
 		}
 		p++;
 	}
-	return 0;
+	return put(out, tmp, k);
 }
 
 static int
@@ -398,12 +432,10 @@ static int
 why_word(struct buf *why, const char *label, const struct rule_words *w,
     const struct words_found *f)
 {
-	char num[64];
-
-	snprintf(num, sizeof(num), "' %zu chars %s", f->gap,
-	    f->before ? "before" : "after");
 	if (puts_(why, label) < 0 || puts_(why, " '") < 0 ||
-	    puts_(why, w->words[f->best]) < 0 || puts_(why, num) < 0)
+	    puts_(why, w->words[f->best]) < 0 || puts_(why, "' ") < 0 ||
+	    put_num(why, f->gap) < 0 ||
+	    puts_(why, f->before ? " chars before" : " chars after") < 0)
 		return -1;
 	return 0;
 }
@@ -442,8 +474,6 @@ explain(const struct rule *r, enum validate_result vr,
     const struct words_found *ctx, const struct words_found *neg,
     enum dlp_confidence c, struct buf *why)
 {
-	char tail[64];
-
 	if (r->validator != NULL &&
 	    (puts_(why, "validator ") < 0 ||
 		puts_(why, r->validator_name) < 0 ||
@@ -455,20 +485,22 @@ explain(const struct rule *r, enum validate_result vr,
 	if (ctx->n > 0) {
 		if (why_word(why, "context", &r->context, ctx) < 0)
 			return -1;
-	} else {
-		snprintf(tail, sizeof(tail), "no context word within %u chars",
-		    r->context.window);
-		if (puts_(why, r->context.n > 0 ? tail : "no context words") <
-		    0)
+	} else if (r->context.n == 0) {
+		if (puts_(why, "no context words") < 0)
 			return -1;
+	} else if (puts_(why, "no context word within ") < 0 ||
+	    put_num(why, r->context.window) < 0 || puts_(why, " chars") < 0) {
+		return -1;
 	}
 	if (neg->n > 0 &&
 	    (puts_(why, "; ") < 0 ||
 		why_word(why, "negative", &r->negative, neg) < 0))
 		return -1;
-	snprintf(tail, sizeof(tail), "; -> %s",
-	    c == DLP_CONF_NONE ? "dropped" : dlp_confidence_name(c));
-	return puts_(why, tail);
+	return puts_(why, "; -> ") < 0 ||
+		puts_(why,
+		    c == DLP_CONF_NONE ? "dropped" : dlp_confidence_name(c)) < 0
+	    ? -1
+	    : 0;
 }
 
 /* Wipe a buffer that was used; an empty one has nothing to wipe. */
@@ -565,8 +597,6 @@ explain_hit(const struct rule *r, const struct detector_hit *h,
     const struct words_found *ctx, const struct words_found *neg,
     enum dlp_confidence c, struct buf *why)
 {
-	char tail[64];
-
 	if (h->why != NULL && puts_(why, h->why) < 0)
 		return -1;
 	if (neg->n > 0 &&
@@ -580,9 +610,11 @@ explain_hit(const struct rule *r, const struct detector_hit *h,
 		return -1;
 	if (neg->n == 0 && ctx->n == 0)
 		return 0;
-	snprintf(tail, sizeof(tail), "; -> %s",
-	    c == DLP_CONF_NONE ? "dropped" : dlp_confidence_name(c));
-	return puts_(why, tail);
+	return puts_(why, "; -> ") < 0 ||
+		puts_(why,
+		    c == DLP_CONF_NONE ? "dropped" : dlp_confidence_name(c)) < 0
+	    ? -1
+	    : 0;
 }
 
 /*
@@ -901,6 +933,40 @@ mark(struct spans *sp, const char *t, size_t len, size_t prev, size_t p)
 }
 
 /*
+ * Where the spans of every anchored rule reach past p: the smallest of
+ * their ends (each a line start or len), or p when one does not.
+ */
+static size_t
+covered(const struct run *run, const struct ruleset *rs, size_t p)
+{
+	const struct spans *sp;
+	size_t i, end = SIZE_MAX;
+
+	for (i = 0; i < run->n_spans; i++) {
+		sp = &run->spans[i];
+		if (!rs->rules[i].anchors.digits && rs->rules[i].anchors.n == 0)
+			continue;
+		if (sp->n == 0 || sp->v[2 * sp->n - 1] <= p)
+			return p;
+		if (sp->v[2 * sp->n - 1] < end)
+			end = sp->v[2 * sp->n - 1];
+	}
+	return end;
+}
+
+/* The start of the line that ends at (or holds) t[p]. */
+static size_t
+line_start(const char *t, size_t p)
+{
+	const char *q;
+
+	if (p == 0)
+		return 0;
+	q = memrchr(t, '\n', p);
+	return q == NULL ? 0 : (size_t)(q + 1 - t);
+}
+
+/*
  * Find the anchors of every rule in one pass over t and fill run->spans:
  * a byte table stops the loop only on line breaks, digits and the first
  * bytes of literal anchors; a literal is then compared in place. Digits
@@ -919,6 +985,13 @@ find_spans(struct run *run, const struct ruleset *rs, const char *t, size_t len)
 	for (i = 0; i < run->n_spans; i++)
 		run->spans[i].n = 0;
 	for (;;) {
+		/* every anchored rule's span reaches past p: skip to the
+		   first end, on a line start */
+		if ((end = covered(run, rs, p)) > p) {
+			prev = line_start(t, end - 1);
+			line = p = end;
+			continue;
+		}
 		while (p < len && pf->first[u[p]] == 0)
 			p++;
 		if (p >= len)

@@ -41,6 +41,9 @@ struct rule_words {
 	size_t n;
 	size_t max_len;	 /* the longest word, in bytes */
 	bool first[256]; /* bytes a word starts with, both ASCII cases */
+	/* bit (b0 << 8 | b1): some word starts with bytes b0 b1 (either
+	   ASCII case; a one-byte word: b0 and any b1) */
+	unsigned char pair[65536 / 8];
 	unsigned window; /* code points between the word and the match */
 };
 

@@ -366,6 +366,43 @@ out:
 	return rc;
 }
 
+/* The byte and, for an ASCII letter, its other case: 1 or 2 of them. */
+static size_t
+cases(unsigned char c, unsigned char out[2])
+{
+	out[0] = c;
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+		out[0] = c | 0x20;
+		out[1] = c & ~0x20;
+		return 2;
+	}
+	return 1;
+}
+
+/* Mark the first two bytes of word w (len bytes) in w->pair. */
+static void
+set_pairs(struct rule_words *rw, const unsigned char *w, size_t len)
+{
+	unsigned char a[2], b[2];
+	size_t na, nb, i, j;
+	unsigned k;
+
+	na = cases(w[0], a);
+	for (i = 0; i < na; i++) {
+		if (len == 1) {
+			for (k = 0; k < 256; k++)
+				rw->pair[(a[i] << 8 | k) >> 3] |=
+				    (unsigned char)(1u << (k & 7));
+			continue;
+		}
+		nb = cases(w[1], b);
+		for (j = 0; j < nb; j++) {
+			k = (unsigned)a[i] << 8 | b[j];
+			rw->pair[k >> 3] |= (unsigned char)(1u << (k & 7));
+		}
+	}
+}
+
 /* One word, normalised as the text will be, appended to w. */
 static int
 add_word(struct loader *ld, struct fy_node *n, const char *what,
@@ -385,6 +422,7 @@ add_word(struct loader *ld, struct fy_node *n, const char *what,
 		w->first[c | 0x20] = true;
 		w->first[c & ~0x20] = true;
 	}
+	set_pairs(w, (const unsigned char *)w->words[w->n], len);
 	w->n++;
 	return 0;
 }
