@@ -150,10 +150,10 @@ maybe_word(const struct rule_words *w, const char *t, size_t len, size_t p)
 {
 	unsigned k;
 
-	if (!w->first[(unsigned char)t[p]])
-		return false;
+	/* one lookup that is rarely true: its branch is predictable, where
+	   the first byte alone (a common lead byte) is not */
 	if (p + 1 >= len)
-		return true;
+		return w->first[(unsigned char)t[p]];
 	k = (unsigned)(unsigned char)t[p] << 8 | (unsigned char)t[p + 1];
 	return (w->pair[k >> 3] >> (k & 7)) & 1;
 }
@@ -201,7 +201,7 @@ find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
 	size_t gap[RULE_WORDS_MAX];
 	bool found[RULE_WORDS_MAX], before[RULE_WORDS_MAX];
 	bool after[RULE_WORDS_MAX];
-	size_t lo, hi, from, i, p, wl, g;
+	size_t lo, from, i, p, wl, k;
 
 	memset(f, 0, sizeof(*f));
 	if (w->n == 0)
@@ -209,12 +209,21 @@ find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
 	memset(found, 0, w->n * sizeof(found[0]));
 	memset(before, 0, w->n * sizeof(before[0]));
 	memset(gap, 0, w->n * sizeof(gap[0]));
-	lo = cp_back(t, s, w->window);
-	hi = cp_fwd(t, len, e, w->window);
-	/* before: from the match backwards, so the nearest comes first */
-	from = lo > w->max_len ? lo - w->max_len : 0;
-	for (p = s; p-- > from;) {
-		if (!maybe_word(w, t, len, p))
+	/*
+	 * before: from the match backwards, one code point at a time (a
+	 * word starts on a character, never inside one), so the nearest
+	 * comes first. lo, the window's start, is known after window steps;
+	 * words that start before it may still end inside it.
+	 */
+	lo = w->window == 0 ? s : 0;
+	from = w->window == 0 && s > w->max_len ? s - w->max_len : 0;
+	for (p = s, k = 0; p > from;) {
+		p = cp_back(t, p, 1);
+		if (++k == w->window) {
+			lo = p;
+			from = lo > w->max_len ? lo - w->max_len : 0;
+		}
+		if (p < from || !maybe_word(w, t, len, p))
 			continue;
 		for (i = 0; i < w->n; i++) {
 			wl = w->lens[i];
@@ -225,9 +234,10 @@ find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
 			gap[i] = cp_count(t, p + wl, s);
 		}
 	}
-	/* after: the first occurrence is the nearest */
+	/* after: the first occurrence is the nearest; k code points on */
 	memset(after, 0, w->n * sizeof(after[0]));
-	for (p = e; p <= hi && p < len; p++) {
+	for (p = e, k = 0; p < len && k <= w->window;
+	     p = cp_fwd(t, len, p, 1), k++) {
 		if (!maybe_word(w, t, len, p))
 			continue;
 		for (i = 0; i < w->n; i++) {
@@ -236,9 +246,8 @@ find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
 			    !word_at(t, p, w->words[i], wl))
 				continue;
 			after[i] = true;
-			g = cp_count(t, e, p);
-			if (!found[i] || g < gap[i]) {
-				gap[i] = g;
+			if (!found[i] || k < gap[i]) {
+				gap[i] = k;
 				before[i] = false;
 			}
 			found[i] = true;
@@ -397,10 +406,21 @@ window_part(const char *t, size_t len, size_t from, size_t to, struct buf *out)
 			k = 0;
 		}
 		c = (unsigned char)t[p];
+		if (!(is_digit((char)c) || c < 0x20 || c == 0x7f)) {
+			/* a run of plain bytes, copied as it is */
+			for (; p < to && k < sizeof(tmp); p++) {
+				c = (unsigned char)t[p];
+				if (is_digit((char)c) || c < 0x20 || c == 0x7f)
+					break;
+				tmp[k++] = (char)c;
+			}
+			continue;
+		}
 		if (is_digit((char)c)) {
 			n = digit_run_digits(t, len, p, &end);
 			for (; p < end && p < to && k < sizeof(tmp); p++)
-				tmp[k++] = n >= 4 && is_digit(t[p]) ? '*' : t[p];
+				tmp[k++] =
+				    n >= 4 && is_digit(t[p]) ? '*' : t[p];
 			continue;
 		}
 		if (c == '\n') {
