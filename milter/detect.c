@@ -9,6 +9,24 @@
  * window (at most RULE_WINDOW_MAX code points) and the longest word, so
  * the cost per match does not depend on the size of the text.
  *
+ * A validator that boosts (validate.h) raises the confidence one level,
+ * at most high. A detector rule (detector.h) runs its detector over the
+ * whole text; each hit it emits is judged by the rule's negative words
+ * (any one drops it) and context words (one found raises it one level,
+ * at most high), and gets its window as a pattern match does.
+ *
+ * The prefilter: a rule with anchors runs its patterns only on spans of
+ * the text: for each anchor, from the start of the line before the
+ * anchor's line to the end of the line after it, spans that touch merged.
+ * One pass over the text finds the anchors of every rule (a byte table
+ * stops only on line breaks, digits and first bytes of literal anchors;
+ * lines every anchored rule already covers are skipped). The subject
+ * given to PCRE2 still starts at the text's start, so lookbehinds see
+ * what precedes a span, and ends at the span's end; context words are
+ * searched in the whole text. For patterns that match within a line (or
+ * reach one line on either side) the result is that of a full run;
+ * ruleset_test_examples() checks it on every example.
+ *
  * What it does not do: normalise text (the caller does, see normalize.h),
  * count distinct values or apply policy (the scan does).
  *

@@ -13,7 +13,10 @@
  * that is not valid UTF-8 can never make a match fail or misbehave, and
  * without PCRE2_UCP, so \d, \w and \b stay ASCII (a kanji next to a number
  * is a boundary). Patterns that can match the empty string are refused.
- * Context words are normalised (normalize.h) as the text will be.
+ * Context words and literal anchors are normalised (normalize.h) as the
+ * text will be. A rule names either patterns or a built-in detector
+ * (detector.h); a detector's params are handed to its load() as strings
+ * and its state is freed with the rule set.
  *
  * Limits: at most RULE_FILES_MAX files; ids, words, windows and examples
  * are bounded (detect_int.h). Not thread-safe while loading (the caller

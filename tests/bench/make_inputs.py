@@ -10,6 +10,8 @@ Writes into the directory given (default build/bench/):
   7z-300k.eml              the same roster in other formats, attached
   text-nocand-2m.txt       ~2 MB of mixed Japanese/ASCII business text, with
                            prices and dates but no candidate (for -x)
+  text-prose-2m.txt        ~2 MB of the same text with a date on about one
+                           line in 40 and no other digit (for -x)
   roster-dense-1m.txt      ~1 MB of roster rows: name, address, phone,
                            My Number (for -x)
 Formats whose Debian tool or module is missing are skipped with a note.
@@ -167,6 +169,22 @@ def sevenz(name, data):
             return f.read()
 
 
+def prose_text(size):
+    words = ["お世話になっております。", "来週の打ち合わせの件、", "資料を添付します。",
+             "ご確認のほど", "よろしくお願いいたします。", "Regarding the meeting,",
+             "please find the schedule below.", "ご不明な点はお知らせください。",
+             "\n"]
+    out = []
+    n = 0
+    while n < size:
+        w = RNG.choice(words)
+        if w == "\n" and RNG.randrange(40) == 0:
+            w = "\n2026-11-24 10:00 開始\n"
+        out.append(w)
+        n += len(w.encode())
+    return "".join(out)
+
+
 def roster_text(size):
     out = ["氏名\t住所\t電話\t個人番号\n"]
     n = 0
@@ -223,6 +241,7 @@ def main():
     # last, so that the messages above stay as they were
     write("text-nocand-2m.txt", business_text(2 * 1024 * 1024).encode())
     write("roster-dense-1m.txt", roster_text(1024 * 1024).encode())
+    write("text-prose-2m.txt", prose_text(2 * 1024 * 1024).encode())
 
 
 if __name__ == "__main__":
