@@ -75,6 +75,10 @@ struct run {
 	void *arg;
 	struct spans *spans; /* per rule, when the prefilter ran; or NULL */
 	size_t n_spans;	     /* entries of spans (the rule count) */
+	/* the rule being run: its list evidence over this text */
+	bool counting;	  /* the first pass: count candidates only */
+	bool list_active; /* valid ones without context: list.confidence */
+	size_t list_n, list_valid;
 };
 
 /* Where the nearest word of a list was found. */
@@ -487,13 +491,21 @@ raise_conf(enum dlp_confidence c)
 	    : (enum dlp_confidence)(c + 1);
 }
 
+/* The confidence without context: the rule's, or its list evidence's. */
+static enum dlp_confidence
+without_context(const struct run *run, const struct rule *r)
+{
+	return run->list_active ? r->list.confidence : r->without_context;
+}
+
 /*
- * The confidence of a match: the validator, then negative, then context,
+ * The confidence of a match: the validator, then negative, then context
+ * (or, without it, list evidence),
  * then a validator's boost (one level up, at most high; a match without
  * the context its rule requires stays dropped).
  */
 static enum dlp_confidence
-judge(const struct rule *r, enum validate_result vr,
+judge(const struct run *run, const struct rule *r, enum validate_result vr,
     const struct words_found *ctx, const struct words_found *neg)
 {
 	enum dlp_confidence c;
@@ -502,13 +514,13 @@ judge(const struct rule *r, enum validate_result vr,
 		return DLP_CONF_NONE;
 	if (neg->n > 0)
 		return DLP_CONF_NONE;
-	c = ctx->n > 0 ? r->with_context : r->without_context;
+	c = ctx->n > 0 ? r->with_context : without_context(run, r);
 	return r->validator != NULL && vr == VALIDATE_BOOST ? raise_conf(c) : c;
 }
 
 /* The one-line explanation of judge(). */
 static int
-explain(const struct rule *r, enum validate_result vr,
+explain(const struct run *run, const struct rule *r, enum validate_result vr,
     const struct words_found *ctx, const struct words_found *neg,
     enum dlp_confidence c, struct buf *why)
 {
@@ -530,6 +542,12 @@ explain(const struct rule *r, enum validate_result vr,
 	    put_num(why, r->context.window) < 0 || puts_(why, " chars") < 0) {
 		return -1;
 	}
+	if (ctx->n == 0 && run->list_active &&
+	    (puts_(why, "; list evidence: ") < 0 ||
+		put_num(why, run->list_valid) < 0 || puts_(why, " of ") < 0 ||
+		put_num(why, run->list_n) < 0 ||
+		puts_(why, " candidates valid") < 0))
+		return -1;
 	if (neg->n > 0 &&
 	    (puts_(why, "; ") < 0 ||
 		why_word(why, "negative", &r->negative, neg) < 0))
@@ -582,15 +600,15 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	}
 	if (find_words(&r->context, t, len, s, e, &run->ctx, &ctx) < 0)
 		return -1;
-	if (!all && ctx.n == 0 && r->without_context == DLP_CONF_NONE)
+	if (!all && ctx.n == 0 && without_context(run, r) == DLP_CONF_NONE)
 		return 0;
 	if (find_words(&r->negative, t, len, s, e, &run->neg, &neg) < 0)
 		return -1;
 	memset(&m, 0, sizeof(m));
-	m.confidence = judge(r, vr, &ctx, &neg);
+	m.confidence = judge(run, r, vr, &ctx, &neg);
 	if (m.confidence == DLP_CONF_NONE && !all)
 		return 0;
-	if (explain(r, vr, &ctx, &neg, m.confidence, &run->why) < 0 ||
+	if (explain(run, r, vr, &ctx, &neg, m.confidence, &run->why) < 0 ||
 	    (r->value == RULE_VALUE_DIGITS
 		    ? mask_digits(r, buf_cstr(&run->value), run->value.len,
 			  &run->masked)
@@ -764,6 +782,23 @@ limit_hit(int rc)
 	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
 }
 
+/* The first pass of list evidence: one more candidate, valid or not. */
+static int
+count_candidate(
+    struct run *run, const struct rule *r, const char *t, size_t s, size_t e)
+{
+	clear(&run->value);
+	if (make_value(r, t, s, e, &run->value) < 0)
+		return -1;
+	if (run->value.len == 0)
+		return 0;
+	run->list_n++;
+	if (r->validator(buf_cstr(&run->value), run->value.len) !=
+	    VALIDATE_FAIL)
+		run->list_valid++;
+	return 0;
+}
+
 /*
  * One pattern over t[from, end): the subject ends at end, but starts at
  * the text's start, so lookbehinds see what precedes from. Context words
@@ -797,28 +832,63 @@ run_pattern(struct run *run, const struct rule *r, const pcre2_code *code,
 			off = cp_fwd(t, end, s > off && s < end ? s : off, 1);
 			continue;
 		}
-		if ((rc = evaluate(run, r, t, len, s, e)) != 0)
+		if (run->counting)
+			rc = count_candidate(run, r, t, s, e);
+		else
+			rc = evaluate(run, r, t, len, s, e);
+		if (rc != 0)
 			return rc == RUN_STOP ? RUN_STOP : DLP_EFATAL;
 		off = e;
 	}
 	return DLP_OK;
 }
 
+static int run_patterns(struct run *run, const struct rule *r, const char *t,
+    size_t len, const struct spans *sp);
+
 /*
- * Every pattern of r over t (a detector rule: the detector), only within
- * the rule's spans when the prefilter ran (sp not NULL). Returns DLP_OK,
- * DLP_PARTIAL (a PCRE2 limit cut a pattern short; the other patterns
- * still ran), RUN_STOP or DLP_EFATAL.
+ * Rule r over t: a detector, or its patterns; with list evidence, a first
+ * pass counts the candidates and the valid ones (no callback, no memory
+ * beyond the counts), and the second reports. Returns as run_patterns().
  */
 static int
 run_rule(struct run *run, const struct rule *r, const char *t, size_t len,
     const struct spans *sp)
 {
+	int rc;
+
+	run->list_active = false;
+	run->list_n = run->list_valid = 0;
+	if (r->detector != NULL)
+		return run_detector(run, r, t, len);
+	if (r->list.min > 0) {
+		run->counting = true;
+		rc = run_patterns(run, r, t, len, sp);
+		run->counting = false;
+		if (rc != DLP_OK && rc != DLP_PARTIAL)
+			return rc;
+		run->list_active = run->list_n >= r->list.min &&
+		    (double)run->list_valid >=
+			r->list.ratio * (double)run->list_n;
+	}
+	rc = run_patterns(run, r, t, len, sp);
+	run->list_active = false;
+	return rc;
+}
+
+/*
+ * Every pattern of r over t, only within the rule's spans when the
+ * prefilter ran (sp not NULL). Returns DLP_OK, DLP_PARTIAL (a PCRE2
+ * limit cut a pattern short; the other patterns still ran), RUN_STOP or
+ * DLP_EFATAL.
+ */
+static int
+run_patterns(struct run *run, const struct rule *r, const char *t, size_t len,
+    const struct spans *sp)
+{
 	size_t i, k;
 	int rc, res = DLP_OK;
 
-	if (r->detector != NULL)
-		return run_detector(run, r, t, len);
 	for (i = 0; i < r->n_patterns; i++) {
 		if (sp == NULL) {
 			rc = run_pattern(

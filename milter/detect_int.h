@@ -77,6 +77,17 @@ struct rule_anchors {
 	size_t n;
 };
 
+/*
+ * List evidence: when at least min candidates of the rule matched in one
+ * text and at least ratio of them validated, the valid ones without
+ * context get confidence (min 0: not used).
+ */
+struct rule_list {
+	size_t min;
+	double ratio;
+	enum dlp_confidence confidence;
+};
+
 struct rule {
 	char *id;
 	char *kind;
@@ -102,6 +113,7 @@ struct rule {
 	const struct detector_ops *detector;
 	void *detector_state; /* from detector->load, freed with the rule */
 	struct rule_anchors anchors; /* n == 0 && !digits: no prefilter */
+	struct rule_list list;
 };
 
 /* One literal anchor of the rule set's prefilter. */

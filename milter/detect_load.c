@@ -51,13 +51,14 @@ static const char *const top_keys[] = { "rules", NULL };
 static const char *const rule_keys[] = { "id", "kind", "names", "description",
 	"mode", "patterns", "value", "validator", "mask_groups", "context",
 	"negative", "confidence", "examples", "detector", "params", "anchors",
-	NULL };
+	"list_evidence", NULL };
 static const char *const names_keys[] = { "ja", "en", NULL };
 static const char *const words_keys[] = { "words", "window", NULL };
 static const char *const conf_keys[] = { "without_context", "with_context",
 	NULL };
 static const char *const examples_keys[] = { "match", "no_match", NULL };
 static const char *const example_keys[] = { "text", "confidence", NULL };
+static const char *const list_keys[] = { "min", "ratio", "confidence", NULL };
 
 /* Put "rule 'id': " (or "rule N: ") before the message already in err. */
 static int
@@ -531,6 +532,68 @@ load_confidence(struct loader *ld, struct rule *r, struct fy_node *map)
 	return 0;
 }
 
+/* A number in (0, 1]. */
+static int
+load_ratio(struct loader *ld, struct fy_node *n, double *out)
+{
+	char *s = NULL, *end;
+	double v;
+	int rc = -1;
+
+	if (get_string(ld, n, "list_evidence.ratio", 32, &s) < 0)
+		return -1;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || !(v > 0.0 && v <= 1.0)) {
+		fail(ld, n, 0,
+		    "list_evidence.ratio: expected a number above 0 and at "
+		    "most 1, not '%s'",
+		    s);
+	} else {
+		*out = v;
+		rc = 0;
+	}
+	free(s);
+	return rc;
+}
+
+/* list_evidence: {min, ratio, confidence}, after confidence is known. */
+static int
+load_list(struct loader *ld, struct rule *r, struct fy_node *map)
+{
+	struct fy_node *n, *v;
+	unsigned long long min;
+
+	if ((n = yaml_get(map, "list_evidence")) == NULL)
+		return 0;
+	if (check_keys(ld, n, "list_evidence", list_keys) < 0)
+		return -1;
+	if (r->validator == NULL)
+		return fail(ld, n, 0,
+		    "list_evidence needs a validator (the evidence is how "
+		    "many candidates validate)");
+	if ((v = need(ld, n, "min", "list_evidence: ")) == NULL)
+		return -1;
+	if (yaml_uint(ld->err, ld->path, v, 2, 1000000, &min) < 0)
+		return relabel(ld);
+	if ((v = need(ld, n, "ratio", "list_evidence: ")) == NULL ||
+	    load_ratio(ld, v, &r->list.ratio) < 0)
+		return -1;
+	if ((v = need(ld, n, "confidence", "list_evidence: ")) == NULL ||
+	    load_conf_value(
+		ld, v, "list_evidence.confidence", &r->list.confidence) < 0)
+		return -1;
+	if (r->list.confidence <= r->without_context ||
+	    r->list.confidence > r->with_context)
+		return fail(ld, v, 0,
+		    "list_evidence.confidence (%s) must be above "
+		    "without_context (%s) and not above with_context (%s)",
+		    dlp_confidence_name(r->list.confidence),
+		    dlp_confidence_name(r->without_context),
+		    dlp_confidence_name(r->with_context));
+	r->list.min = (size_t)min;
+	return 0;
+}
+
 static int
 load_validator(struct loader *ld, struct rule *r, struct fy_node *map)
 {
@@ -831,7 +894,7 @@ static int
 detector_excludes(struct loader *ld, struct fy_node *map)
 {
 	static const char *const keys[] = { "value", "validator", "mask_groups",
-		"confidence", NULL };
+		"confidence", "list_evidence", NULL };
 	struct fy_node *n;
 	size_t i;
 
@@ -971,7 +1034,9 @@ load_rule(struct loader *ld, struct rule *r, struct fy_node *map)
 	if (load_matcher(ld, r, map) < 0 ||
 	    load_words(ld, map, "context", &r->context) < 0 ||
 	    load_words(ld, map, "negative", &r->negative) < 0 ||
-	    (r->detector == NULL && load_confidence(ld, r, map) < 0) ||
+	    (r->detector == NULL &&
+		(load_confidence(ld, r, map) < 0 ||
+		    load_list(ld, r, map) < 0)) ||
 	    load_examples(ld, r, map) < 0)
 		return -1;
 	return 0;

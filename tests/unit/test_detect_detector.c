@@ -747,6 +747,131 @@ test_boosting_validator_raises_confidence_one_level(void **state)
 	free(yaml);
 }
 
+/* ---- list evidence ---------------------------------------------------- */
+
+static const char list_rule[] =
+    "    patterns: ['N[0-9]{4}']\n"
+    "    value: digits\n"
+    "    validator: even_boost\n"
+    "    context: {words: [番号], window: 3}\n"
+    "    confidence: {without_context: low, with_context: high}\n"
+    "    list_evidence: {min: 3, ratio: 0.6, confidence: medium}\n"
+    "    examples: {match: ['N1111']}\n";
+
+static void
+test_list_evidence_raises_valid_candidates_without_context(void **state)
+{
+	struct ruleset *rs;
+	struct hits hs;
+	char *yaml;
+
+	yaml = concat(head, list_rule);
+	rs = must_load(yaml);
+	/* 2 of 3 candidates valid (0 leads fail): medium without context */
+	assert_int_equal(scan(rs, "N1111 N1113 N0115", false, &hs), DLP_OK);
+	assert_int_equal(hs.n, 2);
+	assert_int_equal(hs.h[0].confidence, DLP_CONF_MEDIUM);
+	assert_int_equal(hs.h[1].confidence, DLP_CONF_MEDIUM);
+	assert_string_equal(hs.h[0].why,
+	    "validator even_boost: valid; no context word within 3 chars; "
+	    "list evidence: 2 of 3 candidates valid; -> medium");
+	/* context still wins */
+	assert_int_equal(
+	    scan(rs, "番号 N1111\nN1113\nN1115", false, &hs), DLP_OK);
+	assert_int_equal(hs.n, 3);
+	assert_int_equal(hs.h[0].confidence, DLP_CONF_HIGH);
+	assert_int_equal(hs.h[1].confidence, DLP_CONF_MEDIUM);
+	assert_int_equal(hs.h[2].confidence, DLP_CONF_MEDIUM);
+	/* too few valid: 1 of 3 */
+	assert_int_equal(scan(rs, "N1111 N0113 N0115", false, &hs), DLP_OK);
+	assert_int_equal(hs.n, 1);
+	assert_int_equal(hs.h[0].confidence, DLP_CONF_LOW);
+	assert_null(strstr(hs.h[0].why, "list evidence"));
+	/* too few candidates: 2 */
+	assert_int_equal(scan(rs, "N1111 N1113", false, &hs), DLP_OK);
+	assert_int_equal(hs.n, 2);
+	assert_int_equal(hs.h[0].confidence, DLP_CONF_LOW);
+	/* a boost still adds its level: medium to high */
+	assert_int_equal(scan(rs, "N1112 N1113 N1115", false, &hs), DLP_OK);
+	assert_int_equal(hs.h[0].confidence, DLP_CONF_HIGH);
+	assert_int_equal(hs.h[1].confidence, DLP_CONF_MEDIUM);
+	/* the evidence is per text: a later text starts again */
+	assert_int_equal(scan(rs, "N1117", false, &hs), DLP_OK);
+	assert_int_equal(hs.h[0].confidence, DLP_CONF_LOW);
+	ruleset_free(rs);
+	free(yaml);
+}
+
+static void
+test_list_evidence_load_errors(void **state)
+{
+	static const struct {
+		const char *body;
+		unsigned line;
+		const char *says;
+	} cases[] = {
+		{ "    patterns: ['x']\n"
+		  "    list_evidence: {min: 3, ratio: 0.8, confidence: "
+		  "medium}\n"
+		  "    examples: {match: [x]}\n",
+		    6, "list_evidence needs a validator" },
+		{ "    patterns: ['x']\n    validator: even_boost\n"
+		  "    list_evidence: {min: 1, ratio: 0.8, confidence: "
+		  "medium}\n"
+		  "    examples: {match: [x]}\n",
+		    7, "out of range" },
+		{ "    patterns: ['x']\n    validator: even_boost\n"
+		  "    list_evidence: {min: 3, ratio: 1.5, confidence: "
+		  "medium}\n"
+		  "    examples: {match: [x]}\n",
+		    7,
+		    "list_evidence.ratio: expected a number above 0 and at "
+		    "most 1, not '1.5'" },
+		{ "    patterns: ['x']\n    validator: even_boost\n"
+		  "    list_evidence: {min: 3, ratio: most, confidence: "
+		  "medium}\n"
+		  "    examples: {match: [x]}\n",
+		    7, "not 'most'" },
+		{ "    patterns: ['x']\n    validator: even_boost\n"
+		  "    list_evidence: {min: 3, ratio: 0.8, confidence: low}\n"
+		  "    examples: {match: [x]}\n",
+		    7,
+		    "list_evidence.confidence (low) must be above "
+		    "without_context (low) and not above with_context "
+		    "(high)" },
+		{ "    patterns: ['x']\n    validator: even_boost\n"
+		  "    list_evidence: {min: 3, ratio: 0.8}\n"
+		  "    examples: {match: [x]}\n",
+		    7, "list_evidence: 'confidence' is missing" },
+		{ "    patterns: ['x']\n    validator: even_boost\n"
+		  "    list_evidence: {min: 3, ratio: 0.8, confidence: high, "
+		  "max: 4}\n"
+		  "    examples: {match: [x]}\n",
+		    7, "unknown key 'max'" },
+		{ "    detector: xyz\n"
+		  "    list_evidence: {min: 3, ratio: 0.8, confidence: high}\n"
+		  "    examples: {match: [x]}\n",
+		    6, "'list_evidence' cannot go with 'detector'" },
+	};
+	struct dlp_error err;
+	struct ruleset *rs;
+	char *yaml, msg[1200];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		yaml = concat(head, cases[i].body);
+		rs = load_yaml(yaml, &err);
+		dlp_error_format(&err, msg, sizeof(msg));
+		if (rs != NULL || strstr(msg, cases[i].says) == NULL ||
+		    err.line != cases[i].line)
+			fail_msg("case %zu: got '%s' (line %u), want line %u "
+				 "'%s'",
+			    i, msg, err.line, cases[i].line, cases[i].says);
+		ruleset_free(rs);
+		free(yaml);
+	}
+}
+
 /* ---- anchors ---------------------------------------------------------- */
 
 static void
@@ -954,6 +1079,9 @@ main(void)
 		    test_detector_rule_examples_run_as_pattern_examples_do),
 		cmocka_unit_test(
 		    test_boosting_validator_raises_confidence_one_level),
+		cmocka_unit_test(
+		    test_list_evidence_raises_valid_candidates_without_context),
+		cmocka_unit_test(test_list_evidence_load_errors),
 		cmocka_unit_test(test_anchors_span_the_lines_around_an_anchor),
 		cmocka_unit_test(
 		    test_anchors_digits_and_words_in_one_pass_for_several_rules),
