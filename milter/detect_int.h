@@ -148,13 +148,33 @@ struct ruleset {
 	struct prefilter pf;
 };
 
+/* Where the prefilter lets one rule's patterns run: [v[2i], v[2i+1]). */
+struct spans {
+	size_t *v;
+	size_t n; /* spans */
+	size_t cap;
+};
+
 /*
- * detect_prefilter_build: fill rs->pf from the rules' anchors (detect.c).
- * Returns 0, or -1 when memory ran out.
+ * detect_prefilter_build: fill rs->pf from the rules' anchors
+ * (detect_prefilter.c). Returns 0, or -1 when memory ran out.
  */
 int detect_prefilter_build(struct ruleset *rs);
 
 /* detect_prefilter_free: release rs->pf. */
 void detect_prefilter_free(struct ruleset *rs);
+
+/*
+ * detect_prefilter_find: the spans of every anchored rule of rs in len
+ * bytes of t, into spans[i] for rule i (rs->n_rules entries, zeroed
+ * before the first use; their arrays are reused and grow). The spans of
+ * rules without anchors are left empty. Returns 0, or -1 when memory ran
+ * out.
+ */
+int detect_prefilter_find(
+    const struct ruleset *rs, const char *t, size_t len, struct spans *spans);
+
+/* detect_spans_free: the n spans and their arrays; NULL is a no-op. */
+void detect_spans_free(struct spans *spans, size_t n);
 
 #endif
