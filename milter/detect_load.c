@@ -18,6 +18,9 @@
  * (detector.h); a detector's params are handed to its load() as strings
  * and its state is freed with the rule set.
  *
+ * It is long (past 1,000 lines) because each key has its own checks and
+ * messages; they read best side by side, in the order of the schema.
+ *
  * Limits: at most RULE_FILES_MAX files; ids, words, windows and examples
  * are bounded (detect_int.h). Not thread-safe while loading (the caller
  * owns the new rule set alone); the result is immutable.
