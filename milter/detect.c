@@ -292,12 +292,20 @@ make_value(
     const struct rule *r, const char *t, size_t s, size_t e, struct buf *v)
 {
 	size_t i, end;
+	int put_ret;
 
 	if (r->value == RULE_VALUE_DIGITS) {
-		for (i = s; i < e && v->len < v->max; i++)
-			if (is_digit(t[i]) && put(v, &t[i], 1) < 0)
-				return -1;
-		return 0;
+		char d[VALUE_MAX];
+		size_t n = 0, room = v->max - v->len;
+
+		if (room > sizeof(d))
+			room = sizeof(d);
+		for (i = s; i < e && n < room; i++)
+			if (is_digit(t[i]))
+				d[n++] = t[i];
+		put_ret = put(v, d, n);
+		explicit_bzero(d, n);
+		return put_ret;
 	}
 	end = e - s > v->max ? s + v->max : e;
 	/* cut at a character boundary */
