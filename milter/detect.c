@@ -9,6 +9,24 @@
  * window (at most RULE_WINDOW_MAX code points) and the longest word, so
  * the cost per match does not depend on the size of the text.
  *
+ * A validator that boosts (validate.h) raises the confidence one level,
+ * at most high. A detector rule (detector.h) runs its detector over the
+ * whole text; each hit it emits is judged by the rule's negative words
+ * (any one drops it) and context words (one found raises it one level,
+ * at most high), and gets its window as a pattern match does.
+ *
+ * The prefilter: a rule with anchors runs its patterns only on spans of
+ * the text: for each anchor, from the start of the line before the
+ * anchor's line to the end of the line after it, spans that touch merged.
+ * One pass over the text finds the anchors of every rule (a byte table
+ * stops only on line breaks, digits and first bytes of literal anchors;
+ * lines every anchored rule already covers are skipped). The subject
+ * given to PCRE2 still starts at the text's start, so lookbehinds see
+ * what precedes a span, and ends at the span's end; context words are
+ * searched in the whole text. For patterns that match within a line (or
+ * reach one line on either side) the result is that of a full run;
+ * ruleset_test_examples() checks it on every example.
+ *
  * What it does not do: normalise text (the caller does, see normalize.h),
  * count distinct values or apply policy (the scan does).
  *
@@ -21,7 +39,9 @@
  * Thread-safe: the rule set is only read; match data, match context and
  * buffers belong to one call.
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -46,6 +66,12 @@ struct run {
 	bool report_dropped;
 	detect_cb cb;
 	void *arg;
+	struct spans *spans; /* per rule, when the prefilter ran; or NULL */
+	size_t n_spans;	     /* entries of spans (the rule count) */
+	/* the rule being run: its list evidence over this text */
+	bool counting;	  /* the first pass: count candidates only */
+	bool list_active; /* valid ones without context: list.confidence */
+	size_t list_n, list_valid;
 };
 
 /* Where the nearest word of a list was found. */
@@ -130,6 +156,23 @@ word_at(const char *t, size_t p, const char *w, size_t wl)
 	return true;
 }
 
+/*
+ * Whether a word of w may start at t + p: its first two bytes (the pair
+ * table) before any comparison, since Japanese text shares lead bytes.
+ */
+static bool
+maybe_word(const struct rule_words *w, const char *t, size_t len, size_t p)
+{
+	unsigned k;
+
+	/* one lookup that is rarely true: its branch is predictable, where
+	   the first byte alone (a common lead byte) is not */
+	if (p + 1 >= len)
+		return w->first[(unsigned char)t[p]];
+	k = (unsigned)(unsigned char)t[p] << 8 | (unsigned char)t[p + 1];
+	return (w->pair[k >> 3] >> (k & 7)) & 1;
+}
+
 /* Append; only running out of memory is an error (-1). */
 static int
 put(struct buf *b, const void *p, size_t n)
@@ -141,6 +184,20 @@ static int
 puts_(struct buf *b, const char *s)
 {
 	return put(b, s, strlen(s));
+}
+
+/* A number in decimal (printf costs more than a whole match here). */
+static int
+put_num(struct buf *b, size_t v)
+{
+	char d[24];
+	size_t k = sizeof(d);
+
+	do {
+		d[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return put(b, d + k, sizeof(d) - k);
 }
 
 /*
@@ -159,7 +216,7 @@ find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
 	size_t gap[RULE_WORDS_MAX];
 	bool found[RULE_WORDS_MAX], before[RULE_WORDS_MAX];
 	bool after[RULE_WORDS_MAX];
-	size_t lo, hi, from, i, p, wl, g;
+	size_t lo, from, i, p, wl, k;
 
 	memset(f, 0, sizeof(*f));
 	if (w->n == 0)
@@ -167,12 +224,21 @@ find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
 	memset(found, 0, w->n * sizeof(found[0]));
 	memset(before, 0, w->n * sizeof(before[0]));
 	memset(gap, 0, w->n * sizeof(gap[0]));
-	lo = cp_back(t, s, w->window);
-	hi = cp_fwd(t, len, e, w->window);
-	/* before: from the match backwards, so the nearest comes first */
-	from = lo > w->max_len ? lo - w->max_len : 0;
-	for (p = s; p-- > from;) {
-		if (!w->first[(unsigned char)t[p]])
+	/*
+	 * before: from the match backwards, one code point at a time (a
+	 * word starts on a character, never inside one), so the nearest
+	 * comes first. lo, the window's start, is known after window steps;
+	 * words that start before it may still end inside it.
+	 */
+	lo = w->window == 0 ? s : 0;
+	from = w->window == 0 && s > w->max_len ? s - w->max_len : 0;
+	for (p = s, k = 0; p > from;) {
+		p = cp_back(t, p, 1);
+		if (++k == w->window) {
+			lo = p;
+			from = lo > w->max_len ? lo - w->max_len : 0;
+		}
+		if (p < from || !maybe_word(w, t, len, p))
 			continue;
 		for (i = 0; i < w->n; i++) {
 			wl = w->lens[i];
@@ -183,10 +249,11 @@ find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
 			gap[i] = cp_count(t, p + wl, s);
 		}
 	}
-	/* after: the first occurrence is the nearest */
+	/* after: the first occurrence is the nearest; k code points on */
 	memset(after, 0, w->n * sizeof(after[0]));
-	for (p = e; p <= hi && p < len; p++) {
-		if (!w->first[(unsigned char)t[p]])
+	for (p = e, k = 0; p < len && k <= w->window;
+	     p = cp_fwd(t, len, p, 1), k++) {
+		if (!maybe_word(w, t, len, p))
 			continue;
 		for (i = 0; i < w->n; i++) {
 			wl = w->lens[i];
@@ -194,9 +261,8 @@ find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
 			    !word_at(t, p, w->words[i], wl))
 				continue;
 			after[i] = true;
-			g = cp_count(t, e, p);
-			if (!found[i] || g < gap[i]) {
-				gap[i] = g;
+			if (!found[i] || k < gap[i]) {
+				gap[i] = k;
 				before[i] = false;
 			}
 			found[i] = true;
@@ -226,12 +292,20 @@ make_value(
     const struct rule *r, const char *t, size_t s, size_t e, struct buf *v)
 {
 	size_t i, end;
+	int put_ret;
 
 	if (r->value == RULE_VALUE_DIGITS) {
-		for (i = s; i < e && v->len < v->max; i++)
-			if (is_digit(t[i]) && put(v, &t[i], 1) < 0)
-				return -1;
-		return 0;
+		char d[VALUE_MAX];
+		size_t n = 0, room = v->max - v->len;
+
+		if (room > sizeof(d))
+			room = sizeof(d);
+		for (i = s; i < e && n < room; i++)
+			if (is_digit(t[i]))
+				d[n++] = t[i];
+		put_ret = put(v, d, n);
+		explicit_bzero(d, n);
+		return put_ret;
 	}
 	end = e - s > v->max ? s + v->max : e;
 	/* cut at a character boundary */
@@ -260,19 +334,21 @@ mask_digits(const struct rule *r, const char *v, size_t n, struct buf *out)
 		groups = g10;
 		n_groups = 2;
 	}
+	char tmp[2 * VALUE_MAX + 2];
+	size_t k = 0;
+
 	keep = n >= 8 ? 4 : n / 2;
 	g = 0;
 	next = n_groups > 0 ? groups[0] : n;
-	for (i = 0; i < n; i++) {
+	/* n <= VALUE_MAX, and at most one '-' per digit */
+	for (i = 0; i < n && k + 2 <= sizeof(tmp); i++) {
 		if (i == next && g + 1 < n_groups) {
-			if (put(out, "-", 1) < 0)
-				return -1;
+			tmp[k++] = '-';
 			next += groups[++g];
 		}
-		if (put(out, i < n - keep ? "*" : &v[i], 1) < 0)
-			return -1;
+		tmp[k++] = i < n - keep ? '*' : v[i];
 	}
-	return 0;
+	return put(out, tmp, k);
 }
 
 static bool
@@ -341,43 +417,55 @@ digit_run_digits(const char *t, size_t len, size_t p, size_t *endp)
 static int
 window_part(const char *t, size_t len, size_t from, size_t to, struct buf *out)
 {
-	size_t p = from, end, n;
+	char tmp[256];
+	size_t p = from, end, n, k = 0;
 	unsigned char c;
 
 	while (p < to) {
+		/* room for the longest piece written below (3 bytes) */
+		if (k + 3 > sizeof(tmp)) {
+			if (put(out, tmp, k) < 0)
+				return -1;
+			k = 0;
+		}
 		c = (unsigned char)t[p];
+		if (!(is_digit((char)c) || c < 0x20 || c == 0x7f)) {
+			/* a run of plain bytes, copied as it is */
+			for (; p < to && k < sizeof(tmp); p++) {
+				c = (unsigned char)t[p];
+				if (is_digit((char)c) || c < 0x20 || c == 0x7f)
+					break;
+				tmp[k++] = (char)c;
+			}
+			continue;
+		}
 		if (is_digit((char)c)) {
 			n = digit_run_digits(t, len, p, &end);
-			for (; p < end && p < to; p++)
-				if (put(out,
-					n >= 4 && is_digit(t[p]) ? "*" : &t[p],
-					1) < 0)
-					return -1;
+			for (; p < end && p < to && k < sizeof(tmp); p++)
+				tmp[k++] =
+				    n >= 4 && is_digit(t[p]) ? '*' : t[p];
 			continue;
 		}
 		if (c == '\n') {
-			if (puts_(out, "\xe2\x8f\x8e") < 0) /* ⏎ */
-				return -1;
-		} else if (c < 0x20 || c == 0x7f) {
-			if (put(out, " ", 1) < 0)
-				return -1;
-		} else if (put(out, &t[p], 1) < 0) {
-			return -1;
+			memcpy(tmp + k, "\xe2\x8f\x8e", 3); /* ⏎ */
+			k += 3;
+		} else {
+			tmp[k++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
 		}
 		p++;
 	}
-	return 0;
+	return put(out, tmp, k);
 }
 
 static int
-make_window(const char *t, size_t len, size_t s, size_t e,
-    const struct buf *masked, struct buf *out)
+make_window(const char *t, size_t len, size_t s, size_t e, const char *masked,
+    size_t masked_len, struct buf *out)
 {
 	size_t ws = cp_back(t, s, EXPLAIN_SIDE);
 	size_t we = cp_fwd(t, len, e, EXPLAIN_SIDE);
 
 	if (window_part(t, len, ws, s, out) < 0 ||
-	    put(out, masked->data, masked->len) < 0 ||
+	    put(out, masked, masked_len) < 0 ||
 	    window_part(t, len, e, we, out) < 0)
 		return -1;
 	return 0;
@@ -387,57 +475,89 @@ static int
 why_word(struct buf *why, const char *label, const struct rule_words *w,
     const struct words_found *f)
 {
-	char num[64];
-
-	snprintf(num, sizeof(num), "' %zu chars %s", f->gap,
-	    f->before ? "before" : "after");
 	if (puts_(why, label) < 0 || puts_(why, " '") < 0 ||
-	    puts_(why, w->words[f->best]) < 0 || puts_(why, num) < 0)
+	    puts_(why, w->words[f->best]) < 0 || puts_(why, "' ") < 0 ||
+	    put_num(why, f->gap) < 0 ||
+	    puts_(why, f->before ? " chars before" : " chars after") < 0)
 		return -1;
 	return 0;
 }
 
-/* The confidence of a match: the validator, then negative, then context. */
+/* c one level up, at most high; none stays none. */
 static enum dlp_confidence
-judge(const struct rule *r, bool valid, const struct words_found *ctx,
-    const struct words_found *neg)
+raise_conf(enum dlp_confidence c)
 {
-	if (r->validator != NULL && !valid)
+	return c == DLP_CONF_NONE || c >= DLP_CONF_HIGH
+	    ? c
+	    : (enum dlp_confidence)(c + 1);
+}
+
+/* The confidence without context: the rule's, or its list evidence's. */
+static enum dlp_confidence
+without_context(const struct run *run, const struct rule *r)
+{
+	return run->list_active ? r->list.confidence : r->without_context;
+}
+
+/*
+ * The confidence of a match: the validator, then negative, then context
+ * (or, without it, list evidence),
+ * then a validator's boost (one level up, at most high; a match without
+ * the context its rule requires stays dropped).
+ */
+static enum dlp_confidence
+judge(const struct run *run, const struct rule *r, enum validate_result vr,
+    const struct words_found *ctx, const struct words_found *neg)
+{
+	enum dlp_confidence c;
+
+	if (r->validator != NULL && vr == VALIDATE_FAIL)
 		return DLP_CONF_NONE;
 	if (neg->n > 0)
 		return DLP_CONF_NONE;
-	return ctx->n > 0 ? r->with_context : r->without_context;
+	c = ctx->n > 0 ? r->with_context : without_context(run, r);
+	return r->validator != NULL && vr == VALIDATE_BOOST ? raise_conf(c) : c;
 }
 
 /* The one-line explanation of judge(). */
 static int
-explain(const struct rule *r, bool valid, const struct words_found *ctx,
-    const struct words_found *neg, enum dlp_confidence c, struct buf *why)
+explain(const struct run *run, const struct rule *r, enum validate_result vr,
+    const struct words_found *ctx, const struct words_found *neg,
+    enum dlp_confidence c, struct buf *why)
 {
-	char tail[64];
-
 	if (r->validator != NULL &&
 	    (puts_(why, "validator ") < 0 ||
 		puts_(why, r->validator_name) < 0 ||
-		puts_(why, valid ? ": valid; " : ": invalid; ") < 0))
+		puts_(why,
+		    vr == VALIDATE_FAIL	       ? ": invalid; "
+			: vr == VALIDATE_BOOST ? ": valid, one level up; "
+					       : ": valid; ") < 0))
 		return -1;
 	if (ctx->n > 0) {
 		if (why_word(why, "context", &r->context, ctx) < 0)
 			return -1;
-	} else {
-		snprintf(tail, sizeof(tail), "no context word within %u chars",
-		    r->context.window);
-		if (puts_(why, r->context.n > 0 ? tail : "no context words") <
-		    0)
+	} else if (r->context.n == 0) {
+		if (puts_(why, "no context words") < 0)
 			return -1;
+	} else if (puts_(why, "no context word within ") < 0 ||
+	    put_num(why, r->context.window) < 0 || puts_(why, " chars") < 0) {
+		return -1;
 	}
+	if (ctx->n == 0 && run->list_active &&
+	    (puts_(why, "; list evidence: ") < 0 ||
+		put_num(why, run->list_valid) < 0 || puts_(why, " of ") < 0 ||
+		put_num(why, run->list_n) < 0 ||
+		puts_(why, " candidates valid") < 0))
+		return -1;
 	if (neg->n > 0 &&
 	    (puts_(why, "; ") < 0 ||
 		why_word(why, "negative", &r->negative, neg) < 0))
 		return -1;
-	snprintf(tail, sizeof(tail), "; -> %s",
-	    c == DLP_CONF_NONE ? "dropped" : dlp_confidence_name(c));
-	return puts_(why, tail);
+	return puts_(why, "; -> ") < 0 ||
+		puts_(why,
+		    c == DLP_CONF_NONE ? "dropped" : dlp_confidence_name(c)) < 0
+	    ? -1
+	    : 0;
 }
 
 /* Wipe a buffer that was used; an empty one has nothing to wipe. */
@@ -460,7 +580,8 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 {
 	struct detect_match m;
 	struct words_found ctx, neg;
-	bool valid = false, all = run->report_dropped;
+	enum validate_result vr = VALIDATE_FAIL;
+	bool all = run->report_dropped;
 
 	clear(&run->value);
 	clear(&run->masked);
@@ -474,28 +595,28 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	if (run->value.len == 0) /* a digits rule matched no digit */
 		return 0;
 	if (r->validator != NULL) {
-		valid = r->validator(buf_cstr(&run->value), run->value.len) !=
-		    VALIDATE_FAIL;
-		if (!valid && !all)
+		vr = r->validator(buf_cstr(&run->value), run->value.len);
+		if (vr == VALIDATE_FAIL && !all)
 			return 0;
 	}
 	if (find_words(&r->context, t, len, s, e, &run->ctx, &ctx) < 0)
 		return -1;
-	if (!all && ctx.n == 0 && r->without_context == DLP_CONF_NONE)
+	if (!all && ctx.n == 0 && without_context(run, r) == DLP_CONF_NONE)
 		return 0;
 	if (find_words(&r->negative, t, len, s, e, &run->neg, &neg) < 0)
 		return -1;
 	memset(&m, 0, sizeof(m));
-	m.confidence = judge(r, valid, &ctx, &neg);
+	m.confidence = judge(run, r, vr, &ctx, &neg);
 	if (m.confidence == DLP_CONF_NONE && !all)
 		return 0;
-	if (explain(r, valid, &ctx, &neg, m.confidence, &run->why) < 0 ||
+	if (explain(run, r, vr, &ctx, &neg, m.confidence, &run->why) < 0 ||
 	    (r->value == RULE_VALUE_DIGITS
 		    ? mask_digits(r, buf_cstr(&run->value), run->value.len,
 			  &run->masked)
 		    : mask_text(buf_cstr(&run->value), run->value.len,
 			  &run->masked)) < 0 ||
-	    make_window(t, len, s, e, &run->masked, &run->window) < 0)
+	    make_window(t, len, s, e, buf_cstr(&run->masked), run->masked.len,
+		&run->window) < 0)
 		return -1;
 	m.rule_id = r->id;
 	m.kind = r->kind;
@@ -506,7 +627,7 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	m.masked = buf_cstr(&run->masked);
 	m.window = buf_cstr(&run->window);
 	m.validator = r->validator_name;
-	m.validator_ok = valid;
+	m.validator_ok = vr != VALIDATE_FAIL;
 	m.context_seen = buf_cstr(&run->ctx);
 	m.negative_seen = buf_cstr(&run->neg);
 	m.why = buf_cstr(&run->why);
@@ -517,6 +638,144 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	return 0;
 }
 
+/* What a detector's emit needs to judge a hit of rule r. */
+struct det_call {
+	struct run *run;
+	const struct rule *r;
+	const char *t;
+	size_t len;
+	bool stopped; /* the callback asked to stop */
+	bool oom;
+};
+
+/* The hit's why, then what the rule's words did to it. */
+static int
+explain_hit(const struct rule *r, const struct detector_hit *h,
+    const struct words_found *ctx, const struct words_found *neg,
+    enum dlp_confidence c, struct buf *why)
+{
+	if (h->why != NULL && puts_(why, h->why) < 0)
+		return -1;
+	if (neg->n > 0 &&
+	    ((why->len > 0 && puts_(why, "; ") < 0) ||
+		why_word(why, "negative", &r->negative, neg) < 0))
+		return -1;
+	else if (neg->n == 0 && ctx->n > 0 &&
+	    ((why->len > 0 && puts_(why, "; ") < 0) ||
+		why_word(why, "context", &r->context, ctx) < 0 ||
+		puts_(why, c == h->confidence ? "" : ", one level up") < 0))
+		return -1;
+	if (neg->n == 0 && ctx->n == 0)
+		return 0;
+	return puts_(why, "; -> ") < 0 ||
+		puts_(why,
+		    c == DLP_CONF_NONE ? "dropped" : dlp_confidence_name(c)) < 0
+	    ? -1
+	    : 0;
+}
+
+/*
+ * One hit of a detector rule: the rule's negative words drop it, its
+ * context words raise it one level (at most high); the window is built as
+ * for a pattern match. Returns 0, RUN_STOP or -1 (out of memory).
+ */
+static int
+evaluate_hit(struct run *run, const struct rule *r, const char *t, size_t len,
+    const struct detector_hit *h)
+{
+	struct detect_match m;
+	struct words_found ctx, neg;
+	enum dlp_confidence c;
+	size_t s, e;
+
+	/* a hit outside the text or without a value is the detector's bug:
+	   never read past the text for it */
+	if (h == NULL || h->offset > len || h->length > len - h->offset ||
+	    h->value == NULL || h->masked == NULL)
+		return 0;
+	c = h->confidence;
+	if (c == DLP_CONF_NONE && !run->report_dropped)
+		return 0;
+	s = h->offset;
+	e = s + h->length;
+	clear(&run->window);
+	clear(&run->ctx);
+	clear(&run->neg);
+	clear(&run->why);
+	if (find_words(&r->negative, t, len, s, e, &run->neg, &neg) < 0)
+		return -1;
+	if (neg.n > 0)
+		c = DLP_CONF_NONE;
+	if (c == DLP_CONF_NONE && !run->report_dropped)
+		return 0;
+	if (h->context_seen != NULL && h->context_seen[0] != '\0' &&
+	    put(&run->ctx, h->context_seen,
+		strnlen(h->context_seen, WORDS_SEEN_MAX / 2)) < 0)
+		return -1;
+	if (find_words(&r->context, t, len, s, e, &run->ctx, &ctx) < 0)
+		return -1;
+	if (ctx.n > 0)
+		c = raise_conf(c);
+	if (explain_hit(r, h, &ctx, &neg, c, &run->why) < 0 ||
+	    make_window(
+		t, len, s, e, h->masked, strlen(h->masked), &run->window) < 0)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	m.rule_id = r->id;
+	m.kind = r->kind;
+	m.name_ja = r->name_ja;
+	m.name_en = r->name_en;
+	m.monitor = r->monitor;
+	m.value = h->value;
+	m.masked = h->masked;
+	m.window = buf_cstr(&run->window);
+	m.confidence = c;
+	m.validator = NULL;
+	m.validator_ok = false;
+	m.context_seen = buf_cstr(&run->ctx);
+	m.negative_seen = buf_cstr(&run->neg);
+	m.why = buf_cstr(&run->why);
+	m.offset = s;
+	m.length = e - s;
+	if (run->cb != NULL && run->cb(run->arg, &m) != 0)
+		return RUN_STOP;
+	return 0;
+}
+
+static int
+det_emit(void *arg, const struct detector_hit *h)
+{
+	struct det_call *d = arg;
+	int rc = evaluate_hit(d->run, d->r, d->t, d->len, h);
+
+	if (rc == RUN_STOP)
+		d->stopped = true;
+	else if (rc < 0)
+		d->oom = true;
+	return rc != 0;
+}
+
+/* A detector rule over t: as run_rule(). */
+static int
+run_detector(struct run *run, const struct rule *r, const char *t, size_t len)
+{
+	struct det_call d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	d.run = run;
+	d.r = r;
+	d.t = t;
+	d.len = len;
+	rc = r->detector->run(
+	    r->detector_state, t, len, run->report_dropped, det_emit, &d);
+	if (d.oom || rc == DLP_EFATAL)
+		return DLP_EFATAL;
+	if (d.stopped)
+		return RUN_STOP;
+	return rc == DLP_OK ? DLP_OK : DLP_PARTIAL;
+}
+
 static bool
 limit_hit(int rc)
 {
@@ -524,53 +783,165 @@ limit_hit(int rc)
 	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
 }
 
+/* The first pass of list evidence: one more candidate, valid or not. */
+static int
+count_candidate(
+    struct run *run, const struct rule *r, const char *t, size_t s, size_t e)
+{
+	clear(&run->value);
+	if (make_value(r, t, s, e, &run->value) < 0)
+		return -1;
+	if (run->value.len == 0)
+		return 0;
+	run->list_n++;
+	if (r->validator(buf_cstr(&run->value), run->value.len) !=
+	    VALIDATE_FAIL)
+		run->list_valid++;
+	return 0;
+}
+
 /*
- * Every pattern of r over t. Returns DLP_OK, DLP_PARTIAL (a PCRE2 limit
- * cut a pattern short; the other patterns still ran), RUN_STOP or
+ * One pattern over t[from, end): the subject ends at end, but starts at
+ * the text's start, so lookbehinds see what precedes from. Context words
+ * and windows look at the whole text (len). Returns DLP_OK, DLP_PARTIAL
+ * (a PCRE2 limit), RUN_STOP or DLP_EFATAL.
+ */
+static int
+run_pattern(struct run *run, const struct rule *r, const pcre2_code *code,
+    const char *t, size_t len, size_t from, size_t end)
+{
+	PCRE2_SIZE *ov;
+	size_t off = from, s, e;
+	int rc;
+
+	while (off < end) {
+		rc = pcre2_match(
+		    code, (PCRE2_SPTR)t, end, off, 0, run->md, run->mc);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (limit_hit(rc))
+			return DLP_PARTIAL;
+		/* 0: the ovector is too small for the groups; the whole
+		   match is still there */
+		if (rc < 0)
+			return DLP_EFATAL;
+		ov = pcre2_get_ovector_pointer(run->md);
+		s = ov[0];
+		e = ov[1];
+		if (e <= s || e > end) {
+			/* \K can make a match empty or backwards */
+			off = cp_fwd(t, end, s > off && s < end ? s : off, 1);
+			continue;
+		}
+		if (run->counting)
+			rc = count_candidate(run, r, t, s, e);
+		else
+			rc = evaluate(run, r, t, len, s, e);
+		if (rc != 0)
+			return rc == RUN_STOP ? RUN_STOP : DLP_EFATAL;
+		off = e;
+	}
+	return DLP_OK;
+}
+
+static int run_patterns(struct run *run, const struct rule *r, const char *t,
+    size_t len, const struct spans *sp);
+
+/*
+ * Rule r over t: a detector, or its patterns; with list evidence, a first
+ * pass counts the candidates and the valid ones (no callback, no memory
+ * beyond the counts), and the second reports. Returns as run_patterns().
+ */
+static int
+run_rule(struct run *run, const struct rule *r, const char *t, size_t len,
+    const struct spans *sp)
+{
+	int rc;
+
+	run->list_active = false;
+	run->list_n = run->list_valid = 0;
+	if (r->detector != NULL)
+		return run_detector(run, r, t, len);
+	if (r->list.min > 0) {
+		run->counting = true;
+		rc = run_patterns(run, r, t, len, sp);
+		run->counting = false;
+		if (rc != DLP_OK && rc != DLP_PARTIAL)
+			return rc;
+		run->list_active = run->list_n >= r->list.min &&
+		    (double)run->list_valid >=
+			r->list.ratio * (double)run->list_n;
+	}
+	rc = run_patterns(run, r, t, len, sp);
+	run->list_active = false;
+	return rc;
+}
+
+/*
+ * Every pattern of r over t, only within the rule's spans when the
+ * prefilter ran (sp not NULL). Returns DLP_OK, DLP_PARTIAL (a PCRE2
+ * limit cut a pattern short; the other patterns still ran), RUN_STOP or
  * DLP_EFATAL.
  */
 static int
-run_rule(struct run *run, const struct rule *r, const char *t, size_t len)
+run_patterns(struct run *run, const struct rule *r, const char *t, size_t len,
+    const struct spans *sp)
 {
-	PCRE2_SIZE *ov;
-	size_t i, off, s, e;
+	size_t i, k;
 	int rc, res = DLP_OK;
 
 	for (i = 0; i < r->n_patterns; i++) {
-		off = 0;
-		while (off < len) {
-			rc = pcre2_match(r->patterns[i].code, (PCRE2_SPTR)t,
-			    len, off, 0, run->md, run->mc);
-			if (rc == PCRE2_ERROR_NOMATCH)
-				break;
-			if (limit_hit(rc)) {
+		if (sp == NULL) {
+			rc = run_pattern(
+			    run, r, r->patterns[i].code, t, len, 0, len);
+			if (rc == DLP_PARTIAL)
+				res = DLP_PARTIAL;
+			else if (rc != DLP_OK)
+				return rc;
+			continue;
+		}
+		for (k = 0; k < sp->n; k++) {
+			rc = run_pattern(run, r, r->patterns[i].code, t, len,
+			    sp->v[2 * k], sp->v[2 * k + 1]);
+			if (rc == DLP_PARTIAL) {
+				/* as a full run: the pattern stops here */
 				res = DLP_PARTIAL;
 				break;
 			}
-			/* 0: the ovector is too small for the groups; the
-			   whole match is still there */
-			if (rc < 0)
-				return DLP_EFATAL;
-			ov = pcre2_get_ovector_pointer(run->md);
-			s = ov[0];
-			e = ov[1];
-			if (e <= s || e > len) {
-				/* \K can make a match empty or backwards */
-				off = cp_fwd(
-				    t, len, s > off && s < len ? s : off, 1);
-				continue;
-			}
-			if ((rc = evaluate(run, r, t, len, s, e)) != 0)
-				return rc == RUN_STOP ? RUN_STOP : DLP_EFATAL;
-			off = e;
+			if (rc != DLP_OK)
+				return rc;
 		}
 	}
 	return res;
 }
 
+/* The rule's spans, or NULL: it has no anchors, or no prefilter ran. */
+static const struct spans *
+rule_spans(const struct run *run, const struct ruleset *rs, size_t i)
+{
+	const struct rule *r = &rs->rules[i];
+
+	if (run->spans == NULL || (!r->anchors.digits && r->anchors.n == 0))
+		return NULL;
+	return &run->spans[i];
+}
+
+/* Room for the spans of every rule of rs; 0 or -1. */
+static int
+spans_init(struct run *run, const struct ruleset *rs)
+{
+	if (rs->pf.n_anchored == 0)
+		return 0;
+	if ((run->spans = calloc(rs->n_rules, sizeof(*run->spans))) == NULL)
+		return -1;
+	run->n_spans = rs->n_rules;
+	return 0;
+}
+
 static void
 run_fini(struct run *run)
 {
+	detect_spans_free(run->spans, run->n_spans);
 	pcre2_match_data_free(run->md);
 	pcre2_match_context_free(run->mc);
 	buf_free(&run->value);
@@ -624,8 +995,15 @@ detect_text(const struct ruleset *rs, const char *text, size_t len,
 	run.report_dropped = report_dropped;
 	run.cb = cb;
 	run.arg = arg;
+	if (spans_init(&run, rs) < 0 ||
+	    (run.spans != NULL &&
+		detect_prefilter_find(rs, text, len, run.spans) < 0)) {
+		run_fini(&run);
+		return DLP_EFATAL;
+	}
 	for (i = 0; i < rs->n_rules; i++) {
-		rc = run_rule(&run, &rs->rules[i], text, len);
+		rc = run_rule(
+		    &run, &rs->rules[i], text, len, rule_spans(&run, rs, i));
 		if (rc == RUN_STOP) {
 			res = DLP_PARTIAL;
 			break;
@@ -641,38 +1019,76 @@ detect_text(const struct ruleset *rs, const char *text, size_t len,
 	return res;
 }
 
-static int
-best_cb(void *arg, const struct detect_match *m)
-{
-	enum dlp_confidence *best = arg;
+/* What a run of one rule over an example gave. */
+struct outcome {
+	enum dlp_confidence best;
+	size_t n;      /* candidates, dropped ones included */
+	uint64_t hash; /* of their offsets, lengths and confidences */
+};
 
-	if (m->confidence > *best)
-		*best = m->confidence;
+static int
+outcome_cb(void *arg, const struct detect_match *m)
+{
+	struct outcome *o = arg;
+	uint64_t v[3] = { m->offset, m->length, (uint64_t)m->confidence };
+	size_t i;
+
+	if (m->confidence > o->best)
+		o->best = m->confidence;
+	o->n++;
+	for (i = 0; i < 3; i++)
+		o->hash = (o->hash ^ v[i]) * 0x100000001b3ULL;
 	return 0;
 }
 
-/* Whether example ex of rule r behaves as it says; false on any failure. */
-static bool
-example_ok(struct run *run, const struct rule *r, const struct rule_example *ex)
+/*
+ * Rule r over the normalised example t, with or without the prefilter.
+ * Returns the run's code.
+ */
+static int
+example_run(struct run *run, const struct ruleset *rs, size_t ri, const char *t,
+    size_t len, bool prefilter, struct outcome *o)
 {
-	enum dlp_confidence best = DLP_CONF_NONE;
+	memset(o, 0, sizeof(*o));
+	o->hash = 0xcbf29ce484222325ULL;
+	run->cb = outcome_cb;
+	run->arg = o;
+	run->report_dropped = true;
+	if (!prefilter || run->spans == NULL)
+		return run_rule(run, &rs->rules[ri], t, len, NULL);
+	if (detect_prefilter_find(rs, t, len, run->spans) < 0)
+		return DLP_EFATAL;
+	return run_rule(run, &rs->rules[ri], t, len, rule_spans(run, rs, ri));
+}
+
+/*
+ * Whether example ex of rule ri behaves as it says, and the same with
+ * and without the prefilter (a difference means the rule's anchors miss
+ * what its patterns match); false on any failure.
+ */
+static bool
+example_ok(struct run *run, const struct ruleset *rs, size_t ri,
+    const struct rule_example *ex)
+{
+	struct outcome full, pf;
 	struct buf norm;
 	bool ok = false;
-	int rc;
 
 	buf_init(&norm, EXAMPLE_NORM_MAX);
-	if (normalize_text(ex->text, strlen(ex->text), &norm) != BUF_OK)
+	if (normalize_text(ex->text, strlen(ex->text), &norm) != BUF_OK ||
+	    example_run(run, rs, ri, buf_cstr(&norm), norm.len, false, &full) !=
+		DLP_OK)
 		goto out;
-	run->cb = best_cb;
-	run->arg = &best;
-	rc = run_rule(run, r, buf_cstr(&norm), norm.len);
-	if (rc != DLP_OK)
+	if (rule_spans(run, rs, ri) != NULL &&
+	    (example_run(run, rs, ri, buf_cstr(&norm), norm.len, true, &pf) !=
+		    DLP_OK ||
+		pf.n != full.n || pf.hash != full.hash))
 		goto out;
 	if (ex->match)
-		ok = best != DLP_CONF_NONE &&
-		    (!ex->want_conf || best == ex->confidence);
+		ok = full.best != DLP_CONF_NONE &&
+		    (!ex->want_conf || full.best == ex->confidence);
 	else
-		ok = best == DLP_CONF_NONE;
+		ok = full.best == DLP_CONF_NONE;
 out:
 	buf_free(&norm);
 	return ok;
@@ -691,12 +1107,16 @@ ruleset_test_examples(const struct ruleset *rs, const struct dlp_limits *lim,
 	bool have_run;
 
 	have_run = run_init(&run, lim) == 0;
+	if (have_run && rs != NULL && spans_init(&run, rs) < 0) {
+		run_fini(&run);
+		have_run = false;
+	}
 	for (i = 0; rs != NULL && i < rs->n_rules; i++) {
 		r = &rs->rules[i];
 		for (j = 0; j < r->n_examples; j++) {
 			ex = &r->examples[j];
 			n++;
-			if (have_run && example_ok(&run, r, ex))
+			if (have_run && example_ok(&run, rs, i, ex))
 				continue;
 			bad++;
 			if (report != NULL)

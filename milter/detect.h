@@ -3,8 +3,11 @@
  * run over normalised text.
  *
  * A rule has an id, names (ja, en), a kind, one or more PCRE2 patterns
- * (JIT-compiled; UTF mode when a pattern has non-ASCII), an optional
- * validator (a C function chosen by name, see validate.h), context words
+ * (JIT-compiled; UTF mode when a pattern has non-ASCII) or instead a
+ * built-in detector with its parameters (see detector.h), optional
+ * anchors (a prefilter: the patterns run only on the lines around an
+ * anchor), an optional validator (a C function chosen by name, see
+ * validate.h; it may fail, pass or boost a match), context words
  * with a window in characters (not bytes), negative context words with
  * their window, the confidence it gives with and without context, an
  * optional mode (enforce | monitor) and examples that must and must not
@@ -30,7 +33,8 @@ struct ruleset;
  * ruleset_load: every *.yaml file in dir, in name order. Returns a new
  * rule set or NULL with err filled with the file and line of the first
  * error (YAML syntax, unknown key, missing id/kind/pattern, pattern that
- * does not compile, unknown validator, duplicate id, bad confidence).
+ * does not compile, unknown validator or detector, a detector's own load
+ * error, bad anchors, duplicate id, bad confidence).
  * A directory without rules is an error too.
  */
 struct ruleset *ruleset_load(const char *dir, struct dlp_error *err);
@@ -88,8 +92,9 @@ int detect_text(const struct ruleset *rs, const char *text, size_t len,
  * ruleset_test_examples: normalise and run each rule's examples: every
  * "match" example must give that rule at least one match with a confidence
  * (and the expected confidence where the example names one), no "no_match"
- * example may. Calls report() per mismatch; returns the mismatch count and
- * sets *n_examples.
+ * example may, and a rule with anchors must find the same candidates with
+ * and without the prefilter. Calls report() per mismatch; returns the
+ * mismatch count and sets *n_examples.
  */
 size_t ruleset_test_examples(const struct ruleset *rs,
     const struct dlp_limits *lim,

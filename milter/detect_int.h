@@ -19,16 +19,20 @@
 #include <pcre2.h>
 
 #include "detect.h"
+#include "detector.h"
 #include "dlp.h"
 #include "validate.h"
 
 /* Bounds of a rule, checked when it is loaded. */
-#define RULE_ID_MAX	 128  /* bytes of an id or a kind */
-#define RULE_WINDOW_MAX	 1000 /* code points of a context window */
-#define RULE_WORD_MAX	 256  /* bytes of one (normalised) context word */
-#define RULE_WORDS_MAX	 256  /* words in one list */
-#define RULE_MASK_GROUPS 8    /* entries of mask_groups */
-#define RULE_EXAMPLE_MAX 4096 /* bytes of one example */
+#define RULE_ID_MAX	      128  /* bytes of an id or a kind */
+#define RULE_WINDOW_MAX	      1000 /* code points of a context window */
+#define RULE_WORD_MAX	      256  /* bytes of one (normalised) context word */
+#define RULE_WORDS_MAX	      256  /* words in one list */
+#define RULE_MASK_GROUPS      8	   /* entries of mask_groups */
+#define RULE_EXAMPLE_MAX      4096 /* bytes of one example */
+#define RULE_ANCHORS_MAX      64   /* entries of anchors */
+#define RULE_PARAMS_MAX	      64   /* keys of a detector's params */
+#define RULE_PARAM_VALUES_MAX 4096 /* values of one key of params */
 
 /* Context (or negative context) words and how far they may be. */
 struct rule_words {
@@ -37,6 +41,9 @@ struct rule_words {
 	size_t n;
 	size_t max_len;	 /* the longest word, in bytes */
 	bool first[256]; /* bytes a word starts with, both ASCII cases */
+	/* bit (b0 << 8 | b1): some word starts with bytes b0 b1 (either
+	   ASCII case; a one-byte word: b0 and any b1) */
+	unsigned char pair[65536 / 8];
 	unsigned window; /* code points between the word and the match */
 };
 
@@ -57,6 +64,28 @@ struct rule_example {
 enum rule_value {
 	RULE_VALUE_TEXT = 0, /* the matched text itself */
 	RULE_VALUE_DIGITS,   /* the ASCII digits of the match */
+};
+
+/*
+ * A rule's prefilter: its patterns run only near an anchor (see detect.c
+ * for the span). words are literal strings, normalised at load.
+ */
+struct rule_anchors {
+	bool digits; /* any ASCII digit */
+	char **words;
+	size_t *lens;
+	size_t n;
+};
+
+/*
+ * List evidence: when at least min candidates of the rule matched in one
+ * text and at least ratio of them validated, the valid ones without
+ * context get confidence (min 0: not used).
+ */
+struct rule_list {
+	size_t min;
+	double ratio;
+	enum dlp_confidence confidence;
 };
 
 struct rule {
@@ -80,12 +109,72 @@ struct rule {
 	enum dlp_confidence with_context;
 	struct rule_example *examples;
 	size_t n_examples;
+	/* a built-in detector instead of patterns (then n_patterns is 0) */
+	const struct detector_ops *detector;
+	void *detector_state; /* from detector->load, freed with the rule */
+	struct rule_anchors anchors; /* n == 0 && !digits: no prefilter */
+	struct rule_list list;
 };
+
+/* One literal anchor of the rule set's prefilter. */
+struct anchor_lit {
+	const char *word; /* points into a rule's anchors */
+	size_t len;
+	size_t rule; /* index into ruleset.rules */
+};
+
+/*
+ * The prefilter over every rule's anchors, built at load: one pass over a
+ * text finds the anchors of all rules. Literals are sorted by first byte;
+ * lit_start[c] .. lit_start[c + 1] are the ones starting with byte c.
+ */
+struct prefilter {
+	unsigned char first[256]; /* PF_DIGIT | PF_LIT per byte */
+	struct anchor_lit *lits;
+	size_t n_lits;
+	size_t lit_start[257];
+	size_t *digit_rules; /* rules with the digits anchor */
+	size_t n_digit_rules;
+	size_t n_anchored; /* rules with any anchor */
+};
+
+#define PF_DIGIT 0x01
+#define PF_LIT	 0x02
 
 struct ruleset {
 	struct rule *rules;
 	size_t n_rules;
 	char *version;
+	struct prefilter pf;
 };
+
+/* Where the prefilter lets one rule's patterns run: [v[2i], v[2i+1]). */
+struct spans {
+	size_t *v;
+	size_t n; /* spans */
+	size_t cap;
+};
+
+/*
+ * detect_prefilter_build: fill rs->pf from the rules' anchors
+ * (detect_prefilter.c). Returns 0, or -1 when memory ran out.
+ */
+int detect_prefilter_build(struct ruleset *rs);
+
+/* detect_prefilter_free: release rs->pf. */
+void detect_prefilter_free(struct ruleset *rs);
+
+/*
+ * detect_prefilter_find: the spans of every anchored rule of rs in len
+ * bytes of t, into spans[i] for rule i (rs->n_rules entries, zeroed
+ * before the first use; their arrays are reused and grow). The spans of
+ * rules without anchors are left empty. Returns 0, or -1 when memory ran
+ * out.
+ */
+int detect_prefilter_find(
+    const struct ruleset *rs, const char *t, size_t len, struct spans *spans);
+
+/* detect_spans_free: the n spans and their arrays; NULL is a no-op. */
+void detect_spans_free(struct spans *spans, size_t n);
 
 #endif

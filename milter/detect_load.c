@@ -13,7 +13,13 @@
  * that is not valid UTF-8 can never make a match fail or misbehave, and
  * without PCRE2_UCP, so \d, \w and \b stay ASCII (a kanji next to a number
  * is a boundary). Patterns that can match the empty string are refused.
- * Context words are normalised (normalize.h) as the text will be.
+ * Context words and literal anchors are normalised (normalize.h) as the
+ * text will be. A rule names either patterns or a built-in detector
+ * (detector.h); a detector's params are handed to its load() as strings
+ * and its state is freed with the rule set.
+ *
+ * It is long (past 1,000 lines) because each key has its own checks and
+ * messages; they read best side by side, in the order of the schema.
  *
  * Limits: at most RULE_FILES_MAX files; ids, words, windows and examples
  * are bounded (detect_int.h). Not thread-safe while loading (the caller
@@ -35,6 +41,7 @@
 #define VERSION_MAX    64
 
 struct loader {
+	const char *dir;       /* the rules directory */
 	const char *path;      /* the file being read */
 	struct dlp_error *err; /* may be NULL */
 	struct ruleset *rs;
@@ -46,13 +53,15 @@ struct loader {
 static const char *const top_keys[] = { "rules", NULL };
 static const char *const rule_keys[] = { "id", "kind", "names", "description",
 	"mode", "patterns", "value", "validator", "mask_groups", "context",
-	"negative", "confidence", "examples", NULL };
+	"negative", "confidence", "examples", "detector", "params", "anchors",
+	"list_evidence", NULL };
 static const char *const names_keys[] = { "ja", "en", NULL };
 static const char *const words_keys[] = { "words", "window", NULL };
 static const char *const conf_keys[] = { "without_context", "with_context",
 	NULL };
 static const char *const examples_keys[] = { "match", "no_match", NULL };
 static const char *const example_keys[] = { "text", "confidence", NULL };
+static const char *const list_keys[] = { "min", "ratio", "confidence", NULL };
 
 /* Put "rule 'id': " (or "rule N: ") before the message already in err. */
 static int
@@ -332,14 +341,13 @@ load_window(
 	return 0;
 }
 
-/* One word, normalised as the text will be, appended to w. */
+/* One word, normalised as the text will be, into *out (malloc'ed). */
 static int
-add_word(struct loader *ld, struct fy_node *n, const char *what,
-    struct rule_words *w)
+norm_word(struct loader *ld, struct fy_node *n, const char *what, char **out,
+    size_t *len)
 {
 	struct buf b;
 	char *raw = NULL;
-	unsigned char c;
 	int rc = -1;
 
 	buf_init(&b, RULE_WORD_MAX);
@@ -353,21 +361,77 @@ add_word(struct loader *ld, struct fy_node *n, const char *what,
 		fail(ld, n, 0, "%s: empty after normalisation", what);
 		goto out;
 	}
-	w->lens[w->n] = b.len;
-	if (b.len > w->max_len)
-		w->max_len = b.len;
-	c = b.data[0];
-	w->first[c] = true;
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
-		w->first[c | 0x20] = true;
-		w->first[c & ~0x20] = true;
+	*len = b.len;
+	if ((*out = buf_steal(&b, NULL)) == NULL) {
+		fail(ld, n, 0, "out of memory");
+		goto out;
 	}
-	w->words[w->n++] = buf_steal(&b, NULL);
 	rc = 0;
 out:
 	free(raw);
 	buf_free(&b);
 	return rc;
+}
+
+/* The byte and, for an ASCII letter, its other case: 1 or 2 of them. */
+static size_t
+cases(unsigned char c, unsigned char out[2])
+{
+	out[0] = c;
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+		out[0] = c | 0x20;
+		out[1] = c & ~0x20;
+		return 2;
+	}
+	return 1;
+}
+
+/* Mark the first two bytes of word w (len bytes) in w->pair. */
+static void
+set_pairs(struct rule_words *rw, const unsigned char *w, size_t len)
+{
+	unsigned char a[2], b[2];
+	size_t na, nb, i, j;
+	unsigned k;
+
+	na = cases(w[0], a);
+	for (i = 0; i < na; i++) {
+		if (len == 1) {
+			for (k = 0; k < 256; k++)
+				rw->pair[(a[i] << 8 | k) >> 3] |=
+				    (unsigned char)(1u << (k & 7));
+			continue;
+		}
+		nb = cases(w[1], b);
+		for (j = 0; j < nb; j++) {
+			k = (unsigned)a[i] << 8 | b[j];
+			rw->pair[k >> 3] |= (unsigned char)(1u << (k & 7));
+		}
+	}
+}
+
+/* One word, normalised as the text will be, appended to w. */
+static int
+add_word(struct loader *ld, struct fy_node *n, const char *what,
+    struct rule_words *w)
+{
+	unsigned char c;
+	size_t len;
+
+	if (norm_word(ld, n, what, &w->words[w->n], &len) < 0)
+		return -1;
+	w->lens[w->n] = len;
+	if (len > w->max_len)
+		w->max_len = len;
+	c = (unsigned char)w->words[w->n][0];
+	w->first[c] = true;
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+		w->first[c | 0x20] = true;
+		w->first[c & ~0x20] = true;
+	}
+	set_pairs(w, (const unsigned char *)w->words[w->n], len);
+	w->n++;
+	return 0;
 }
 
 static int
@@ -468,6 +532,68 @@ load_confidence(struct loader *ld, struct rule *r, struct fy_node *map)
 		return fail(ld, NULL, line,
 		    "confidence.without_context is none (context required) "
 		    "but context.words is empty: the rule could never match");
+	return 0;
+}
+
+/* A number in (0, 1]. */
+static int
+load_ratio(struct loader *ld, struct fy_node *n, double *out)
+{
+	char *s = NULL, *end;
+	double v;
+	int rc = -1;
+
+	if (get_string(ld, n, "list_evidence.ratio", 32, &s) < 0)
+		return -1;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || !(v > 0.0 && v <= 1.0)) {
+		fail(ld, n, 0,
+		    "list_evidence.ratio: expected a number above 0 and at "
+		    "most 1, not '%s'",
+		    s);
+	} else {
+		*out = v;
+		rc = 0;
+	}
+	free(s);
+	return rc;
+}
+
+/* list_evidence: {min, ratio, confidence}, after confidence is known. */
+static int
+load_list(struct loader *ld, struct rule *r, struct fy_node *map)
+{
+	struct fy_node *n, *v;
+	unsigned long long min;
+
+	if ((n = yaml_get(map, "list_evidence")) == NULL)
+		return 0;
+	if (check_keys(ld, n, "list_evidence", list_keys) < 0)
+		return -1;
+	if (r->validator == NULL)
+		return fail(ld, n, 0,
+		    "list_evidence needs a validator (the evidence is how "
+		    "many candidates validate)");
+	if ((v = need(ld, n, "min", "list_evidence: ")) == NULL)
+		return -1;
+	if (yaml_uint(ld->err, ld->path, v, 2, 1000000, &min) < 0)
+		return relabel(ld);
+	if ((v = need(ld, n, "ratio", "list_evidence: ")) == NULL ||
+	    load_ratio(ld, v, &r->list.ratio) < 0)
+		return -1;
+	if ((v = need(ld, n, "confidence", "list_evidence: ")) == NULL ||
+	    load_conf_value(
+		ld, v, "list_evidence.confidence", &r->list.confidence) < 0)
+		return -1;
+	if (r->list.confidence <= r->without_context ||
+	    r->list.confidence > r->with_context)
+		return fail(ld, v, 0,
+		    "list_evidence.confidence (%s) must be above "
+		    "without_context (%s) and not above with_context (%s)",
+		    dlp_confidence_name(r->list.confidence),
+		    dlp_confidence_name(r->without_context),
+		    dlp_confidence_name(r->with_context));
+	r->list.min = (size_t)min;
 	return 0;
 }
 
@@ -606,6 +732,259 @@ load_examples(struct loader *ld, struct rule *r, struct fy_node *map)
 	return 0;
 }
 
+/*
+ * anchors: a list of 'digits' (any ASCII digit) and literal strings,
+ * normalised as context words are.
+ */
+static int
+load_anchors(struct loader *ld, struct rule *r, struct fy_node *map)
+{
+	struct rule_anchors *a = &r->anchors;
+	struct fy_node *n, *item;
+	void *iter = NULL;
+	const char *s;
+	size_t len;
+	char what[32];
+	int count;
+
+	if ((n = yaml_get(map, "anchors")) == NULL)
+		return 0;
+	if (!fy_node_is_sequence(n))
+		return fail(
+		    ld, n, 0, "anchors: expected a list, not %s", node_kind(n));
+	if ((count = fy_node_sequence_item_count(n)) <= 0)
+		return fail(ld, n, 0,
+		    "anchors: empty list (leave the key out to run the "
+		    "patterns on the whole text)");
+	if (count > RULE_ANCHORS_MAX)
+		return fail(ld, n, 0, "anchors: more than %d entries",
+		    RULE_ANCHORS_MAX);
+	if ((a->words = calloc((size_t)count, sizeof(*a->words))) == NULL ||
+	    (a->lens = calloc((size_t)count, sizeof(*a->lens))) == NULL)
+		return fail(ld, n, 0, "out of memory");
+	while ((item = fy_node_sequence_iterate(n, &iter)) != NULL &&
+	    a->n < (size_t)count) {
+		snprintf(what, sizeof(what), "anchors[%zu]", a->n);
+		if (fy_node_is_scalar(item) && !fy_node_is_alias(item) &&
+		    (s = fy_node_get_scalar(item, &len)) != NULL && len == 6 &&
+		    memcmp(s, "digits", 6) == 0) {
+			a->digits = true;
+			continue;
+		}
+		if (norm_word(ld, item, what, &a->words[a->n], &a->lens[a->n]) <
+		    0)
+			return -1;
+		a->n++;
+	}
+	return 0;
+}
+
+/* Free what load_params() built. */
+static void
+free_params(struct detector_param *p, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; p != NULL && i < n; i++) {
+		free((char *)p[i].key);
+		for (j = 0; p[i].values != NULL && j < p[i].n_values; j++)
+			free((char *)p[i].values[j]);
+		free((char **)p[i].values);
+	}
+	free(p);
+}
+
+/* One value of params (a scalar, or a list of scalars) into p. */
+static int
+load_param_values(
+    struct loader *ld, struct fy_node *v, struct detector_param *p)
+{
+	struct fy_node *item;
+	void *iter = NULL;
+	char **vals, what[RULE_ID_MAX + 32];
+	int count;
+
+	snprintf(what, sizeof(what), "params.%s", p->key);
+	if (fy_node_is_mapping(v))
+		return fail(ld, v, 0,
+		    "%s: expected a string or a list of strings, not a "
+		    "mapping",
+		    what);
+	count = fy_node_is_sequence(v) ? fy_node_sequence_item_count(v) : 1;
+	if (count <= 0)
+		return fail(ld, v, 0, "%s: empty list", what);
+	if (count > RULE_PARAM_VALUES_MAX)
+		return fail(ld, v, 0, "%s: more than %d values", what,
+		    RULE_PARAM_VALUES_MAX);
+	if ((vals = calloc((size_t)count, sizeof(*vals))) == NULL)
+		return fail(ld, v, 0, "out of memory");
+	p->values = (const char *const *)vals;
+	if (!fy_node_is_sequence(v)) {
+		if (get_string(ld, v, what, 4096, &vals[0]) < 0)
+			return -1;
+		p->n_values = 1;
+		return 0;
+	}
+	while ((item = fy_node_sequence_iterate(v, &iter)) != NULL &&
+	    p->n_values < (size_t)count) {
+		snprintf(
+		    what, sizeof(what), "params.%s[%zu]", p->key, p->n_values);
+		if (get_string(ld, item, what, 4096, &vals[p->n_values]) < 0)
+			return -1;
+		p->n_values++;
+	}
+	return 0;
+}
+
+/* params: a mapping from a key to a string or a list of strings. */
+static int
+load_params(struct loader *ld, struct fy_node *n, struct detector_param **out,
+    size_t *n_out)
+{
+	struct detector_param *p;
+	struct fy_node_pair *pair;
+	void *iter = NULL;
+	int count;
+
+	*out = NULL;
+	*n_out = 0;
+	if (n == NULL)
+		return 0;
+	if (!fy_node_is_mapping(n))
+		return fail(ld, n, 0, "params: expected a mapping, not %s",
+		    node_kind(n));
+	if ((count = fy_node_mapping_item_count(n)) <= 0)
+		return 0;
+	if (count > RULE_PARAMS_MAX)
+		return fail(
+		    ld, n, 0, "params: more than %d keys", RULE_PARAMS_MAX);
+	if ((p = calloc((size_t)count, sizeof(*p))) == NULL)
+		return fail(ld, n, 0, "out of memory");
+	*out = p;
+	while ((pair = fy_node_mapping_iterate(n, &iter)) != NULL &&
+	    *n_out < (size_t)count) {
+		struct detector_param *q = &p[(*n_out)++];
+		char *key = NULL;
+
+		if (get_string(ld, fy_node_pair_key(pair), "params key",
+			RULE_ID_MAX, &key) < 0)
+			return -1;
+		q->key = key;
+		q->line = node_line(fy_node_pair_key(pair));
+		if (load_param_values(ld, fy_node_pair_value(pair), q) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The names of the built-in detectors, ", "-separated, into known. */
+static void
+known_detectors(struct buf *known)
+{
+	const char *name;
+	size_t i;
+
+	for (i = 0; (name = detector_name(i)) != NULL; i++)
+		if ((i > 0 && buf_puts(known, ", ") != BUF_OK) ||
+		    buf_puts(known, name) != BUF_OK)
+			break;
+	if (i == 0)
+		(void)buf_puts(known, "none");
+}
+
+/* The keys a detector rule may not have: the detector does their work. */
+static int
+detector_excludes(struct loader *ld, struct fy_node *map)
+{
+	static const char *const keys[] = { "value", "validator", "mask_groups",
+		"confidence", "list_evidence", NULL };
+	struct fy_node *n;
+	size_t i;
+
+	for (i = 0; keys[i] != NULL; i++)
+		if ((n = yaml_get(map, keys[i])) != NULL)
+			return fail(ld, n, 0,
+			    "'%s' cannot go with 'detector': the detector "
+			    "makes its own values and confidence",
+			    keys[i]);
+	if ((n = yaml_get(map, "anchors")) != NULL)
+		return fail(ld, n, 0,
+		    "'anchors' cannot go with 'detector': anchors select "
+		    "where patterns run");
+	return 0;
+}
+
+/* detector: NAME and its params; the detector's state into r. */
+static int
+load_detector(
+    struct loader *ld, struct rule *r, struct fy_node *map, struct fy_node *n)
+{
+	struct dlp_error derr;
+	struct detector_param *params = NULL;
+	struct buf known;
+	size_t n_params = 0;
+	char *name = NULL;
+	int rc = -1;
+
+	if (get_string(ld, n, "detector", 64, &name) < 0)
+		return -1;
+	if ((r->detector = detector_lookup(name)) == NULL) {
+		buf_init(&known, 512);
+		known_detectors(&known);
+		fail(ld, n, 0, "unknown detector '%s' (known: %s)", name,
+		    buf_cstr(&known));
+		buf_free(&known);
+		goto out;
+	}
+	if (detector_excludes(ld, map) < 0 ||
+	    load_params(ld, yaml_get(map, "params"), &params, &n_params) < 0)
+		goto out;
+	memset(&derr, 0, sizeof(derr));
+	r->detector_state =
+	    r->detector->load(ld->dir, ld->path, params, n_params, &derr);
+	if (r->detector_state == NULL) {
+		if (derr.msg[0] == '\0') {
+			fail(ld, n, 0, "detector '%s' did not load", name);
+			goto out;
+		}
+		if (ld->err != NULL)
+			*ld->err = derr;
+		relabel(ld);
+		goto out;
+	}
+	rc = 0;
+out:
+	free_params(params, n_params);
+	free(name);
+	return rc;
+}
+
+/* Either patterns (and their keys) or a detector. */
+static int
+load_matcher(struct loader *ld, struct rule *r, struct fy_node *map)
+{
+	struct fy_node *det = yaml_get(map, "detector");
+	struct fy_node *pat = yaml_get(map, "patterns");
+	struct fy_node *par = yaml_get(map, "params");
+
+	if (det != NULL && pat != NULL)
+		return fail(ld, det, 0,
+		    "'patterns' and 'detector' exclude each other: a rule "
+		    "has one of them");
+	if (det == NULL && pat == NULL)
+		return fail(ld, map, 0,
+		    "'patterns' is missing (or name a built-in detector "
+		    "with 'detector')");
+	if (det == NULL && par != NULL)
+		return fail(ld, par, 0, "'params' needs 'detector'");
+	if (det != NULL)
+		return load_detector(ld, r, map, det);
+	if (load_patterns(ld, r, map) < 0 || load_anchors(ld, r, map) < 0 ||
+	    load_validator(ld, r, map) < 0 || load_mask_groups(ld, r, map) < 0)
+		return -1;
+	return 0;
+}
+
 static int
 load_rule(struct loader *ld, struct rule *r, struct fy_node *map)
 {
@@ -655,11 +1034,13 @@ load_rule(struct loader *ld, struct rule *r, struct fy_node *map)
 	}
 	r->context.window = 30;
 	r->negative.window = 10;
-	if (load_patterns(ld, r, map) < 0 || load_validator(ld, r, map) < 0 ||
-	    load_mask_groups(ld, r, map) < 0 ||
+	if (load_matcher(ld, r, map) < 0 ||
 	    load_words(ld, map, "context", &r->context) < 0 ||
 	    load_words(ld, map, "negative", &r->negative) < 0 ||
-	    load_confidence(ld, r, map) < 0 || load_examples(ld, r, map) < 0)
+	    (r->detector == NULL &&
+		(load_confidence(ld, r, map) < 0 ||
+		    load_list(ld, r, map) < 0)) ||
+	    load_examples(ld, r, map) < 0)
 		return -1;
 	return 0;
 }
@@ -870,6 +1251,7 @@ ruleset_load(const char *dir, struct dlp_error *err)
 	    read_version(dir, err, &rs->version) < 0)
 		goto out;
 	memset(&ld, 0, sizeof(ld));
+	ld.dir = dir;
 	ld.err = err;
 	ld.rs = rs;
 	for (i = 0; i < n; i++) {
@@ -882,6 +1264,10 @@ ruleset_load(const char *dir, struct dlp_error *err)
 			goto out;
 		free(path);
 		path = NULL;
+	}
+	if (detect_prefilter_build(rs) < 0) {
+		dlp_error_set(err, dir, 0, "out of memory");
+		goto out;
 	}
 	rc = 0;
 out:
@@ -925,6 +1311,12 @@ free_rule(struct rule *r)
 	free(r->validator_name);
 	free_words(&r->context);
 	free_words(&r->negative);
+	for (i = 0; i < r->anchors.n; i++)
+		free(r->anchors.words[i]);
+	free(r->anchors.words);
+	free(r->anchors.lens);
+	if (r->detector != NULL && r->detector_state != NULL)
+		r->detector->free(r->detector_state);
 	for (i = 0; i < r->n_examples; i++) {
 		/* examples are synthetic, but may look like real numbers */
 		if (r->examples[i].text != NULL) {
@@ -945,6 +1337,7 @@ ruleset_free(struct ruleset *rs)
 		return;
 	for (i = 0; i < rs->n_rules; i++)
 		free_rule(&rs->rules[i]);
+	detect_prefilter_free(rs);
 	free(rs->rules);
 	free(rs->version);
 	free(rs);

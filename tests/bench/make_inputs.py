@@ -8,6 +8,12 @@ Writes into the directory given (default build/bench/):
   xlsx-1m.eml              a ~1 MB roster .xlsx, attached
   docx-300k.eml, ods-300k.eml, pdf-300k.eml, csv-cp932-300k.eml,
   7z-300k.eml              the same roster in other formats, attached
+  text-nocand-2m.txt       ~2 MB of mixed Japanese/ASCII business text, with
+                           prices and dates but no candidate (for -x)
+  text-prose-2m.txt        ~2 MB of the same text with a date on about one
+                           line in 40 and no other digit (for -x)
+  roster-dense-1m.txt      ~1 MB of roster rows: name, address, phone,
+                           My Number (for -x)
 Formats whose Debian tool or module is missing are skipped with a note.
 """
 import io, os, random, shutil, subprocess, sys, tempfile, zipfile
@@ -163,6 +169,35 @@ def sevenz(name, data):
             return f.read()
 
 
+def prose_text(size):
+    words = ["お世話になっております。", "来週の打ち合わせの件、", "資料を添付します。",
+             "ご確認のほど", "よろしくお願いいたします。", "Regarding the meeting,",
+             "please find the schedule below.", "ご不明な点はお知らせください。",
+             "\n"]
+    out = []
+    n = 0
+    while n < size:
+        w = RNG.choice(words)
+        if w == "\n" and RNG.randrange(40) == 0:
+            w = "\n2026-11-24 10:00 開始\n"
+        out.append(w)
+        n += len(w.encode())
+    return "".join(out)
+
+
+def roster_text(size):
+    out = ["氏名\t住所\t電話\t個人番号\n"]
+    n = 0
+    i = 0
+    while n < size:
+        row = person(i)
+        i += 1
+        line = "\t".join([row[0], row[1], row[3], row[2]]) + "\n"
+        out.append(line)
+        n += len(line.encode())
+    return "".join(out)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
     os.makedirs(out, exist_ok=True)
@@ -170,6 +205,7 @@ def main():
     def write(name, data):
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
+
 
     write("baseline-text-300k.eml",
           mail("text", business_text(300 * 1024)))
@@ -202,6 +238,10 @@ def main():
             big = rows_for_size(xlsx, 1024 * 1024)
             write("xlsx-1m.eml", mail("xlsx", "see attached",
                                       [("名簿.xlsx", ctype, big)]))
+    # last, so that the messages above stay as they were
+    write("text-nocand-2m.txt", business_text(2 * 1024 * 1024).encode())
+    write("roster-dense-1m.txt", roster_text(1024 * 1024).encode())
+    write("text-prose-2m.txt", prose_text(2 * 1024 * 1024).encode())
 
 
 if __name__ == "__main__":

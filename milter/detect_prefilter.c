@@ -1,0 +1,267 @@
+/*
+ * detect_prefilter - the anchors of every rule found in one pass over a
+ * text, as spans of lines where each anchored rule's patterns run. See
+ * detect.c for how the spans are used and patterns/README.md (anchors)
+ * for what a rule writer sees.
+ *
+ * A span: for each anchor of a rule, from the start of the line before
+ * the anchor's line to the end of the line after it (past its '\n');
+ * spans of one rule that touch are merged, so they are sorted and
+ * disjoint. Literal anchors compare ASCII letters without case, as
+ * context words do.
+ *
+ * Limits: the spans of a rule are at most one per two lines of the text;
+ * the table built at load is immutable. Thread-safe: the spans belong to
+ * the caller.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_int.h"
+
+static char
+ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Word w at t + p; ASCII letters compare without case. */
+static bool
+word_at(const char *t, size_t p, const char *w, size_t wl)
+{
+	size_t i;
+
+	for (i = 0; i < wl; i++)
+		if (ascii_lower(t[p + i]) != ascii_lower(w[i]))
+			return false;
+	return true;
+}
+
+#define PF_NL 0x04 /* a line break: the loop below stops on it too */
+
+static int
+cmp_lit(const void *a, const void *b)
+{
+	const struct anchor_lit *x = a, *y = b;
+	unsigned char cx = (unsigned char)ascii_lower(x->word[0]);
+	unsigned char cy = (unsigned char)ascii_lower(y->word[0]);
+
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+int
+detect_prefilter_build(struct ruleset *rs)
+{
+	struct prefilter *pf = &rs->pf;
+	const struct rule *r;
+	size_t i, j, n_lits = 0, n_dig = 0;
+	unsigned char c;
+
+	memset(pf, 0, sizeof(*pf));
+	for (i = 0; i < rs->n_rules; i++) {
+		n_lits += rs->rules[i].anchors.n;
+		n_dig += rs->rules[i].anchors.digits;
+	}
+	if ((n_lits > 0 &&
+		(pf->lits = calloc(n_lits, sizeof(*pf->lits))) == NULL) ||
+	    (n_dig > 0 &&
+		(pf->digit_rules = calloc(n_dig, sizeof(*pf->digit_rules))) ==
+		    NULL)) {
+		detect_prefilter_free(rs);
+		return -1;
+	}
+	for (i = 0; i < rs->n_rules; i++) {
+		r = &rs->rules[i];
+		if (r->anchors.digits)
+			pf->digit_rules[pf->n_digit_rules++] = i;
+		for (j = 0; j < r->anchors.n; j++) {
+			pf->lits[pf->n_lits].word = r->anchors.words[j];
+			pf->lits[pf->n_lits].len = r->anchors.lens[j];
+			pf->lits[pf->n_lits++].rule = i;
+		}
+		if (r->anchors.digits || r->anchors.n > 0)
+			pf->n_anchored++;
+	}
+	if (pf->n_lits > 0)
+		qsort(pf->lits, pf->n_lits, sizeof(*pf->lits), cmp_lit);
+	/* lit_start[c]: the first literal whose (lower-cased) first byte
+	   is c or more */
+	for (i = 0, j = 0; i < 257; i++) {
+		while (j < pf->n_lits &&
+		    (unsigned char)ascii_lower(pf->lits[j].word[0]) < i)
+			j++;
+		pf->lit_start[i] = j;
+	}
+	for (i = 0; i < pf->n_lits; i++) {
+		c = (unsigned char)pf->lits[i].word[0];
+		pf->first[c] |= PF_LIT;
+		if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+			pf->first[c | 0x20] |= PF_LIT;
+			pf->first[c & ~0x20] |= PF_LIT;
+		}
+	}
+	if (pf->n_digit_rules > 0)
+		for (c = '0'; c <= '9'; c++)
+			pf->first[c] |= PF_DIGIT;
+	if (pf->n_anchored > 0)
+		pf->first['\n'] |= PF_NL;
+	return 0;
+}
+
+void
+detect_prefilter_free(struct ruleset *rs)
+{
+	free(rs->pf.lits);
+	free(rs->pf.digit_rules);
+	memset(&rs->pf, 0, sizeof(rs->pf));
+}
+
+/* The end of the line after the one p is on (past its '\n'), or len. */
+static size_t
+next_line_end(const char *t, size_t len, size_t p)
+{
+	const char *q = memchr(t + p, '\n', len - p);
+
+	if (q == NULL)
+		return len;
+	q = memchr(q + 1, '\n', len - (size_t)(q + 1 - t));
+	return q == NULL ? len : (size_t)(q + 1 - t);
+}
+
+/*
+ * An anchor of a rule at p, on the line after prev: the span from prev
+ * (the start of the line before) to the end of the line after, merged
+ * with the last span when they touch. Returns the span's end, or 0 when
+ * memory ran out.
+ */
+static size_t
+mark(struct spans *sp, const char *t, size_t len, size_t prev, size_t p)
+{
+	size_t end, *grown, cap;
+
+	if (sp->n > 0 && p < sp->v[2 * sp->n - 1])
+		return sp->v[2 * sp->n - 1];
+	end = next_line_end(t, len, p);
+	if (sp->n > 0 && prev <= sp->v[2 * sp->n - 1]) {
+		sp->v[2 * sp->n - 1] = end;
+		return end;
+	}
+	if (sp->n == sp->cap) {
+		cap = sp->cap == 0 ? 16 : 2 * sp->cap;
+		if ((grown = realloc(sp->v, 2 * cap * sizeof(*grown))) == NULL)
+			return 0;
+		sp->v = grown;
+		sp->cap = cap;
+	}
+	sp->v[2 * sp->n] = prev;
+	sp->v[2 * sp->n + 1] = end;
+	sp->n++;
+	return end;
+}
+
+/*
+ * Where the spans of every anchored rule reach past p: the smallest of
+ * their ends (each a line start or len), or p when one does not.
+ */
+static size_t
+covered(const struct ruleset *rs, const struct spans *spans, size_t p)
+{
+	const struct spans *sp;
+	size_t i, end = SIZE_MAX;
+
+	for (i = 0; i < rs->n_rules; i++) {
+		sp = &spans[i];
+		if (!rs->rules[i].anchors.digits && rs->rules[i].anchors.n == 0)
+			continue;
+		if (sp->n == 0 || sp->v[2 * sp->n - 1] <= p)
+			return p;
+		if (sp->v[2 * sp->n - 1] < end)
+			end = sp->v[2 * sp->n - 1];
+	}
+	return end;
+}
+
+/* The start of the line that ends at (or holds) t[p]. */
+static size_t
+line_start(const char *t, size_t p)
+{
+	const char *q;
+
+	if (p == 0)
+		return 0;
+	q = memrchr(t, '\n', p);
+	return q == NULL ? 0 : (size_t)(q + 1 - t);
+}
+
+/*
+ * A byte table stops the loop only on line breaks, digits and the first
+ * bytes of literal anchors; a literal is then compared in place. Digits
+ * already inside the digit rules' spans cost one comparison, and lines
+ * every anchored rule covers are skipped.
+ */
+int
+detect_prefilter_find(
+    const struct ruleset *rs, const char *t, size_t len, struct spans *spans)
+{
+	const struct prefilter *pf = &rs->pf;
+	const unsigned char *u = (const unsigned char *)t;
+	const struct anchor_lit *a;
+	size_t line = 0, prev = 0, p = 0, digit_until = 0, i, end = len;
+	unsigned char f, c;
+
+	for (i = 0; i < rs->n_rules; i++)
+		spans[i].n = 0;
+	for (;;) {
+		/* every anchored rule's span reaches past p: skip to the
+		   first end, on a line start */
+		if ((end = covered(rs, spans, p)) > p) {
+			prev = line_start(t, end - 1);
+			line = p = end;
+			continue;
+		}
+		while (p < len && pf->first[u[p]] == 0)
+			p++;
+		if (p >= len)
+			break;
+		c = u[p];
+		f = pf->first[c];
+		if (f & PF_NL) {
+			prev = line;
+			line = ++p;
+			continue;
+		}
+		if ((f & PF_DIGIT) && p >= digit_until) {
+			for (i = 0; i < pf->n_digit_rules; i++)
+				if ((end = mark(&spans[pf->digit_rules[i]], t,
+					 len, prev, p)) == 0)
+					return -1;
+			digit_until = end;
+		}
+		if (f & PF_LIT) {
+			c = (unsigned char)ascii_lower((char)c);
+			for (i = pf->lit_start[c]; i < pf->lit_start[c + 1];
+			     i++) {
+				a = &pf->lits[i];
+				if (a->len <= len - p &&
+				    word_at(t, p, a->word, a->len) &&
+				    mark(&spans[a->rule], t, len, prev, p) == 0)
+					return -1;
+			}
+		}
+		p++;
+	}
+	return 0;
+}
+
+void
+detect_spans_free(struct spans *spans, size_t n)
+{
+	size_t i;
+
+	for (i = 0; spans != NULL && i < n; i++)
+		free(spans[i].v);
+	free(spans);
+}
