@@ -17,14 +17,63 @@
 #include "address.h"
 #include "dict.h"
 
-static const char *const prefectures[47] = { "北海道", "青森県", "岩手県",
-	"宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
-	"埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県",
-	"福井県", "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県",
-	"滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県", "鳥取県",
-	"島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県",
-	"高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県",
-	"鹿児島県", "沖縄県" };
+#define P(x)                     \
+	{                        \
+		x, sizeof(x) - 1 \
+	}
+static const struct {
+	const char *s;
+	size_t len;
+} prefectures[47] = {
+	P("北海道"),
+	P("青森県"),
+	P("岩手県"),
+	P("宮城県"),
+	P("秋田県"),
+	P("山形県"),
+	P("福島県"),
+	P("茨城県"),
+	P("栃木県"),
+	P("群馬県"),
+	P("埼玉県"),
+	P("千葉県"),
+	P("東京都"),
+	P("神奈川県"),
+	P("新潟県"),
+	P("富山県"),
+	P("石川県"),
+	P("福井県"),
+	P("山梨県"),
+	P("長野県"),
+	P("岐阜県"),
+	P("静岡県"),
+	P("愛知県"),
+	P("三重県"),
+	P("滋賀県"),
+	P("京都府"),
+	P("大阪府"),
+	P("兵庫県"),
+	P("奈良県"),
+	P("和歌山県"),
+	P("鳥取県"),
+	P("島根県"),
+	P("岡山県"),
+	P("広島県"),
+	P("山口県"),
+	P("徳島県"),
+	P("香川県"),
+	P("愛媛県"),
+	P("高知県"),
+	P("福岡県"),
+	P("佐賀県"),
+	P("長崎県"),
+	P("熊本県"),
+	P("大分県"),
+	P("宮崎県"),
+	P("鹿児島県"),
+	P("沖縄県"),
+};
+#undef P
 
 /* Cities written without their prefecture often: the designated cities. */
 static const struct {
@@ -53,36 +102,6 @@ static const char *const tokyo_wards[23] = { "千代田区", "中央区", "港�
 #define CP_POST 0x3012 /* 〒 */
 
 /* ---- characters ---- */
-
-uint32_t
-u8_next(const char *s, size_t len, size_t *n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	uint32_t c = u[0];
-
-	if (c < 0x80 || len < 2) {
-		*n = 1;
-		return c;
-	}
-	if (c >= 0xc2 && c <= 0xdf && (u[1] & 0xc0) == 0x80) {
-		*n = 2;
-		return (c & 0x1f) << 6 | (u[1] & 0x3f);
-	}
-	if (c >= 0xe0 && c <= 0xef && len >= 3 && (u[1] & 0xc0) == 0x80 &&
-	    (u[2] & 0xc0) == 0x80) {
-		*n = 3;
-		return (c & 0x0f) << 12 | (uint32_t)(u[1] & 0x3f) << 6 |
-		    (u[2] & 0x3f);
-	}
-	if (c >= 0xf0 && c <= 0xf4 && len >= 4 && (u[1] & 0xc0) == 0x80 &&
-	    (u[2] & 0xc0) == 0x80 && (u[3] & 0xc0) == 0x80) {
-		*n = 4;
-		return (c & 0x07) << 18 | (uint32_t)(u[1] & 0x3f) << 12 |
-		    (uint32_t)(u[2] & 0x3f) << 6 | (u[3] & 0x3f);
-	}
-	*n = 1;
-	return 0xFFFD;
-}
 
 bool
 cp_is_kanji(uint32_t c)
@@ -664,15 +683,15 @@ from_prefecture(
 	size_t k;
 
 	for (k = 0; k < 47; k++) {
-		size_t n = strlen(prefectures[k]);
+		size_t n = prefectures[k].len;
 
-		if (c->s[pos_end - 1] != prefectures[k][n - 1] ||
+		if (c->s[pos_end - 1] != prefectures[k].s[n - 1] ||
 		    pos_end < line_start + n ||
-		    memcmp(c->s + pos_end - n, prefectures[k], n) != 0)
+		    memcmp(c->s + pos_end - n, prefectures[k].s, n) != 0)
 			continue;
 		memset(a, 0, sizeof(*a));
 		a->start = pos_end - n;
-		copy(a->pref, sizeof(a->pref), prefectures[k], n);
+		copy(a->pref, sizeof(a->pref), prefectures[k].s, n);
 		if (parse_rest(c, pos_end, a) == 0)
 			return false;
 		a->full = a->block[0] != '\0';
@@ -713,7 +732,8 @@ from_city(
 			pref = "東京都";
 		}
 		n = strlen(city);
-		if (pos_end < line_start + n ||
+		if (c->s[pos_end - 1] != city[n - 1] ||
+		    pos_end < line_start + n ||
 		    memcmp(c->s + pos_end - n, city, n) != 0 ||
 		    before_is_word(c, pos_end - n))
 			continue;
@@ -800,9 +820,8 @@ postal_check(const struct postal_table *t, struct address *a)
 
 		a->postal_state = POSTAL_VALID;
 		for (pl = 0; pl < 47; pl++)
-			if (starts(pa, c.len, 0, prefectures[pl]) &&
-			    from_prefecture(
-				&c, 0, strlen(prefectures[pl]), &b)) {
+			if (starts(pa, c.len, 0, prefectures[pl].s) &&
+			    from_prefecture(&c, 0, prefectures[pl].len, &b)) {
 				memcpy(a->pref, b.pref, sizeof(a->pref));
 				memcpy(a->city, b.city, sizeof(a->city));
 				break;

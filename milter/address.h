@@ -86,8 +86,40 @@ size_t address_next_anchor(const char *s, size_t len);
 size_t address_scan(const struct postal_table *t, const char *s, size_t len,
     struct address *out, size_t maxn);
 
-/* u8_next: the code point at s[0] (len > 0) and its length in *n. */
-uint32_t u8_next(const char *s, size_t len, size_t *n);
+/*
+ * u8_next: the code point at s[0] (len > 0) and its length in *n; an
+ * invalid sequence is U+FFFD of length 1. Inline: every recogniser calls
+ * it once a character.
+ */
+static inline uint32_t
+u8_next(const char *s, size_t len, size_t *n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t c = u[0];
+
+	if (c < 0x80 || len < 2) {
+		*n = 1;
+		return c;
+	}
+	if (c >= 0xc2 && c <= 0xdf && (u[1] & 0xc0) == 0x80) {
+		*n = 2;
+		return (c & 0x1f) << 6 | (u[1] & 0x3f);
+	}
+	if (c >= 0xe0 && c <= 0xef && len >= 3 && (u[1] & 0xc0) == 0x80 &&
+	    (u[2] & 0xc0) == 0x80) {
+		*n = 3;
+		return (c & 0x0f) << 12 | (uint32_t)(u[1] & 0x3f) << 6 |
+		    (u[2] & 0x3f);
+	}
+	if (c >= 0xf0 && c <= 0xf4 && len >= 4 && (u[1] & 0xc0) == 0x80 &&
+	    (u[2] & 0xc0) == 0x80 && (u[3] & 0xc0) == 0x80) {
+		*n = 4;
+		return (c & 0x07) << 18 | (uint32_t)(u[1] & 0x3f) << 12 |
+		    (uint32_t)(u[2] & 0x3f) << 6 | (u[3] & 0x3f);
+	}
+	*n = 1;
+	return 0xFFFD;
+}
 
 /* Character classes used by the name and address recognisers. */
 bool cp_is_kanji(uint32_t c); /* CJK ideographs, 々, ヶ, 〆 */

@@ -454,6 +454,7 @@ struct prun {
 	detector_emit emit;
 	void *arg;
 	int rc;
+	size_t hw_nl, hw_nn, hw_na; /* high-water marks, for the wipe */
 	struct pline lines[MAX_LINES];
 	size_t nl;
 	struct pname names[MAX_ITEMS];
@@ -515,11 +516,12 @@ is_wordch(uint32_t c)
 static void
 scopy(char *dst, size_t dstlen, const char *src, size_t n)
 {
-	if (n >= dstlen)
+	if (n >= dstlen) {
 		n = dstlen - 1;
-	/* never cut a character in half */
-	while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
-		n--;
+		/* never cut a character in half */
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
@@ -608,99 +610,118 @@ isalnum_(char c)
 	return isdig(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static unsigned
-digit_facts(const char *t, size_t s, size_t e)
+/*
+ * digit_run: the facts of the run of digits (and '-' between digits) at
+ * i, into *f; returns its end. A run glued to a letter or digit before it
+ * is part of a word (a product code) and says nothing.
+ */
+static size_t
+digit_run(const char *t, size_t s, size_t e, size_t i, unsigned *f)
 {
-	unsigned f = 0;
-	size_t i = s;
+	size_t j = i, d = 0, dashes = 0, first = 0;
 
-	while (i < e) {
-		size_t j = i, d = 0, dashes = 0, first = 0;
-
-		if (!isdig(t[i]) ||
-		    (i > s && (isdig(t[i - 1]) || isalnum_(t[i - 1])))) {
-			if (t[i] == '@' && i > s && i + 3 < e &&
-			    isalnum_(t[i - 1]) && isalnum_(t[i + 1]) &&
-			    memchr(t + i, '.', e - i > 64 ? 64 : e - i))
-				f |= L_EMAIL;
-			i++;
-			continue;
-		}
-		while (j < e &&
-		    (isdig(t[j]) ||
-			(t[j] == '-' && j + 1 < e && isdig(t[j + 1])))) {
-			if (t[j] == '-') {
-				dashes++;
-				if (first == 0)
-					first = d;
-			} else
-				d++;
-			j++;
-		}
-		if (j < e && isalnum_(t[j])) {
-			if (d >= 1 && (t[j] == 'F' || t[j] == 'f') &&
-			    (j + 1 >= e || !isalnum_(t[j + 1])))
-				f |= L_FLOOR;
-			i = j;
-			continue;
-		}
-		if (t[i] == '0' && (d == 10 || d == 11))
-			f |= L_PHONE;
-		else if (d == 12 && (dashes == 0 || dashes == 2))
-			f |= L_MYNUM;
-		else if (d == 10 && t[i] != '0' && (dashes == 0 || first == 4))
-			f |= L_PENSION;
-		else if (d == 4 && j < e &&
-		    (t[j] == '/' || t[j] == '.' ||
-			(j + 3 <= e && memcmp(t + j, "年", 3) == 0)) &&
-		    (t[i] == '1' || t[i] == '2'))
-			f |= L_BIRTH; /* 1980/01/02, 1980年1月2日 */
-		else if (d == 8 && dashes == 2 && first == 4 &&
-		    (t[i] == '1' || t[i] == '2'))
-			f |= L_BIRTH; /* 1980-01-02 */
-		else if (j + 3 <= e && memcmp(t + j, "階", 3) == 0)
-			f |= L_FLOOR;
-		i = j;
+	while (j < e &&
+	    (isdig(t[j]) || (t[j] == '-' && j + 1 < e && isdig(t[j + 1])))) {
+		if (t[j] == '-') {
+			dashes++;
+			if (first == 0)
+				first = d;
+		} else
+			d++;
+		j++;
 	}
-	return f;
+	if (i > s && isalnum_(t[i - 1]))
+		return j;
+	if (j < e && isalnum_(t[j])) {
+		if (d >= 1 && (t[j] == 'F' || t[j] == 'f') &&
+		    (j + 1 >= e || !isalnum_(t[j + 1])))
+			*f |= L_FLOOR;
+		return j;
+	}
+	if (t[i] == '0' && (d == 10 || d == 11))
+		*f |= L_PHONE;
+	else if (d == 12 && (dashes == 0 || dashes == 2))
+		*f |= L_MYNUM;
+	else if (d == 10 && t[i] != '0' && (dashes == 0 || first == 4))
+		*f |= L_PENSION;
+	else if (d == 4 && j < e &&
+	    (t[j] == '/' || t[j] == '.' ||
+		(j + 3 <= e && memcmp(t + j, "年", 3) == 0)) &&
+	    (t[i] == '1' || t[i] == '2'))
+		*f |= L_BIRTH; /* 1980/01/02, 1980年1月2日 */
+	else if (d == 8 && dashes == 2 && first == 4 &&
+	    (t[i] == '1' || t[i] == '2'))
+		*f |= L_BIRTH; /* 1980-01-02 */
+	else if (j + 3 <= e && memcmp(t + j, "階", 3) == 0)
+		*f |= L_FLOOR;
+	return j;
 }
 
 static const char *const eras[] = { "昭和", "平成", "令和", "大正" };
 
+/*
+ * line_facts: one pass over the line for identifiers (digit runs, '@')
+ * and for the first characters of organisation and placeholder words
+ * (one bitmap for both lists), then the era names of birth dates.
+ */
 static unsigned
 line_facts(struct prun *r, struct pline *l)
 {
 	const char *t = r->t;
-	unsigned f = digit_facts(t, l->s, l->e);
-	size_t i, n, k;
+	const unsigned char *u = (const unsigned char *)t;
+	const unsigned char *first = r->st->line_first;
+	size_t s = l->s, e = l->e, i = s, n, k;
+	unsigned f = 0;
 
-	for (k = 0; k < 4 && !(f & L_BIRTH); k++) {
-		const char *m = memmem(t + l->s, l->e - l->s, eras[k], 6);
+	while (i < e) {
+		unsigned b = u[i], c;
 
-		if (m != NULL && (size_t)(m - t) + 6 < l->e &&
-		    (isdig(m[6]) || memcmp(m + 6, "元", 3) == 0))
-			f |= L_BIRTH;
-	}
-	for (i = l->s; i < l->e; i++) {
-		const unsigned char *u = (const unsigned char *)t + i;
-		unsigned c;
-
-		if ((*u & 0xc0) == 0x80)
+		if (b < 0x80) {
+			if (isdig((char)b)) {
+				i = digit_run(t, s, e, i, &f);
+				continue;
+			}
+			if (b == '@' && i > s && i + 3 < e &&
+			    isalnum_(t[i - 1]) && isalnum_(t[i + 1]) &&
+			    memchr(t + i, '.', e - i > 64 ? 64 : e - i))
+				f |= L_EMAIL;
+			c = (b >= 'A' && b <= 'Z') ? b + 32 : b;
+		} else if (b >= 0xe0 && b < 0xf0 && i + 2 < e) {
+			c = (b & 0x0f) << 12 |
+			    (unsigned)(u[i + 1] & 0x3f) << 6 |
+			    (u[i + 2] & 0x3f);
+			if (!(first[c / 8] & (1u << (c % 8)))) {
+				i += 3;
+				continue;
+			}
+		} else if ((b & 0xc0) == 0x80) {
+			i++;
 			continue;
-		c = dict_first_cp(t + i, l->e - i);
-		if (!(r->st->line_first[c / 8] & (1u << (c % 8))))
+		} else
+			c = dict_first_cp(t + i, e - i);
+		if (!(first[c / 8] & (1u << (c % 8)))) {
+			i++;
 			continue;
+		}
 		if (!(f & L_ORG) &&
-		    (n = dict_longest(r->st->orgs, t + i, l->e - i)) != 0) {
+		    (n = dict_longest(r->st->orgs, t + i, e - i)) != 0) {
 			f |= L_ORG;
 			scopy(l->org, sizeof(l->org), t + i, n);
 		}
 		if (!(f & L_PLACEHOLDER) &&
-		    (n = dict_longest(r->st->placeholders, t + i, l->e - i)) !=
+		    (n = dict_longest(r->st->placeholders, t + i, e - i)) !=
 			0) {
 			f |= L_PLACEHOLDER;
 			scopy(l->ph, sizeof(l->ph), t + i, n);
 		}
+		i++;
+	}
+	for (k = 0; k < 4 && !(f & L_BIRTH); k++) {
+		const char *m = memmem(t + s, e - s, eras[k], 6);
+
+		if (m != NULL && (size_t)(m - t) + 6 < e &&
+		    (isdig(m[6]) || memcmp(m + 6, "元", 3) == 0))
+			f |= L_BIRTH;
 	}
 	return f;
 }
@@ -854,8 +875,8 @@ label_names(struct prun *r, size_t li)
 		while (q < l->e && t[q] == ' ')
 			q++;
 		e = name_run(t, q, l->e);
-		if (e > q && dict_find(r->st->honorifics, t + q, e - q, &at) !=
-			0 &&
+		if (e > q &&
+		    dict_find(r->st->honorifics, t + q, e - q, &at) != 0 &&
 		    at > 0)
 			e = q + at; /* 佐藤 様: the honorific is not the name */
 		if (e > q && add_name(r, li, q, e, E_LABEL, t + ls, n) != NULL)
@@ -1171,7 +1192,7 @@ confidence(const struct prun *r, const struct rec *rc, bool multi, char *why,
 		how = "postal code contradicts the address";
 	} else if (strong && a->full && support) {
 		c = DLP_CONF_HIGH;
-		how = "strong name, full address, supported";
+		how = "a roster's record";
 	} else if ((strong && (a->full || postal_ok)) || a->full) {
 		c = DLP_CONF_MEDIUM;
 		how = strong ? "strong name and address, no support"
@@ -1197,9 +1218,10 @@ confidence(const struct prun *r, const struct rec *rc, bool multi, char *why,
 }
 
 static void
-add_seen(char *buf, size_t len, const char *what, const char *detail)
+add_seen(
+    char *buf, size_t *np, size_t len, const char *what, const char *detail)
 {
-	size_t n = strlen(buf), w = strlen(what);
+	size_t n = *np, w = strlen(what);
 	size_t dl = detail != NULL ? strlen(detail) : 0;
 
 	if (n + 2 + w + dl + 1 >= len)
@@ -1214,6 +1236,7 @@ add_seen(char *buf, size_t len, const char *what, const char *detail)
 		n += dl;
 	}
 	buf[n] = '\0';
+	*np = n;
 }
 
 static void
@@ -1222,47 +1245,49 @@ evidence(const struct rec *rc, bool multi, char *buf, size_t len)
 	unsigned ev = rc->nm->ev, z = rc->zone;
 	static const char *const ps[] = { NULL, "unknown", "valid", "agrees",
 		"disagrees" };
+	size_t n = 0;
 
 	buf[0] = '\0';
 	if (ev & E_COLUMN)
-		add_seen(buf, len, "column", rc->nm->label);
+		add_seen(buf, &n, len, "column", rc->nm->label);
 	if (ev & E_LABEL)
-		add_seen(buf, len, "label", rc->nm->label);
+		add_seen(buf, &n, len, "label", rc->nm->label);
 	if (ev & E_HONOR)
-		add_seen(buf, len, "honorific", rc->nm->label);
+		add_seen(buf, &n, len, "honorific", rc->nm->label);
 	if (ev & E_DICT2)
-		add_seen(buf, len, "dict", "surname+given");
+		add_seen(buf, &n, len, "dict", "surname+given");
 	if (ev & E_DICT1)
-		add_seen(buf, len, "dict", "surname");
+		add_seen(buf, &n, len, "dict", "surname");
 	if (ev & E_READING)
-		add_seen(buf, len, "reading", NULL);
-	add_seen(buf, len, "address", rc->ad->a.block[0] ? "block" : "partial");
+		add_seen(buf, &n, len, "reading", NULL);
+	add_seen(
+	    buf, &n, len, "address", rc->ad->a.block[0] ? "block" : "partial");
 	if (rc->ad->a.postal_state != POSTAL_NONE)
-		add_seen(buf, len, "postal", ps[rc->ad->a.postal_state]);
+		add_seen(buf, &n, len, "postal", ps[rc->ad->a.postal_state]);
 	if (z & L_PHONE)
-		add_seen(buf, len, "row", "phone");
+		add_seen(buf, &n, len, "row", "phone");
 	if (z & L_BIRTH)
-		add_seen(buf, len, "row", "birth");
+		add_seen(buf, &n, len, "row", "birth");
 	if (z & L_EMAIL)
-		add_seen(buf, len, "row", "email");
+		add_seen(buf, &n, len, "row", "email");
 	if (z & L_MYNUM)
-		add_seen(buf, len, "row", "my_number");
+		add_seen(buf, &n, len, "row", "my_number");
 	if (z & L_PENSION)
-		add_seen(buf, len, "row", "pension");
+		add_seen(buf, &n, len, "row", "pension");
 	if (z & L_TABLE)
-		add_seen(buf, len, "table", "header");
+		add_seen(buf, &n, len, "table", "header");
 	if (multi)
-		add_seen(buf, len, "records", "2+");
+		add_seen(buf, &n, len, "records", "2+");
 	if (z & L_ORG)
-		add_seen(buf, len, "org", rc->org);
+		add_seen(buf, &n, len, "org", rc->org);
 	if (z & L_FLOOR)
-		add_seen(buf, len, "floor", NULL);
+		add_seen(buf, &n, len, "floor", NULL);
 	if (z & L_PLACEHOLDER)
-		add_seen(buf, len, "placeholder", rc->ph);
+		add_seen(buf, &n, len, "placeholder", rc->ph);
 	if (rc->nm->reject != NULL)
-		add_seen(buf, len, "rejected", rc->nm->reject);
+		add_seen(buf, &n, len, "rejected", rc->nm->reject);
 	if (rc->ad->office)
-		add_seen(buf, len, "rejected", "office address");
+		add_seen(buf, &n, len, "rejected", "office address");
 }
 
 static int
@@ -1520,6 +1545,12 @@ process_block(struct prun *r, size_t p)
 		analyse_line(r, r->nl++, anchor);
 		p = next;
 	}
+	if (r->nl > r->hw_nl)
+		r->hw_nl = r->nl;
+	if (r->nn > r->hw_nn)
+		r->hw_nn = r->nn;
+	if (r->na > r->hw_na)
+		r->hw_na = r->na;
 	if (finish_block(r) != 0 && r->rc == DLP_OK)
 		r->rc = DLP_PARTIAL;
 	return p;
@@ -1553,6 +1584,7 @@ person_run(const void *state, const char *text, size_t len, bool report_dropped,
 			r->table = false;
 			r->n_records = 0;
 			r->multi = r->pending = false;
+			r->hw_nl = r->hw_nn = r->hw_na = 0;
 		}
 		anc = pos + a;
 		nl = anc > pos ? memrchr(text + pos, '\n', anc - pos) : NULL;
@@ -1588,7 +1620,13 @@ person_run(const void *state, const char *text, size_t len, bool report_dropped,
 	if (r->pending && r->rc == DLP_OK)
 		emit_rec(r, &r->p_rec, false);
 	rc = r->rc;
-	explicit_bzero(r, sizeof(*r));
+	/* names and addresses were copied here: wipe what was used */
+	explicit_bzero(r->lines, r->hw_nl * sizeof(r->lines[0]));
+	explicit_bzero(r->names, r->hw_nn * sizeof(r->names[0]));
+	explicit_bzero(r->addrs, r->hw_na * sizeof(r->addrs[0]));
+	explicit_bzero(&r->p_rec, sizeof(r->p_rec));
+	explicit_bzero(&r->p_nm, sizeof(r->p_nm));
+	explicit_bzero(&r->p_ad, sizeof(r->p_ad));
 	free(r);
 	return rc;
 }
