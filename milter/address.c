@@ -875,8 +875,9 @@ address_scan(const struct postal_table *t, const char *s, size_t len,
 			i += isdig(s[i]) ? 4 : n;
 			continue;
 		}
-		if (from_prefecture(&c, 0, i + n, &out[na]) ||
-		    from_city(&c, 0, i + n, &out[na])) {
+		if ((ch == CP_SHI || ch == CP_KU)
+			? from_city(&c, 0, i + n, &out[na])
+			: from_prefecture(&c, 0, i + n, &out[na])) {
 			i = out[na].end > i + n ? out[na].end : i + n;
 			na++;
 			continue;
