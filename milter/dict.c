@@ -5,8 +5,9 @@
  * (pool offset, length, hash) slots, at most half full, grows by doubling.
  * A lookup at a position walks at most DICT_MAX_CHARS code points once,
  * hashing as it goes, and probes the table only at the lengths some entry
- * has: so it costs O(longest entry), whatever the size of the list. A
- * bitmap of first byte pairs rejects most positions before any hashing.
+ * has: so it costs O(longest entry), whatever the size of the list.
+ * Bitmaps of first code points and of first pairs of code points reject
+ * most positions before any hashing.
  *
  * Limits: DICT_MAX_ENTRIES entries, DICT_MAX_ENTRY bytes an entry,
  * DICT_MAX_FILE bytes a list file. Thread-safe once built.

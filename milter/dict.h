@@ -7,9 +7,10 @@
  * DICT_MAX_ENTRY bytes; ASCII letters compare in any case. A list file
  * has one entry a line; empty lines and lines starting with '#' are
  * skipped; a trailing CR is dropped. The set is an open-addressing hash
- * table keyed by the entry's bytes, plus a bitmap of the first two bytes
- * of every entry so that most positions are rejected with one load, and a
- * mask of the entry lengths present so that only those are hashed.
+ * table keyed by the entry's bytes, plus bitmaps of the first code point
+ * and of the first pair of code points of every entry, so that most
+ * positions are rejected with a load or two, and a mask of the entry
+ * lengths present so that only those are hashed.
  *
  * A dict is immutable once built and may be shared by threads. It does
  * not normalise: callers give it text as the rules see it.

@@ -62,7 +62,8 @@
  * of the name and the prefecture and municipality (山** / 東京都千代田区…),
  * never the full name or street.
  *
- * Limits: MAX_LINE bytes of a line are looked at, MAX_CELLS cells a row,
+ * Limits: a line longer than MAX_LINE bytes is read as segments of
+ * MAX_LINE bytes (so nothing is skipped), MAX_CELLS cells a row,
  * MAX_LINES lines a block, MAX_ITEMS names and addresses a block, and
  * max_records records a text (then DLP_PARTIAL). Dictionaries as dict.h.
  * The state is immutable after load; run() allocates its own work area.
