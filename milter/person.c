@@ -1136,6 +1136,16 @@ header_row(struct prun *r, const struct cell *c, size_t nc)
 	return true;
 }
 
+static bool
+few_digits(const char *t, size_t s, size_t e)
+{
+	size_t n = 0;
+
+	for (; s < e; s++)
+		n += t[s] >= '0' && t[s] <= '9';
+	return n <= 3;
+}
+
 static void
 analyse_line(struct prun *r, size_t li, bool anchor)
 {
@@ -1145,7 +1155,10 @@ analyse_line(struct prun *r, size_t li, bool anchor)
 	size_t nc = split_cells(r->t, l->s, l->e, c, &sep);
 
 	l->first_name = r->nn;
-	if (!anchor && sep != 0 && header_row(r, c, nc))
+	/* a header row has no address, but may have anchors (都道府県,
+	   市区町村); it has few digits (住所1, 住所2), a data row many */
+	if (sep != 0 && (!anchor || few_digits(r->t, l->s, l->e)) &&
+	    header_row(r, c, nc))
 		return;
 	l->flags |= line_facts(r, l);
 	if (r->table && sep != 0 && nc >= 2) {

@@ -385,6 +385,25 @@ test_masked_form_hides_name_and_street(void **state)
 }
 
 static void
+test_header_with_split_address_columns_gives_roles(void **state)
+{
+	struct hits hs = { 0 };
+
+	/* 都道府県 and 市区町村 hold anchors: the header is still a header */
+	run_text(shared,
+	    "氏名\tフリガナ\t郵便番号\t都道府県\t市区町村\t番地\n"
+	    "松本 拓也\tマツモト タクヤ\t604-8131\t京都府\t京都市中京区菱屋町\t"
+	    "12-34\n",
+	    &hs);
+	assert_int_equal(hs.n, 1);
+	assert_string_equal(hs.values[0], "松本拓也|京都府京都市中京区|12-34");
+	assert_non_null(strstr(hs.seen[0], "column:氏名"));
+	assert_non_null(strstr(hs.seen[0], "postal:agrees"));
+	assert_non_null(strstr(hs.seen[0], "table:header"));
+	assert_int_equal(hs.best, DLP_CONF_HIGH);
+}
+
+static void
 test_two_distinct_records_support_each_other(void **state)
 {
 	struct hits hs = { 0 };
@@ -600,6 +619,8 @@ main(void)
 		    test_load_accepts_lists_that_replace_the_defaults),
 		cmocka_unit_test(test_same_person_written_twice_is_one_value),
 		cmocka_unit_test(test_masked_form_hides_name_and_street),
+		cmocka_unit_test(
+		    test_header_with_split_address_columns_gives_roles),
 		cmocka_unit_test(test_two_distinct_records_support_each_other),
 		cmocka_unit_test(test_text_without_anchor_emits_nothing),
 		cmocka_unit_test(
