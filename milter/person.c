@@ -1189,8 +1189,11 @@ confidence(const struct prun *r, const struct rec *rc, bool multi, char *why,
 
 	if (rc->nm->reject != NULL) {
 		c = DLP_CONF_NONE;
-		how = rc->nm->reject[0] == 'o' ? "the name is an organisation"
-					       : "the name is a placeholder";
+		how = strcmp(rc->nm->reject, "org") == 0
+		    ? "the name is an organisation"
+		    : strcmp(rc->nm->reject, "place") == 0
+		    ? "the name is the address's place name"
+		    : "the name is a placeholder";
 	} else if (rc->ad->office) {
 		c = DLP_CONF_NONE;
 		how =
@@ -1453,6 +1456,12 @@ finish_block(struct prun *r)
 		struct rec rc;
 		size_t lo, hi, i, up;
 
+		if (nm != NULL && nm->ev == E_DICT1 &&
+		    memmem(r->t + ad->a.start, ad->a.end - ad->a.start,
+			nm->canon, strlen(nm->canon)) != NULL)
+			nm->reject = "place"; /* 上野 beside 台東区上野1-2-3 */
+		if (nm != NULL && nm->reject != NULL && !r->report_dropped)
+			continue;
 		if (nm == NULL && r->report_dropped)
 			nm = find_name(r, k, false);
 		if (nm == NULL)
