@@ -399,11 +399,25 @@ size_t
 address_next_anchor(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < len; i++)
-		if (anchor_last[u[i]] && is_anchor(u, i, len))
-			return u[i] == '-' ? i - 3 : i - 2;
+	/* character by character: the kana and kanji of Japanese text cost
+	   one step each, not three */
+	while (i < len) {
+		unsigned c = u[i];
+
+		if (c < 0x80) {
+			if (c == '-' && is_anchor(u, i, len))
+				return i - 3;
+			i++;
+		} else if (c >= 0xe0 && c < 0xf0 && i + 2 < len &&
+		    (u[i + 1] & 0xc0) == 0x80 && (u[i + 2] & 0xc0) == 0x80) {
+			if (anchor_last[u[i + 2]] && is_anchor(u, i + 2, len))
+				return i;
+			i += 3;
+		} else
+			i++;
+	}
 	return len;
 }
 

@@ -1157,7 +1157,8 @@ analyse_line(struct prun *r, size_t li, bool anchor)
 	l->first_name = r->nn;
 	/* a header row has no address, but may have anchors (都道府県,
 	   市区町村); it has few digits (住所1, 住所2), a data row many */
-	if (sep != 0 && (!anchor || few_digits(r->t, l->s, l->e)) &&
+	if (sep != 0 &&
+	    (!anchor || (!r->table && few_digits(r->t, l->s, l->e))) &&
 	    header_row(r, c, nc))
 		return;
 	l->flags |= line_facts(r, l);
