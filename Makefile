@@ -58,6 +58,11 @@ UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
 BINS := $(B)/dlp-milter $(B)/dlp-scan
 
+# Dictionaries of the person_record detector, generated from Debian's
+# mecab-ipadic and skkdic-extra data (never committed: see tools/mkdict).
+DICTS := patterns/dict/jp_surnames.txt patterns/dict/jp_given_names.txt \
+	 patterns/dict/jp_postal.txt
+
 # The same engine and dlp-scan under AddressSanitizer and UBSan, for the
 # tests that feed hostile input (bombs, damaged files).
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -65,7 +70,10 @@ ASAN_OBJS  := $(ENGINE_SRCS:milter/%.c=$(B)/asan/%.o) \
 	      $(SCAN_SRCS:milter/%.c=$(B)/asan/%.o)
 
 .PHONY: all deps run test bench eval install format format-check clean
-all: $(BINS) $(UNIT_BINS) $(B)/asan/dlp-scan
+all: $(BINS) $(UNIT_BINS) $(B)/asan/dlp-scan $(DICTS)
+
+$(DICTS) &: tools/mkdict
+	tools/mkdict patterns/dict
 
 deps:
 	@missing=$$(dpkg-query -W -f='$${Package} $${db:Status-Abbrev}\n' \
@@ -132,11 +140,14 @@ test: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns \
+	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns/dict \
 	    $(DESTDIR)/lib/systemd/system
 	install -m 0755 $(B)/dlp-milter $(DESTDIR)$(PREFIX)/sbin/dlp-milter
 	install -m 0755 $(B)/dlp-scan $(DESTDIR)$(PREFIX)/bin/dlp-scan
 	install -m 0644 patterns/*.yaml patterns/VERSION \
 	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns/
+	install -m 0644 patterns/dict/*.txt \
+	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns/dict/
 	test -f $(DESTDIR)$(SYSCONFDIR)/dlp-milter/dlp-milter.yaml || \
 	    sed 's|^  dir: ../patterns|  dir: patterns|' conf/dlp-milter.yaml \
 	    > $(DESTDIR)$(SYSCONFDIR)/dlp-milter/dlp-milter.yaml

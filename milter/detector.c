@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "detector.h"
+#include "person.h"
 
 static const struct detector_ops *const detectors[] = {
-	NULL, /* the end */
+	&person_record_ops, NULL, /* the end */
 };
 
 const struct detector_ops *
