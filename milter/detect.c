@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "column.h"
 #include "detect_int.h"
 #include "normalize.h"
 
@@ -72,6 +73,7 @@ struct run {
 	bool counting;	  /* the first pass: count candidates only */
 	bool list_active; /* valid ones without context: list.confidence */
 	size_t list_n, list_valid;
+	struct column_cache col; /* header cells of the rule's matches */
 };
 
 /* Where the nearest word of a list was found. */
@@ -80,6 +82,7 @@ struct words_found {
 	size_t best; /* index of the nearest */
 	size_t gap;  /* code points between it and the match */
 	bool before; /* it precedes the match */
+	bool header; /* found in the column's header cell, not nearby */
 };
 
 static bool
@@ -476,8 +479,11 @@ why_word(struct buf *why, const char *label, const struct rule_words *w,
     const struct words_found *f)
 {
 	if (puts_(why, label) < 0 || puts_(why, " '") < 0 ||
-	    puts_(why, w->words[f->best]) < 0 || puts_(why, "' ") < 0 ||
-	    put_num(why, f->gap) < 0 ||
+	    puts_(why, w->words[f->best]) < 0)
+		return -1;
+	if (f->header)
+		return puts_(why, "' in the column header") < 0 ? -1 : 0;
+	if (puts_(why, "' ") < 0 || put_num(why, f->gap) < 0 ||
 	    puts_(why, f->before ? " chars before" : " chars after") < 0)
 		return -1;
 	return 0;
@@ -569,6 +575,37 @@ clear(struct buf *b)
 }
 
 /*
+ * No context word near a match in a table row: the header cell of its
+ * column (column.h) may name it, as a roster's 個人番号 column does for
+ * every row under it. A word found there counts as context at distance 0.
+ * Returns -1 when memory ran out.
+ */
+static int
+header_words(struct run *run, const struct rule_words *w, const char *t,
+    size_t len, size_t s, struct buf *seen, struct words_found *f)
+{
+	size_t hs, he, p, i, wl;
+
+	if (w->n == 0 || !column_header(t, len, s, &run->col, &hs, &he))
+		return 0;
+	for (p = hs; p < he && f->n == 0; p = cp_fwd(t, he, p, 1)) {
+		if (!maybe_word(w, t, he, p))
+			continue;
+		for (i = 0; i < w->n; i++) {
+			wl = w->lens[i];
+			if (p + wl > he || !word_at(t, p, w->words[i], wl))
+				continue;
+			f->n = 1;
+			f->best = i;
+			f->gap = 0;
+			f->header = true;
+			return put(seen, w->words[i], wl);
+		}
+	}
+	return 0;
+}
+
+/*
  * One match t[s, e) of rule r: judge it and hand it to the callback.
  * Unless dropped matches are wanted, the work stops as soon as the match
  * is known to be dropped (dense text of non-matching numbers is common).
@@ -599,7 +636,9 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 		if (vr == VALIDATE_FAIL && !all)
 			return 0;
 	}
-	if (find_words(&r->context, t, len, s, e, &run->ctx, &ctx) < 0)
+	if (find_words(&r->context, t, len, s, e, &run->ctx, &ctx) < 0 ||
+	    (ctx.n == 0 &&
+		header_words(run, &r->context, t, len, s, &run->ctx, &ctx) < 0))
 		return -1;
 	if (!all && ctx.n == 0 && without_context(run, r) == DLP_CONF_NONE)
 		return 0;
@@ -716,9 +755,10 @@ evaluate_hit(struct run *run, const struct rule *r, const char *t, size_t len,
 		return -1;
 	if (ctx.n > 0)
 		c = raise_conf(c);
+	/* the window is the masked hit alone: around a record are other
+	   people's names and streets, which digit masking does not hide */
 	if (explain_hit(r, h, &ctx, &neg, c, &run->why) < 0 ||
-	    make_window(
-		t, len, s, e, h->masked, strlen(h->masked), &run->window) < 0)
+	    put(&run->window, h->masked, strlen(h->masked)) < 0)
 		return -1;
 	memset(&m, 0, sizeof(m));
 	m.rule_id = r->id;
@@ -860,6 +900,7 @@ run_rule(struct run *run, const struct rule *r, const char *t, size_t len,
 
 	run->list_active = false;
 	run->list_n = run->list_valid = 0;
+	memset(&run->col, 0, sizeof(run->col));
 	if (r->detector != NULL)
 		return run_detector(run, r, t, len);
 	if (r->list.min > 0) {
