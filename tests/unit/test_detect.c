@@ -317,6 +317,51 @@ test_my_number_with_context_is_high_and_without_is_low(void **state)
 	    "-> low");
 }
 
+/* A roster: the column header names every row's number, however far. */
+static void
+test_my_number_context_from_the_column_header(void **state)
+{
+	static const char *const nums[] = { "314159265352", "271828182840",
+		"141421356230", "173205080750" };
+	char text[2048];
+	const struct hit *h[MAX_HITS];
+	struct hits *hs = calloc(1, sizeof(*hs));
+	size_t len, i, n;
+
+	assert_non_null(hs);
+	len = (size_t)snprintf(text, sizeof(text),
+	    "社員一覧\n番号\t氏名\t所属部署の名前\t個人番号\n");
+	for (i = 0; i < 4; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "%zu\t架空の名前その%zu\t総務部第一課庶務係\t%s\n", i + 1,
+		    i, nums[i]);
+	/* prose after the table: no header, the number stays low */
+	snprintf(text + len, sizeof(text) - len,
+	    "\n参考までに、一覧にない番号 5000-0000-0011 もあります。\n");
+	assert_int_equal(scan(shipped, text, false, hs), DLP_OK);
+	n = of_rule(hs, "jp.my_number", h, MAX_HITS);
+	assert_int_equal(n, 5);
+	for (i = 0; i < 4; i++) {
+		assert_string_equal(h[i]->value, nums[i]);
+		assert_int_equal(h[i]->confidence, DLP_CONF_HIGH);
+		assert_string_equal(h[i]->context_seen, "個人番号");
+	}
+	/* the last rows are far from the header: the header cell counted */
+	assert_non_null(strstr(h[3]->why, "in the column header"));
+	assert_int_equal(h[4]->confidence, DLP_CONF_LOW);
+	/* a header cell without a context word gives nothing */
+	assert_int_equal(scan(shipped,
+			     "番号\t備考\nA\t1\nB\t2\nC\t3\nD\t4\n"
+			     "E\t架空の説明文がここに長く続いています。\t"
+			     "314159265352\n",
+			     false, hs),
+	    DLP_OK);
+	n = of_rule(hs, "jp.my_number", h, MAX_HITS);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0]->confidence, DLP_CONF_LOW);
+	free(hs);
+}
+
 static void
 test_my_number_context_after_the_number_counts(void **state)
 {
@@ -1365,6 +1410,7 @@ main(void)
 		    test_my_number_with_context_is_high_and_without_is_low),
 		cmocka_unit_test(
 		    test_my_number_context_after_the_number_counts),
+		cmocka_unit_test(test_my_number_context_from_the_column_header),
 		cmocka_unit_test(
 		    test_my_number_context_words_ignore_ascii_case),
 		cmocka_unit_test(
