@@ -13,7 +13,9 @@
  *              number (総務省令) defines it; rejects numbers whose first 11 digits are all equal
  *              (so also 12 equal digits) or form a consecutive ascending
  *              or descending run modulo 10 (123456789018, 012345678903,
- *              987654321093), even when the check digit fits.
+ *              987654321093), and numbers shaped like a timestamp
+ *              yyyymmddhhmm from 1990 to 2099 (202611211530), even when
+ *              the check digit fits.
  *   luhn_card  14 to 19 digits (value: digits) whose leading digits name an
  *              issuer that issues that length (Visa 4: 16 or 19;
  *              Mastercard 51-55, 2221-2720: 16; Amex 34, 37: 15; JCB

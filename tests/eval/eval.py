@@ -24,7 +24,9 @@ Per kind, over all messages, from the label's planted count P and the
 found count F:  TP = min(F, P), FP = max(0, F - P), FN = max(0, P - F);
 precision, recall and F1 from their sums. LEVEL per kind mirrors the
 policy: the lowest confidence at which the config's thresholds for the
-kind take an action other than accept; a kind the config does not list
+kind stop mail (quarantine or reject: a tag is a note, not a claim that
+the value is what the rule names); a kind the config does not list or
+never stops on
 uses LEVEL_DEFAULT below (person_record: medium; everything else: low,
 i.e. every finding), because the `default:` entry is a catch-all, not a
 decision about that kind; --level KIND=LEVEL overrides both. Kinds no loaded rule has are "no detector".
@@ -121,7 +123,7 @@ def levels(cfg, kinds):
         ths = pol.get(k)
         if ths:
             acting = [t.get("confidence", "high") for t in ths
-                      if t.get("action", "accept") != "accept"]
+                      if t.get("action", "accept") in BLOCKING]
             if acting:
                 out[k] = min(acting, key=CONFS.index)
                 why[k] = "policy"

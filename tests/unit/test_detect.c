@@ -335,9 +335,11 @@ test_my_number_context_from_the_column_header(void **state)
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 		    "%zu\t架空の名前その%zu\t総務部第一課庶務係\t%s\n", i + 1,
 		    i, nums[i]);
-	/* prose after the table: no header, the number stays low */
+	/* prose after the table: no header, the number stays low (two
+	   invalid numbers keep list evidence away: 5 valid of 7) */
 	snprintf(text + len, sizeof(text) - len,
-	    "\n参考までに、一覧にない番号 5000-0000-0011 もあります。\n");
+	    "\n参考までに、一覧にない番号 5000-0000-0011、3141-5926-5353、"
+	    "2718-2818-2841 もあります。\n");
 	assert_int_equal(scan(shipped, text, false, hs), DLP_OK);
 	n = of_rule(hs, "jp.my_number", h, MAX_HITS);
 	assert_int_equal(n, 5);

@@ -133,6 +133,17 @@ static const struct {
 	{ "31415926535\0", 12, "a NUL byte" },
 };
 
+/* yyyymmddhhmm from 1990 to 2099: a timestamp, even when the digit fits */
+static void
+test_my_number_rejects_timestamp_shapes(void **state)
+{
+	assert_false(validate_my_number("202611211530", 12));
+	assert_false(validate_my_number("199001010000", 12));
+	/* month 13, or 1989: not a timestamp of that shape, so kept */
+	assert_true(validate_my_number("202613211537", 12));
+	assert_true(validate_my_number("198912312350", 12));
+}
+
 static void
 test_my_number_rejects_wrong_length_and_non_digits(void **state)
 {
@@ -549,6 +560,7 @@ main(void)
 		    test_my_number_rejects_dummies_even_when_the_check_digit_fits),
 		cmocka_unit_test(
 		    test_my_number_rejects_wrong_length_and_non_digits),
+		cmocka_unit_test(test_my_number_rejects_timestamp_shapes),
 		cmocka_unit_test(test_my_number_reads_only_len_bytes),
 		cmocka_unit_test(test_lookup_finds_my_number_by_exact_name),
 		cmocka_unit_test(
