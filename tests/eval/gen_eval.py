@@ -304,8 +304,10 @@ class Gen:
 
     def card(self):
         def make():
+            # JCB is 3528-3589 only (3500-3527 are not issued)
             prefix, length = self.rng.choice([("4", 16), ("5" + str(
-                self.rng.randint(1, 5)), 16), ("35", 16), ("37", 15)])
+                self.rng.randint(1, 5)), 16), (str(self.rng.randint(
+                    3528, 3589)), 16), ("37", 15)])
             body = prefix + self.digits(length - 1 - len(prefix), False)
             return body + str(luhn_check(body))
         return self.fresh(make)
