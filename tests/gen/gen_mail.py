@@ -20,7 +20,7 @@ states it (see expect()):
              (マイナンバー, 個人番号, My Number) is near it, else low;
   pension_number  counted only with a context word (基礎年金番号,
              年金番号, 年金手帳) near it, confidence high;
-  actions    my_number high -> reject, low -> quarantine, pension_number
+  actions    my_number high -> reject, low -> tag, pension_number
              high -> reject, encrypted content -> accept; the message
              gets the most severe; all recipients internal -> skipped,
              accept.
@@ -62,7 +62,7 @@ SEED = 20261121
 
 # The default policy as the issue states it (conf/dlp-milter.yaml).
 POLICY = {
-    "my_number": {"high": "reject", "low": "quarantine"},
+    "my_number": {"high": "reject", "medium": "quarantine", "low": "tag"},
     "pension_number": {"high": "reject"},
 }
 ENCRYPTED_ACTION = "accept"
