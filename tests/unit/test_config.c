@@ -75,8 +75,14 @@ test_shipped_config_loads(void **state)
 	assert_string_equal(c->rules_dir, "conf/../patterns");
 	kp = config_kind_policy(c, "my_number");
 	assert_string_equal(kp->kind, "my_number");
-	assert_int_equal(kp->n_thresholds, 2);
+	assert_int_equal(kp->n_thresholds, 3);
 	assert_int_equal(kp->thresholds[0].action, DLP_REJECT);
+	assert_int_equal(kp->thresholds[1].confidence, DLP_CONF_MEDIUM);
+	assert_int_equal(kp->thresholds[1].action, DLP_QUARANTINE);
+	assert_int_equal(kp->thresholds[2].action, DLP_TAG);
+	kp = config_kind_policy(c, "person_record");
+	assert_string_equal(kp->kind, "person_record");
+	assert_int_equal(kp->thresholds[0].min_count, 5);
 	kp = config_kind_policy(c, "no_such_kind");
 	assert_string_equal(kp->kind, "default");
 	assert_int_equal(c->limits.max_header_block_bytes, 1024 * 1024);
