@@ -141,24 +141,6 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static char
-ascii_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Word w at t + p; ASCII letters compare without case. */
-static bool
-word_at(const char *t, size_t p, const char *w, size_t wl)
-{
-	size_t i;
-
-	for (i = 0; i < wl; i++)
-		if (ascii_lower(t[p + i]) != ascii_lower(w[i]))
-			return false;
-	return true;
-}
-
 /*
  * Whether a word of w may start at t + p: its first two bytes (the pair
  * table) before any comparison, since Japanese text shares lead bytes.

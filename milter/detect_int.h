@@ -177,4 +177,23 @@ int detect_prefilter_find(
 /* detect_spans_free: the n spans and their arrays; NULL is a no-op. */
 void detect_spans_free(struct spans *spans, size_t n);
 
+/* ASCII letters folded to lower case; other bytes as they are. */
+static inline char
+ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Word w (wl bytes) at t + p; ASCII letters compare without case. */
+static inline bool
+word_at(const char *t, size_t p, const char *w, size_t wl)
+{
+	size_t i;
+
+	for (i = 0; i < wl; i++)
+		if (ascii_lower(t[p + i]) != ascii_lower(w[i]))
+			return false;
+	return true;
+}
+
 #endif

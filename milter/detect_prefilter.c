@@ -20,24 +20,6 @@
 
 #include "detect_int.h"
 
-static char
-ascii_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Word w at t + p; ASCII letters compare without case. */
-static bool
-word_at(const char *t, size_t p, const char *w, size_t wl)
-{
-	size_t i;
-
-	for (i = 0; i < wl; i++)
-		if (ascii_lower(t[p + i]) != ascii_lower(w[i]))
-			return false;
-	return true;
-}
-
 #define PF_NL 0x04 /* a line break: the loop below stops on it too */
 
 static int

@@ -85,6 +85,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "le.h"
 #include "buf.h"
 #include "charset.h"
 #include "extract.h"
@@ -317,13 +318,6 @@ stripped_name(const char *node)
 }
 
 /* Decoder memory: what a stream's header makes the decoder allocate */
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 /* xz_vli: an xz variable-length integer at *pos, before end */
 static bool

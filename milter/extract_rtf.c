@@ -58,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "le.h"
 #include "decode.h"
 #include "buf.h"
 #include "charset.h"
@@ -551,13 +552,6 @@ put_unit(struct rtf *r, unsigned u)
 #define OBJ_NAME_MAX 255	 /* bytes of a child's name */
 #define OBJ_PATH_MAX 1024	 /* bytes of a label or path read */
 
-static uint32_t
-le32at(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
 /* A 32-bit length at *pos and that many bytes: false past the end. */
 static bool
 take_counted(const unsigned char *d, size_t n, size_t *pos,
@@ -567,7 +561,7 @@ take_counted(const unsigned char *d, size_t n, size_t *pos,
 
 	if (n - *pos < 4)
 		return false;
-	k = le32at(d + *pos);
+	k = le32(d + *pos);
 	*pos += 4;
 	if (k > n - *pos)
 		return false;
@@ -648,7 +642,7 @@ ole1_parse(const unsigned char *d, size_t n, const unsigned char **file,
 
 	if (n < 8)
 		return OLE1_BAD;
-	format = le32at(d + 4);
+	format = le32(d + 4);
 	if (format == 1 || format == 3 || format == 5)
 		return OLE1_NONE; /* linked, static, presentation only */
 	if (format != 2 || !take_counted(d, n, &pos, &cls, &clen) ||

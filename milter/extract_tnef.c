@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "le.h"
 #include "charset.h"
 #include "ole.h"
 
@@ -130,19 +131,6 @@ struct tnef {
 };
 
 typedef int (*prop_fn)(struct tnef *t, const struct prop *p);
-
-static uint16_t
-le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | (unsigned)p[1] << 8);
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 /* The worse of two results: EFATAL > EINPUT > PARTIAL > OK. */
 static int

@@ -19,6 +19,7 @@
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
 
+#include "le.h"
 #include "officecrypt.h"
 
 #define PW_MAX	    255	 /* UTF-16 code units of a password */
@@ -52,19 +53,6 @@ union aes_any {
 	struct aes192_ctx a192;
 	struct aes256_ctx a256;
 };
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 static void
 put_le32(unsigned char *p, uint32_t v)

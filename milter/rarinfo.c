@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "le.h"
 #include "buf.h"
 #include "charset.h"
 #include "rarinfo.h"
@@ -68,19 +69,6 @@ struct reader {
 	size_t cap;
 	struct rarinfo *ri;
 };
-
-static uint16_t
-le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 const char *
 rarinfo_method(const struct rarinfo *ri, bool headers)

@@ -9,19 +9,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "le.h"
 #include "rtfcp.h"
 
 #define RING	   4096
 #define HDR	   16
 #define MAGIC_LZFU 0x75465A4Cu
 #define MAGIC_MELA 0x414C454Du
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
 
 static int
 put(struct buf *out, const unsigned char *p, size_t n)

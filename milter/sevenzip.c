@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "le.h"
 #include "buf.h"
 #include "charset.h"
 #include "sevenzip.h"
@@ -80,19 +81,6 @@ struct streams {
 	uint64_t *sub; /* size of each unpack stream, folder by folder */
 	size_t n_sub;
 };
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 static size_t
 left(const struct cur *c)

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "le.h"
 #include "buf.h"
 #include "charset.h"
 #include "zipinfo.h"
@@ -101,25 +102,6 @@ struct reader {
 	uint32_t this_disk; /* of a split archive: the part we have */
 	uint16_t z64_alg;   /* AlgId of a version 2 ZIP64 end record */
 };
-
-static uint16_t
-le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-le64(const unsigned char *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 /* [off, off + n) lies inside the buffer */
 static bool
