@@ -15,6 +15,17 @@
  * header. A line without the separator ends the block. The header's own
  * cells have no header.
  *
+ * Plain-text tables (a roster typed into a mail body) separate cells by
+ * spaces, and a cell may hold spaces itself (山田 花子, an address with a
+ * building name), so cells cannot be counted from the left edge alone. A
+ * line with neither TAB nor comma but a space belongs to a block of lines
+ * holding spaces; its header is the block's first line when that has 3 or
+ * more cells and no digit. column_header_span() lines a value up with a
+ * header cell only when the value is a whole cell and every cell on one
+ * side of it is a data cell (printable ASCII holding a digit or '@':
+ * numbers, dates, codes, mail addresses, which never hold a space),
+ * counting from that side; otherwise there is no header.
+ *
  * Cost: a cache carried across calls on the same text with growing
  * offsets (the order in which matches come) makes a whole run linear in
  * the text: each line is looked at a bounded number of times. Without the
@@ -44,6 +55,14 @@ struct column_cache {
  * (spaces trimmed, at most COLUMN_CELL_MAX bytes) and return true.
  */
 bool column_header(const char *text, size_t len, size_t off,
+    struct column_cache *cache, size_t *hs, size_t *he);
+
+/*
+ * column_header_span: the same for a value [off, end) (needed for tables
+ * separated by spaces, where the cells after the value are counted);
+ * column_header() is column_header_span() with end = off.
+ */
+bool column_header_span(const char *text, size_t len, size_t off, size_t end,
     struct column_cache *cache, size_t *hs, size_t *he);
 
 #endif

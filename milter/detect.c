@@ -564,11 +564,11 @@ clear(struct buf *b)
  */
 static int
 header_words(struct run *run, const struct rule_words *w, const char *t,
-    size_t len, size_t s, struct buf *seen, struct words_found *f)
+    size_t len, size_t s, size_t e, struct buf *seen, struct words_found *f)
 {
 	size_t hs, he, p, i, wl;
 
-	if (w->n == 0 || !column_header(t, len, s, &run->col, &hs, &he))
+	if (w->n == 0 || !column_header_span(t, len, s, e, &run->col, &hs, &he))
 		return 0;
 	for (p = hs; p < he && f->n == 0; p = cp_fwd(t, he, p, 1)) {
 		if (!maybe_word(w, t, he, p))
@@ -620,7 +620,8 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	}
 	if (find_words(&r->context, t, len, s, e, &run->ctx, &ctx) < 0 ||
 	    (ctx.n == 0 &&
-		header_words(run, &r->context, t, len, s, &run->ctx, &ctx) < 0))
+		header_words(run, &r->context, t, len, s, e, &run->ctx, &ctx) <
+		    0))
 		return -1;
 	if (!all && ctx.n == 0 && without_context(run, r) == DLP_CONF_NONE)
 		return 0;

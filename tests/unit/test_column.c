@@ -3,7 +3,9 @@
  * the spreadsheet extractors write them (empty cells kept), CSV with
  * quoted commas, a title line above the header, a line that ends the
  * table, the header row itself, cells beyond the header's width, the
- * cache going forwards and backwards, and a long table walked linearly.
+ * cache going forwards and backwards, and a long table walked linearly;
+ * plain-text tables separated by spaces, lined up from the side whose
+ * cells are all data cells, and each case where they cannot be.
  * Values are synthetic.
  */
 #include <setjmp.h>
@@ -33,6 +35,110 @@ header_of(const char *text, const char *needle, struct column_cache *c)
 	memcpy(out, text + hs, he - hs);
 	out[he - hs] = '\0';
 	return out;
+}
+
+/* The header cell of the first occurrence of needle taken as a whole
+   value (column_header_span), or "" for none. */
+static const char *
+span_header_of(const char *text, const char *needle)
+{
+	static char out[COLUMN_CELL_MAX + 1];
+	struct column_cache c = { 0 };
+	const char *at = strstr(text, needle);
+	size_t hs, he, off;
+
+	assert_non_null(at);
+	off = (size_t)(at - text);
+	if (!column_header_span(
+		text, strlen(text), off, off + strlen(needle), &c, &hs, &he))
+		return "";
+	memcpy(out, text + hs, he - hs);
+	out[he - hs] = '\0';
+	return out;
+}
+
+static void
+test_space_table(void **state)
+{
+	const char *t =
+	    "名簿は以下の通りです。\n"
+	    "No. 氏名 住所 生年月日 メール\n"
+	    "1 山田 花子 東京都港区1-2-3 ハイツ 101 1980/03/01 a1@example.jp\n"
+	    "2 佐藤 一郎 大阪府大阪市北区1-1 昭和55年3月1日 b2@example.jp\n"
+	    "\n"
+	    "以上です。\n";
+
+	/* counted from the right: the date and the address of mail */
+	assert_string_equal(span_header_of(t, "1980/03/01"), "生年月日");
+	assert_string_equal(span_header_of(t, "昭和55年3月1日"), "生年月日");
+	assert_string_equal(span_header_of(t, "b2@example.jp"), "メール");
+	/* counted from the left: only a row number before it */
+	assert_string_equal(span_header_of("番号 生年月日 氏名 住所\n"
+					   "7 1980/03/01 山田 花子 東京都港区 "
+					   "ハイツ 101\n",
+				"1980/03/01"),
+	    "生年月日");
+	/* a cell with spaces on both sides of it: unknown */
+	assert_string_equal(span_header_of(t, "東京都港区1-2-3"), "");
+	/* part of a cell is no cell */
+	assert_string_equal(span_header_of(t, "1980/03"), "");
+	/* the header row and prose have no header */
+	assert_string_equal(span_header_of(t, "生年月日"), "");
+	assert_string_equal(span_header_of(t, "以上です。"), "");
+	/* column_header() alone: the value is taken as empty at off */
+	assert_string_equal(header_of(t, " a1@example.jp", NULL), "");
+}
+
+static void
+test_space_table_refused(void **state)
+{
+	/* the cells right of the value are words: no side is all data */
+	assert_string_equal(span_header_of("氏名 生年月日 入社日 備考\n"
+					   "山田 花子 1980/03/01 2020/04/01 "
+					   "特に なし\n",
+				"2020/04/01"),
+	    "");
+	/* ASCII words are no data cells either */
+	assert_string_equal(span_header_of("氏名 生年月日 入社日 備考\n"
+					   "山田 花子 1980/03/01 2020/04/01 "
+					   "see notes\n",
+				"2020/04/01"),
+	    "");
+	/* a header with a digit is no header (a line of prose, a row) */
+	assert_string_equal(span_header_of("氏名 住所 2 生年月日\n"
+					   "山田 花子 東京都 1980/03/01\n",
+				"1980/03/01"),
+	    "");
+	/* two cells are a label and its value, not a table */
+	assert_string_equal(span_header_of("氏名 生年月日\n"
+					   "山田 1980/03/01\n",
+				"1980/03/01"),
+	    "");
+	/* a row with fewer cells than the header */
+	assert_string_equal(span_header_of("氏名 住所 電話 生年月日\n"
+					   "山田 1980/03/01\n",
+				"1980/03/01"),
+	    "");
+	/* all data on both sides, but too many cells: no agreement */
+	assert_string_equal(span_header_of("番号 電話 日付\n"
+					   "1 03 1234 5678 2020/04/01\n",
+				"1234"),
+	    "");
+	/* both sides agree */
+	assert_string_equal(span_header_of("番号 電話 日付\n"
+					   "1 0312345678 2020/04/01\n",
+				"0312345678"),
+	    "電話");
+	/* CRLF lines */
+	assert_string_equal(span_header_of("氏名 住所 生年月日\r\n"
+					   "山田 花子 東京都 1980/03/01\r\n",
+				"1980/03/01"),
+	    "生年月日");
+	/* a blank line ends the table */
+	assert_string_equal(span_header_of("氏名 住所 生年月日\n\n"
+					   "山田 花子 東京都 1980/03/01\n",
+				"1980/03/01"),
+	    "");
 }
 
 static void
@@ -152,6 +258,8 @@ main(void)
 		cmocka_unit_test(test_cache_forward_and_back),
 		cmocka_unit_test(test_long_table),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_space_table),
+		cmocka_unit_test(test_space_table_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

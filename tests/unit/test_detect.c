@@ -364,6 +364,38 @@ test_my_number_context_from_the_column_header(void **state)
 	free(hs);
 }
 
+/* A plain-text roster separated by spaces: the date's header cell counts
+   when the cells after it are data cells; a date whose column cannot be
+   told stays dropped. */
+static void
+test_birth_date_context_from_a_space_table_header(void **state)
+{
+	const struct hit *h[MAX_HITS];
+	struct hits *hs = calloc(1, sizeof(*hs));
+	size_t n;
+
+	assert_non_null(hs);
+	assert_int_equal(scan(shipped,
+			     "No. 氏名 住所 生年月日 メール\n"
+			     "1 架空 花子 東京都港区架空町1-2-3 第一ハイツ 101 "
+			     "1980/03/01 a1@example.jp\n"
+			     "2 架空 一郎 大阪府大阪市北区架空町1-1 ハイツ 2 "
+			     "平成2年4月5日 b2@example.jp\n"
+			     "3 架空 三郎 京都府京都市左京区架空町9-9 "
+			     "1975/12/31 特に なし\n",
+			     false, hs),
+	    DLP_OK);
+	n = of_rule(hs, "jp.birth_date", h, MAX_HITS);
+	assert_int_equal(n, 2);
+	assert_string_equal(h[0]->value, "1980/03/01");
+	assert_int_equal(h[0]->confidence, DLP_CONF_HIGH);
+	assert_string_equal(h[0]->context_seen, "生年月日");
+	assert_non_null(strstr(h[0]->why, "in the column header"));
+	assert_string_equal(h[1]->value, "平成2年4月5日");
+	assert_int_equal(h[1]->confidence, DLP_CONF_HIGH);
+	free(hs);
+}
+
 static void
 test_my_number_context_after_the_number_counts(void **state)
 {
@@ -1413,6 +1445,8 @@ main(void)
 		cmocka_unit_test(
 		    test_my_number_context_after_the_number_counts),
 		cmocka_unit_test(test_my_number_context_from_the_column_header),
+		cmocka_unit_test(
+		    test_birth_date_context_from_a_space_table_header),
 		cmocka_unit_test(
 		    test_my_number_context_words_ignore_ascii_case),
 		cmocka_unit_test(
