@@ -365,12 +365,14 @@ class Gen:
         if k == 0:
             return "0%d-%s-%s" % (r.choice([3, 6]), self.digits(4),
                 self.digits(4, False))
+        # geographic area codes: 0, then never 0 in the second place
+        # (0X0 prefixes are mobile, IP, M2M or the international prefix)
         if k == 1:
-            return "0%s-%s-%s" % (self.digits(2), self.digits(3),
-                self.digits(4, False))
+            return "0%d%d-%s-%s" % (r.randint(1, 9), r.randint(1, 9),
+                self.digits(3), self.digits(4, False))
         if k == 2:
-            return "0%s-%s-%s" % (self.digits(3), self.digits(2),
-                self.digits(4, False))
+            return "0%d%d%d-%s-%s" % (r.randint(1, 9), r.randint(1, 9),
+                r.randint(0, 9), self.digits(2), self.digits(4, False))
         return "0%d0-%s-%s" % (r.choice([9, 8, 7]), self.digits(4),
             self.digits(4, False))
 
