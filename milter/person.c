@@ -367,7 +367,7 @@ static const struct {
 /* The role of a header cell: the longest label it starts with, when at
    most 8 bytes follow (住所1, 住所(番地)); R_OTHER with *known false. */
 static enum role
-header_role(const char *s, size_t len, bool *known)
+header_role(const char *s, size_t len, bool *known, size_t *matched)
 {
 	size_t k, best = 0;
 	enum role r = R_OTHER;
@@ -383,6 +383,7 @@ header_role(const char *s, size_t len, bool *known)
 		}
 	}
 	*known = best > 0;
+	*matched = best;
 	return r;
 }
 
@@ -464,6 +465,9 @@ struct prun {
 	size_t na;
 	/* the current table */
 	bool table;
+	bool loose;	 /* its header was split on spaces: rows are too */
+	size_t name_col; /* the name's column, MAX_CELLS when unknown */
+	bool name_at;	 /* every column before it is one word (No., ID) */
 	size_t ncols;
 	enum role roles[MAX_CELLS];
 	char role_label[MAX_CELLS][32];
@@ -512,6 +516,17 @@ static bool
 is_wordch(uint32_t c)
 {
 	return cp_is_kanji(c) || cp_is_hira(c) || cp_is_kata(c);
+}
+
+static bool
+has_hira(const char *t, size_t s, size_t e)
+{
+	size_t n;
+
+	for (; s < e; s += n)
+		if (cp_is_hira(u8_next(t + s, e - s, &n)))
+			return true;
+	return false;
 }
 
 static void
@@ -851,6 +866,25 @@ name_run(const char *t, size_t i, size_t le)
 	return end;
 }
 
+static bool
+all_of(const char *t, size_t s, size_t e, bool (*is)(uint32_t))
+{
+	size_t n;
+
+	if (s >= e)
+		return false;
+	for (; s < e; s += n)
+		if (!is(u8_next(t + s, e - s, &n)))
+			return false;
+	return true;
+}
+
+static bool
+is_kata_or_kanji_or_hira(uint32_t c)
+{
+	return is_wordch(c);
+}
+
 /* 氏名: 山田 花子 */
 static void
 label_names(struct prun *r, size_t li)
@@ -895,7 +929,8 @@ honorific_names(struct prun *r, size_t li)
 
 	while (i < l->e &&
 	    (n = dict_find(r->st->honorifics, t + i, l->e - i, &at)) != 0) {
-		size_t h = i + at, b = h, k, m, starts[12], ns = 0, j;
+		size_t h = i + at, b = h, k, m, starts[12], ns = 0, j,
+		       sp_at = 0;
 		uint32_t c;
 		bool sp = false;
 
@@ -913,6 +948,7 @@ honorific_names(struct prun *r, size_t li)
 			c = cp_before(t, l->s, b, &cs);
 			if (c == ' ' && !sp && k > 0) {
 				sp = true;
+				sp_at = cs;
 				b = cs;
 				continue;
 			}
@@ -931,6 +967,18 @@ honorific_names(struct prun *r, size_t li)
 				break;
 			}
 		}
+		/*
+		 * A surname the dictionary lacks: a whole run of two kanji
+		 * words, a surname and a given name (栄木 小坡 様), is a
+		 * name by its shape; one word (a company's 御中-less name,
+		 * a greeting's surname) is not.
+		 */
+		if (j == 0 && sp && k < 8 && ns >= 2 &&
+		    all_of(t, b, sp_at, cp_is_kanji) &&
+		    all_of(t, sp_at + 1, h > 0 && t[h - 1] == ' ' ? h - 1 : h,
+			is_wordch) &&
+		    count_cp(t, b, sp_at) <= 4)
+			add_name(r, li, b, h, E_HONOR, t + h, n);
 	}
 }
 
@@ -1106,27 +1154,49 @@ table_row(struct prun *r, size_t li, const struct cell *c, size_t nc)
 	r->lines[li].flags |= L_TABLE;
 }
 
-/* A line without an anchor may be a header row: roles for the rows after. */
+/*
+ * A line without an anchor may be a header row: roles for the rows after.
+ * loose: the cells are the line's words (split on spaces, as a table
+ * typed into a mail is); then every cell must be a label, or a short
+ * word without kana (No., 備考), and the labels the majority, so that a
+ * sentence that names two labels is no header.
+ */
 static bool
-header_row(struct prun *r, const struct cell *c, size_t nc)
+header_row(struct prun *r, const struct cell *c, size_t nc, bool loose)
 {
 	enum role roles[MAX_CELLS];
-	size_t k, known = 0;
-	bool person = false;
+	size_t k, known = 0, unknown = 0, name_col = MAX_CELLS;
+	bool person = false, name_at = true;
 
 	if (nc < 2)
 		return false;
 	for (k = 0; k < nc; k++) {
 		bool kn;
+		size_t m, len = c[k].e - c[k].s;
 
-		roles[k] = header_role(r->t + c[k].s, c[k].e - c[k].s, &kn);
+		roles[k] = header_role(r->t + c[k].s, len, &kn, &m);
 		known += kn;
+		if (loose && (!kn || m < len) &&
+		    (count_cp(r->t, c[k].s, c[k].e) > 6 ||
+			has_hira(r->t, c[k].s + m, c[k].e)))
+			return false;
+		unknown += !kn;
 		person = person || roles[k] == R_NAME ||
 		    roles[k] == R_SURNAME || roles[k] == R_ADDRESS;
+		if (name_col == MAX_CELLS &&
+		    (roles[k] == R_NAME || roles[k] == R_SURNAME))
+			name_col = k;
+		else if (name_col == MAX_CELLS && roles[k] != R_OTHER &&
+		    roles[k] != R_PHONE && roles[k] != R_EMAIL &&
+		    roles[k] != R_BIRTH)
+			name_at = false; /* a cell of many words before it */
 	}
-	if (known < 2 || !person)
+	if (known < 2 || !person || (loose && unknown * 2 > known))
 		return false;
 	r->table = true;
+	r->loose = loose;
+	r->name_col = name_col;
+	r->name_at = name_at && name_col < MAX_CELLS;
 	r->ncols = nc;
 	for (k = 0; k < nc; k++) {
 		r->roles[k] = roles[k];
@@ -1134,6 +1204,69 @@ header_row(struct prun *r, const struct cell *c, size_t nc)
 		    c[k].e - c[k].s);
 	}
 	return true;
+}
+
+/* The words of a line (split on runs of spaces and TABs), as cells. */
+static size_t
+split_words(const char *t, size_t s, size_t e, struct cell *c)
+{
+	size_t n = 0;
+
+	while (s < e && n < MAX_CELLS) {
+		while (s < e && is_space(t[s]))
+			s++;
+		if (s == e)
+			break;
+		c[n].s = s;
+		while (s < e && !is_space(t[s]))
+			s++;
+		c[n++].e = s;
+	}
+	return n;
+}
+
+/*
+ * A row of a table whose header was split on spaces: the cells cannot be
+ * told apart by a separator (a name, an address and a reading hold
+ * spaces themselves), so the name is found by its place. The columns
+ * before the name's are one word each (No., an ID); the name is the next
+ * word, and the word after it too when it is a given name's shape (a
+ * word of at most 4 characters, not the address, not a katakana reading
+ * after a written name) or the header has 姓 and 名 columns.
+ */
+static void
+loose_row(struct prun *r, size_t li)
+{
+	const char *t = r->t;
+	struct pline *l = &r->lines[li];
+	struct cell w[MAX_CELLS];
+	size_t nw = split_words(t, l->s, l->e, w), k = r->name_col;
+	const char *lab = r->role_label[k < MAX_CELLS ? k : 0];
+	bool two;
+
+	add_addresses(r, li, t + l->s, l->e - l->s, l->s, 0, 0);
+	l->flags |= L_TABLE;
+	if (r->name_at && k < nw &&
+	    all_of(t, w[k].s, w[k].e, is_kata_or_kanji_or_hira)) {
+		two = k + 1 < nw &&
+		    all_of(
+			t, w[k + 1].s, w[k + 1].e, is_kata_or_kanji_or_hira) &&
+		    !overlaps_addr(r, li, w[k + 1].s, w[k + 1].e) &&
+		    ((k + 1 < r->ncols && r->roles[k] == R_SURNAME &&
+			 r->roles[k + 1] == R_GIVEN) ||
+			(count_cp(t, w[k + 1].s, w[k + 1].e) <= 4 &&
+			    (!all_of(t, w[k + 1].s, w[k + 1].e, cp_is_kata) ||
+				all_of(t, w[k].s, w[k].e, cp_is_kata))));
+		if ((two &&
+			add_name(r, li, w[k].s, w[k + 1].e, E_COLUMN, lab,
+			    strlen(lab)) != NULL) ||
+		    add_name(r, li, w[k].s, w[k].e, E_COLUMN, lab,
+			strlen(lab)) != NULL)
+			return;
+	}
+	label_names(r, li);
+	honorific_names(r, li);
+	dict_names(r, li);
 }
 
 static bool
@@ -1150,18 +1283,26 @@ static void
 analyse_line(struct prun *r, size_t li, bool anchor)
 {
 	struct pline *l = &r->lines[li];
-	struct cell c[MAX_CELLS];
+	struct cell c[MAX_CELLS], w[MAX_CELLS];
 	char sep;
 	size_t nc = split_cells(r->t, l->s, l->e, c, &sep);
 
 	l->first_name = r->nn;
 	/* a header row has no address, but may have anchors (都道府県,
 	   市区町村); it has few digits (住所1, 住所2), a data row many */
-	if (sep != 0 &&
-	    (!anchor || (!r->table && few_digits(r->t, l->s, l->e))) &&
-	    header_row(r, c, nc))
-		return;
+	if ((!anchor || (!r->table && few_digits(r->t, l->s, l->e)))) {
+		if (sep != 0 && header_row(r, c, nc, false))
+			return;
+		if (sep == 0 &&
+		    header_row(r, w, split_words(r->t, l->s, l->e, w), true))
+			return;
+	}
 	l->flags |= line_facts(r, l);
+	if (r->table && r->loose && sep == 0) {
+		if (anchor)
+			loose_row(r, li);
+		return;
+	}
 	if (r->table && sep != 0 && nc >= 2) {
 		if (anchor)
 			table_row(r, li, c, nc);
