@@ -673,6 +673,19 @@ digit_run(const char *t, size_t s, size_t e, size_t i, unsigned *f)
 	return j;
 }
 
+/*
+ * A word glued to kanji on both sides is part of a longer word: 見本 in
+ * 吉見本町 is a place name, not a sample.
+ */
+static bool
+inside_word(const char *t, size_t s, size_t e, size_t ws, size_t we)
+{
+	size_t b, n;
+
+	return ws > s && we < e && cp_is_kanji(cp_before(t, s, ws, &b)) &&
+	    cp_is_kanji(u8_next(t + we, e - we, &n));
+}
+
 static const char *const eras[] = { "昭和", "平成", "令和", "大正" };
 
 /*
@@ -726,7 +739,8 @@ line_facts(struct prun *r, struct pline *l)
 		}
 		if (!(f & L_PLACEHOLDER) &&
 		    (n = dict_longest(r->st->placeholders, t + i, e - i)) !=
-			0) {
+			0 &&
+		    !inside_word(t, s, e, i, i + n)) {
 			f |= L_PLACEHOLDER;
 			scopy(l->ph, sizeof(l->ph), t + i, n);
 		}
@@ -898,7 +912,10 @@ label_names(struct prun *r, size_t li)
 		size_t ls = i + at, q = ls + n, e;
 
 		i = q;
-		if (q >= l->e ||
+		/* a key/value row of a CSV starts with its label: 氏名,... */
+		if (q < l->e && t[q] == ',' && ls == l->s)
+			q++;
+		else if (q >= l->e ||
 		    !(t[q] == ':' || t[q] == ' ' || t[q] == '\t' ||
 			(q + 3 <= l->e && memcmp(t + q, "】", 3) == 0)))
 			continue;
@@ -933,6 +950,7 @@ honorific_names(struct prun *r, size_t li)
 		       sp_at = 0;
 		uint32_t c;
 		bool sp = false;
+		const struct pname *got = NULL;
 
 		i = h + n;
 		if (h + n < l->e) {
@@ -963,7 +981,7 @@ honorific_names(struct prun *r, size_t li)
 			size_t s = starts[j - 1];
 
 			if (dict_longest(r->st->surnames, t + s, h - s) != 0) {
-				add_name(r, li, s, h, E_HONOR, t + h, n);
+				got = add_name(r, li, s, h, E_HONOR, t + h, n);
 				break;
 			}
 		}
@@ -973,7 +991,7 @@ honorific_names(struct prun *r, size_t li)
 		 * name by its shape; one word (a company's 御中-less name,
 		 * a greeting's surname) is not.
 		 */
-		if (j == 0 && sp && k < 8 && ns >= 2 &&
+		if (got == NULL && sp && k < 8 && ns >= 2 &&
 		    all_of(t, b, sp_at, cp_is_kanji) &&
 		    all_of(t, sp_at + 1, h > 0 && t[h - 1] == ' ' ? h - 1 : h,
 			is_wordch) &&
