@@ -16,11 +16,26 @@
  *    the rows after it, until a blank line;
  *  - in such a table, the name is the name column (or 姓 + 名 columns),
  *    the address the 郵便番号 and address columns read together;
+ *  - a table typed into a mail has no separator but spaces (single ones,
+ *    or runs of them to align the columns), and its cells hold spaces
+ *    too (山田 太郎, an address with a building, a reading): its header
+ *    is the line's words, all labels or short kana-less words (No.) and
+ *    labels the majority; in its rows the address comes from
+ *    address_scan and the name from its place: the columns before the
+ *    name's are one word each, the name is the next word, with the word
+ *    after it when that has a given name's shape (at most 4 characters,
+ *    not the address, not a katakana reading after a written name);
+ *  - a table's row pairs only within itself: a row whose name was not
+ *    found takes no neighbour's;
  *  - elsewhere, addresses come from address_scan and names from a label
- *    (氏名: 山田 花子), an honorific after a known surname (山田様), or a
- *    surname and a given name both in the dictionaries (山田太郎, 山田
- *    太郎, 山田,太郎), else a known surname alone as a whole token (weak);
- *    a katakana reading right after a name strengthens it;
+ *    (氏名: 山田 花子, or 氏名,山田 花子 opening a key/value CSV row; a
+ *    label followed by another label is a header, not a name), an
+ *    honorific after a known surname (山田様) or after two kanji words
+ *    the dictionary lacks (栄木 小坡 様: a surname and a given name by
+ *    their shape), or a surname and a given name both in the
+ *    dictionaries (山田太郎, 山田 太郎, 山田,太郎), else a known surname
+ *    alone as a whole token (weak); a katakana reading right after a
+ *    name strengthens it;
  *  - a name candidate is rejected when it overlaps an address, starts
  *    with a label, contains or is followed by an organisation word
  *    (株式会社, 銀行, 病院, 市役所...) or contains a placeholder word
@@ -29,7 +44,9 @@
  *    makes it a sample, so the decision is the context's.
  *  - the line's supporting identifiers (phone, birth date, e-mail, a
  *    12-digit My Number shape, a 4-6 pension number shape), organisation
- *    words, floors (5F, 3階) and placeholder words are noted.
+ *    words, floors (5F, 3階) and placeholder words are noted (not a
+ *    placeholder glued to kanji on both sides: 見本 in the town name
+ *    吉見本町).
  * Each address is paired with the nearest unused name on its line, else
  * the nearest before it, else after it, within `window` code points and
  * with no other address between. The record's zone is its lines, widened
@@ -385,6 +402,22 @@ header_role(const char *s, size_t len, bool *known, size_t *matched)
 	*known = best > 0;
 	*matched = best;
 	return r;
+}
+
+/* Whether s starts with a column label (住所, 郵便番号, 電話番号...). */
+static bool
+starts_with_header(const char *s, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(headers) / sizeof(headers[0]); k++) {
+		size_t n = strlen(headers[k].label);
+
+		if (n <= len && (unsigned char)s[0] >= 0x80 &&
+		    memcmp(s, headers[k].label, n) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* ---- the work area of one run ---- */
@@ -927,6 +960,8 @@ label_names(struct prun *r, size_t li)
 		while (q < l->e && t[q] == ' ')
 			q++;
 		e = name_run(t, q, l->e);
+		if (starts_with_header(t + q, e - q))
+			continue; /* 氏名 住所 ...: labels in a row, no name */
 		if (e > q &&
 		    dict_find(r->st->honorifics, t + q, e - q, &at) != 0 &&
 		    at > 0)
