@@ -16,11 +16,26 @@
  *    the rows after it, until a blank line;
  *  - in such a table, the name is the name column (or 姓 + 名 columns),
  *    the address the 郵便番号 and address columns read together;
+ *  - a table typed into a mail has no separator but spaces (single ones,
+ *    or runs of them to align the columns), and its cells hold spaces
+ *    too (山田 太郎, an address with a building, a reading): its header
+ *    is the line's words, all labels or short kana-less words (No.) and
+ *    labels the majority; in its rows the address comes from
+ *    address_scan and the name from its place: the columns before the
+ *    name's are one word each, the name is the next word, with the word
+ *    after it when that has a given name's shape (at most 4 characters,
+ *    not the address, not a katakana reading after a written name);
+ *  - a table's row pairs only within itself: a row whose name was not
+ *    found takes no neighbour's;
  *  - elsewhere, addresses come from address_scan and names from a label
- *    (氏名: 山田 花子), an honorific after a known surname (山田様), or a
- *    surname and a given name both in the dictionaries (山田太郎, 山田
- *    太郎, 山田,太郎), else a known surname alone as a whole token (weak);
- *    a katakana reading right after a name strengthens it;
+ *    (氏名: 山田 花子, or 氏名,山田 花子 opening a key/value CSV row; a
+ *    label followed by another label is a header, not a name), an
+ *    honorific after a known surname (山田様) or after two kanji words
+ *    the dictionary lacks (栄木 小坡 様: a surname and a given name by
+ *    their shape), or a surname and a given name both in the
+ *    dictionaries (山田太郎, 山田 太郎, 山田,太郎), else a known surname
+ *    alone as a whole token (weak); a katakana reading right after a
+ *    name strengthens it;
  *  - a name candidate is rejected when it overlaps an address, starts
  *    with a label, contains or is followed by an organisation word
  *    (株式会社, 銀行, 病院, 市役所...) or contains a placeholder word
@@ -29,7 +44,9 @@
  *    makes it a sample, so the decision is the context's.
  *  - the line's supporting identifiers (phone, birth date, e-mail, a
  *    12-digit My Number shape, a 4-6 pension number shape), organisation
- *    words, floors (5F, 3階) and placeholder words are noted.
+ *    words, floors (5F, 3階) and placeholder words are noted (not a
+ *    placeholder glued to kanji on both sides: 見本 in the town name
+ *    吉見本町).
  * Each address is paired with the nearest unused name on its line, else
  * the nearest before it, else after it, within `window` code points and
  * with no other address between. The record's zone is its lines, widened
@@ -367,7 +384,7 @@ static const struct {
 /* The role of a header cell: the longest label it starts with, when at
    most 8 bytes follow (住所1, 住所(番地)); R_OTHER with *known false. */
 static enum role
-header_role(const char *s, size_t len, bool *known)
+header_role(const char *s, size_t len, bool *known, size_t *matched)
 {
 	size_t k, best = 0;
 	enum role r = R_OTHER;
@@ -383,7 +400,24 @@ header_role(const char *s, size_t len, bool *known)
 		}
 	}
 	*known = best > 0;
+	*matched = best;
 	return r;
+}
+
+/* Whether s starts with a column label (住所, 郵便番号, 電話番号...). */
+static bool
+starts_with_header(const char *s, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(headers) / sizeof(headers[0]); k++) {
+		size_t n = strlen(headers[k].label);
+
+		if (n <= len && (unsigned char)s[0] >= 0x80 &&
+		    memcmp(s, headers[k].label, n) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* ---- the work area of one run ---- */
@@ -464,6 +498,9 @@ struct prun {
 	size_t na;
 	/* the current table */
 	bool table;
+	bool loose;	 /* its header was split on spaces: rows are too */
+	size_t name_col; /* the name's column, MAX_CELLS when unknown */
+	bool name_at;	 /* every column before it is one word (No., ID) */
 	size_t ncols;
 	enum role roles[MAX_CELLS];
 	char role_label[MAX_CELLS][32];
@@ -512,6 +549,17 @@ static bool
 is_wordch(uint32_t c)
 {
 	return cp_is_kanji(c) || cp_is_hira(c) || cp_is_kata(c);
+}
+
+static bool
+has_hira(const char *t, size_t s, size_t e)
+{
+	size_t n;
+
+	for (; s < e; s += n)
+		if (cp_is_hira(u8_next(t + s, e - s, &n)))
+			return true;
+	return false;
 }
 
 static void
@@ -658,6 +706,19 @@ digit_run(const char *t, size_t s, size_t e, size_t i, unsigned *f)
 	return j;
 }
 
+/*
+ * A word glued to kanji on both sides is part of a longer word: 見本 in
+ * 吉見本町 is a place name, not a sample.
+ */
+static bool
+inside_word(const char *t, size_t s, size_t e, size_t ws, size_t we)
+{
+	size_t b, n;
+
+	return ws > s && we < e && cp_is_kanji(cp_before(t, s, ws, &b)) &&
+	    cp_is_kanji(u8_next(t + we, e - we, &n));
+}
+
 static const char *const eras[] = { "昭和", "平成", "令和", "大正" };
 
 /*
@@ -711,7 +772,8 @@ line_facts(struct prun *r, struct pline *l)
 		}
 		if (!(f & L_PLACEHOLDER) &&
 		    (n = dict_longest(r->st->placeholders, t + i, e - i)) !=
-			0) {
+			0 &&
+		    !inside_word(t, s, e, i, i + n)) {
 			f |= L_PLACEHOLDER;
 			scopy(l->ph, sizeof(l->ph), t + i, n);
 		}
@@ -851,6 +913,25 @@ name_run(const char *t, size_t i, size_t le)
 	return end;
 }
 
+static bool
+all_of(const char *t, size_t s, size_t e, bool (*is)(uint32_t))
+{
+	size_t n;
+
+	if (s >= e)
+		return false;
+	for (; s < e; s += n)
+		if (!is(u8_next(t + s, e - s, &n)))
+			return false;
+	return true;
+}
+
+static bool
+is_kata_or_kanji_or_hira(uint32_t c)
+{
+	return is_wordch(c);
+}
+
 /* 氏名: 山田 花子 */
 static void
 label_names(struct prun *r, size_t li)
@@ -864,7 +945,10 @@ label_names(struct prun *r, size_t li)
 		size_t ls = i + at, q = ls + n, e;
 
 		i = q;
-		if (q >= l->e ||
+		/* a key/value row of a CSV starts with its label: 氏名,... */
+		if (q < l->e && t[q] == ',' && ls == l->s)
+			q++;
+		else if (q >= l->e ||
 		    !(t[q] == ':' || t[q] == ' ' || t[q] == '\t' ||
 			(q + 3 <= l->e && memcmp(t + q, "】", 3) == 0)))
 			continue;
@@ -876,6 +960,8 @@ label_names(struct prun *r, size_t li)
 		while (q < l->e && t[q] == ' ')
 			q++;
 		e = name_run(t, q, l->e);
+		if (starts_with_header(t + q, e - q))
+			continue; /* 氏名 住所 ...: labels in a row, no name */
 		if (e > q &&
 		    dict_find(r->st->honorifics, t + q, e - q, &at) != 0 &&
 		    at > 0)
@@ -895,9 +981,11 @@ honorific_names(struct prun *r, size_t li)
 
 	while (i < l->e &&
 	    (n = dict_find(r->st->honorifics, t + i, l->e - i, &at)) != 0) {
-		size_t h = i + at, b = h, k, m, starts[12], ns = 0, j;
+		size_t h = i + at, b = h, k, m, starts[12], ns = 0, j,
+		       sp_at = 0;
 		uint32_t c;
 		bool sp = false;
+		const struct pname *got = NULL;
 
 		i = h + n;
 		if (h + n < l->e) {
@@ -913,6 +1001,7 @@ honorific_names(struct prun *r, size_t li)
 			c = cp_before(t, l->s, b, &cs);
 			if (c == ' ' && !sp && k > 0) {
 				sp = true;
+				sp_at = cs;
 				b = cs;
 				continue;
 			}
@@ -927,10 +1016,22 @@ honorific_names(struct prun *r, size_t li)
 			size_t s = starts[j - 1];
 
 			if (dict_longest(r->st->surnames, t + s, h - s) != 0) {
-				add_name(r, li, s, h, E_HONOR, t + h, n);
+				got = add_name(r, li, s, h, E_HONOR, t + h, n);
 				break;
 			}
 		}
+		/*
+		 * A surname the dictionary lacks: a whole run of two kanji
+		 * words, a surname and a given name (栄木 小坡 様), is a
+		 * name by its shape; one word (a company's 御中-less name,
+		 * a greeting's surname) is not.
+		 */
+		if (got == NULL && sp && k < 8 && ns >= 2 &&
+		    all_of(t, b, sp_at, cp_is_kanji) &&
+		    all_of(t, sp_at + 1, h > 0 && t[h - 1] == ' ' ? h - 1 : h,
+			is_wordch) &&
+		    count_cp(t, b, sp_at) <= 4)
+			add_name(r, li, b, h, E_HONOR, t + h, n);
 	}
 }
 
@@ -1106,27 +1207,49 @@ table_row(struct prun *r, size_t li, const struct cell *c, size_t nc)
 	r->lines[li].flags |= L_TABLE;
 }
 
-/* A line without an anchor may be a header row: roles for the rows after. */
+/*
+ * A line without an anchor may be a header row: roles for the rows after.
+ * loose: the cells are the line's words (split on spaces, as a table
+ * typed into a mail is); then every cell must be a label, or a short
+ * word without kana (No., 備考), and the labels the majority, so that a
+ * sentence that names two labels is no header.
+ */
 static bool
-header_row(struct prun *r, const struct cell *c, size_t nc)
+header_row(struct prun *r, const struct cell *c, size_t nc, bool loose)
 {
 	enum role roles[MAX_CELLS];
-	size_t k, known = 0;
-	bool person = false;
+	size_t k, known = 0, unknown = 0, name_col = MAX_CELLS;
+	bool person = false, name_at = true;
 
 	if (nc < 2)
 		return false;
 	for (k = 0; k < nc; k++) {
 		bool kn;
+		size_t m, len = c[k].e - c[k].s;
 
-		roles[k] = header_role(r->t + c[k].s, c[k].e - c[k].s, &kn);
+		roles[k] = header_role(r->t + c[k].s, len, &kn, &m);
 		known += kn;
+		if (loose && (!kn || m < len) &&
+		    (count_cp(r->t, c[k].s, c[k].e) > 6 ||
+			has_hira(r->t, c[k].s + m, c[k].e)))
+			return false;
+		unknown += !kn;
 		person = person || roles[k] == R_NAME ||
 		    roles[k] == R_SURNAME || roles[k] == R_ADDRESS;
+		if (name_col == MAX_CELLS &&
+		    (roles[k] == R_NAME || roles[k] == R_SURNAME))
+			name_col = k;
+		else if (name_col == MAX_CELLS && roles[k] != R_OTHER &&
+		    roles[k] != R_PHONE && roles[k] != R_EMAIL &&
+		    roles[k] != R_BIRTH)
+			name_at = false; /* a cell of many words before it */
 	}
-	if (known < 2 || !person)
+	if (known < 2 || !person || (loose && unknown * 2 > known))
 		return false;
 	r->table = true;
+	r->loose = loose;
+	r->name_col = name_col;
+	r->name_at = name_at && name_col < MAX_CELLS;
 	r->ncols = nc;
 	for (k = 0; k < nc; k++) {
 		r->roles[k] = roles[k];
@@ -1134,6 +1257,69 @@ header_row(struct prun *r, const struct cell *c, size_t nc)
 		    c[k].e - c[k].s);
 	}
 	return true;
+}
+
+/* The words of a line (split on runs of spaces and TABs), as cells. */
+static size_t
+split_words(const char *t, size_t s, size_t e, struct cell *c)
+{
+	size_t n = 0;
+
+	while (s < e && n < MAX_CELLS) {
+		while (s < e && is_space(t[s]))
+			s++;
+		if (s == e)
+			break;
+		c[n].s = s;
+		while (s < e && !is_space(t[s]))
+			s++;
+		c[n++].e = s;
+	}
+	return n;
+}
+
+/*
+ * A row of a table whose header was split on spaces: the cells cannot be
+ * told apart by a separator (a name, an address and a reading hold
+ * spaces themselves), so the name is found by its place. The columns
+ * before the name's are one word each (No., an ID); the name is the next
+ * word, and the word after it too when it is a given name's shape (a
+ * word of at most 4 characters, not the address, not a katakana reading
+ * after a written name) or the header has 姓 and 名 columns.
+ */
+static void
+loose_row(struct prun *r, size_t li)
+{
+	const char *t = r->t;
+	struct pline *l = &r->lines[li];
+	struct cell w[MAX_CELLS];
+	size_t nw = split_words(t, l->s, l->e, w), k = r->name_col;
+	const char *lab = r->role_label[k < MAX_CELLS ? k : 0];
+	bool two;
+
+	add_addresses(r, li, t + l->s, l->e - l->s, l->s, 0, 0);
+	l->flags |= L_TABLE;
+	if (r->name_at && k < nw &&
+	    all_of(t, w[k].s, w[k].e, is_kata_or_kanji_or_hira)) {
+		two = k + 1 < nw &&
+		    all_of(
+			t, w[k + 1].s, w[k + 1].e, is_kata_or_kanji_or_hira) &&
+		    !overlaps_addr(r, li, w[k + 1].s, w[k + 1].e) &&
+		    ((k + 1 < r->ncols && r->roles[k] == R_SURNAME &&
+			 r->roles[k + 1] == R_GIVEN) ||
+			(count_cp(t, w[k + 1].s, w[k + 1].e) <= 4 &&
+			    (!all_of(t, w[k + 1].s, w[k + 1].e, cp_is_kata) ||
+				all_of(t, w[k].s, w[k].e, cp_is_kata))));
+		if ((two &&
+			add_name(r, li, w[k].s, w[k + 1].e, E_COLUMN, lab,
+			    strlen(lab)) != NULL) ||
+		    add_name(r, li, w[k].s, w[k].e, E_COLUMN, lab,
+			strlen(lab)) != NULL)
+			return;
+	}
+	label_names(r, li);
+	honorific_names(r, li);
+	dict_names(r, li);
 }
 
 static bool
@@ -1150,18 +1336,26 @@ static void
 analyse_line(struct prun *r, size_t li, bool anchor)
 {
 	struct pline *l = &r->lines[li];
-	struct cell c[MAX_CELLS];
+	struct cell c[MAX_CELLS], w[MAX_CELLS];
 	char sep;
 	size_t nc = split_cells(r->t, l->s, l->e, c, &sep);
 
 	l->first_name = r->nn;
 	/* a header row has no address, but may have anchors (都道府県,
 	   市区町村); it has few digits (住所1, 住所2), a data row many */
-	if (sep != 0 &&
-	    (!anchor || (!r->table && few_digits(r->t, l->s, l->e))) &&
-	    header_row(r, c, nc))
-		return;
+	if ((!anchor || (!r->table && few_digits(r->t, l->s, l->e)))) {
+		if (sep != 0 && header_row(r, c, nc, false))
+			return;
+		if (sep == 0 &&
+		    header_row(r, w, split_words(r->t, l->s, l->e, w), true))
+			return;
+	}
 	l->flags |= line_facts(r, l);
+	if (r->table && r->loose && sep == 0) {
+		if (anchor)
+			loose_row(r, li);
+		return;
+	}
 	if (r->table && sep != 0 && nc >= 2) {
 		if (anchor)
 			table_row(r, li, c, nc);

@@ -459,6 +459,142 @@ test_dropped_candidates_only_with_report_dropped(void **state)
 	buf_free(&b);
 }
 
+static void
+test_table_typed_with_spaces_finds_names_by_column(void **state)
+{
+	struct hits hs = { 0 };
+
+	/* header and rows split on single spaces; the surnames are not in
+	   the dictionary: the name is the word(s) in the name column */
+	run_text(shared,
+	    "No. 氏名 郵便番号 住所 電話番号\n"
+	    "1 汐見坂 詠弥 604-8131 京都府京都市中京区菱屋町12-34 "
+	    "090-1111-2222\n"
+	    "2 霞ヶ淵 朔良 920-0961 石川県金沢市香林坊5-6-7 松風ハイツ 101 "
+	    "080-3333-4444\n"
+	    "3 苔丸 楓雅 530-0001 大阪府大阪市北区梅田1丁目2番3号 "
+	    "06-5555-6666\n",
+	    &hs);
+	assert_int_equal(hs.n, 3);
+	assert_string_equal(
+	    hs.values[0], "汐見坂詠弥|京都府京都市中京区|12-34");
+	assert_string_equal(hs.values[2], "苔丸楓雅|大阪府大阪市北区|1-2-3");
+	assert_non_null(strstr(hs.seen[0], "column:氏名"));
+	assert_non_null(strstr(hs.seen[0], "table:header"));
+	assert_int_equal(hs.conf[0], DLP_CONF_HIGH);
+	/* a row without a name of its own takes no neighbour's */
+	memset(&hs, 0, sizeof(hs));
+	run_text(shared,
+	    "氏名 住所\n汐見坂 詠弥 京都府京都市中京区菱屋町12-34\n"
+	    "- 石川県金沢市香林坊5-6-7\n苔丸 楓雅 大阪府大阪市北区梅田1-2-3\n",
+	    &hs);
+	assert_int_equal(hs.n, 2);
+	assert_string_equal(
+	    hs.values[0], "汐見坂詠弥|京都府京都市中京区|12-34");
+	assert_string_equal(hs.values[1], "苔丸楓雅|大阪府大阪市北区|1-2-3");
+}
+
+static void
+test_table_typed_with_spaces_reading_and_runs(void **state)
+{
+	struct hits hs = { 0 };
+
+	/* a name without a space, then its reading: the reading is not
+	   the given name */
+	run_text(shared,
+	    "氏名 フリガナ 住所\n"
+	    "汐見坂詠弥 シオミザカ エイヤ 京都府京都市中京区菱屋町12-34\n"
+	    "苔丸楓雅 コケマル フウガ 大阪府大阪市北区梅田1-2-3\n",
+	    &hs);
+	assert_int_equal(hs.n, 2);
+	assert_string_equal(
+	    hs.values[0], "汐見坂詠弥|京都府京都市中京区|12-34");
+	assert_non_null(strstr(hs.seen[0], "reading"));
+	/* columns aligned with runs of spaces (full-width spaces too) */
+	memset(&hs, 0, sizeof(hs));
+	run_text(shared,
+	    "氏名　　　　　住所\n"
+	    "汐見坂　詠弥　京都府京都市中京区菱屋町12-34\n"
+	    "苔丸　楓雅　　大阪府大阪市北区梅田1-2-3\n",
+	    &hs);
+	assert_int_equal(hs.n, 2);
+	assert_string_equal(hs.values[1], "苔丸楓雅|大阪府大阪市北区|1-2-3");
+	assert_int_equal(hs.best, DLP_CONF_HIGH);
+}
+
+static void
+test_sentence_naming_labels_is_no_header(void **state)
+{
+	struct hits hs = { 0 };
+
+	/* labels in prose: no table, so no column gives a name */
+	run_text(shared,
+	    "氏名 住所 をご記入ください\n汐見坂 詠弥 "
+	    "京都府京都市中京区菱屋町12-34\n",
+	    &hs);
+	assert_int_equal(hs.n, 0);
+}
+
+static void
+test_two_kanji_words_before_an_honorific_are_a_name(void **state)
+{
+	struct hits hs = { 0 };
+
+	run_text(shared,
+	    "〒604-8131 京都府京都市中京区菱屋町12-34\n汐見坂 詠弥 様\n", &hs);
+	assert_int_equal(hs.n, 1);
+	assert_string_equal(
+	    hs.values[0], "汐見坂詠弥|京都府京都市中京区|12-34");
+	assert_non_null(strstr(hs.seen[0], "honorific:様"));
+	assert_int_equal(hs.best, DLP_CONF_MEDIUM);
+	/* one unknown word (a greeting's surname, a company) is not */
+	memset(&hs, 0, sizeof(hs));
+	run_text(
+	    shared, "〒604-8131 京都府京都市中京区菱屋町12-34\n苔丸様\n", &hs);
+	assert_int_equal(hs.n, 0);
+}
+
+static void
+test_placeholder_inside_a_place_name_does_not_count(void **state)
+{
+	struct hits hs = { 0 };
+
+	/* 見本 inside 吉見本町 (a town) */
+	run_text(shared,
+	    "氏名: 苔丸 楓雅\n住所: 山口県下関市吉見本町8丁目9番1号\n", &hs);
+	assert_int_equal(hs.n, 1);
+	assert_int_equal(hs.best, DLP_CONF_MEDIUM);
+	assert_null(strstr(hs.seen[0], "placeholder"));
+	/* 見本 as a word of its own still does */
+	memset(&hs, 0, sizeof(hs));
+	run_text(shared,
+	    "見本\n氏名: 苔丸 楓雅\n住所: 山口県下関市吉見本町8丁目9番1号\n",
+	    &hs);
+	assert_int_equal(hs.n, 1);
+	assert_int_equal(hs.best, DLP_CONF_LOW);
+	assert_non_null(strstr(hs.seen[0], "placeholder:見本"));
+}
+
+static void
+test_key_value_csv_rows_are_labels(void **state)
+{
+	struct hits hs = { 0 };
+
+	run_text(shared,
+	    "項目,内容\n氏名,苔丸 楓雅\n住所,〒530-0001 "
+	    "大阪府大阪市北区梅田1-2-3\n",
+	    &hs);
+	assert_int_equal(hs.n, 1);
+	assert_string_equal(hs.values[0], "苔丸楓雅|大阪府大阪市北区|1-2-3");
+	assert_non_null(strstr(hs.seen[0], "label:氏名"));
+	/* a comma after a label inside a sentence is no label */
+	memset(&hs, 0, sizeof(hs));
+	run_text(
+	    shared, "ご氏名,苔丸 楓雅\n住所 大阪府大阪市北区梅田1-2-3\n", &hs);
+	assert_int_equal(hs.n, 1);
+	assert_null(strstr(hs.seen[0], "label"));
+}
+
 /* A synthetic roster: n rows, from a fixed seed. */
 static char *
 make_roster(size_t n, size_t *len)
@@ -622,6 +758,15 @@ main(void)
 		cmocka_unit_test(
 		    test_header_with_split_address_columns_gives_roles),
 		cmocka_unit_test(test_two_distinct_records_support_each_other),
+		cmocka_unit_test(
+		    test_table_typed_with_spaces_finds_names_by_column),
+		cmocka_unit_test(test_table_typed_with_spaces_reading_and_runs),
+		cmocka_unit_test(test_sentence_naming_labels_is_no_header),
+		cmocka_unit_test(
+		    test_two_kanji_words_before_an_honorific_are_a_name),
+		cmocka_unit_test(
+		    test_placeholder_inside_a_place_name_does_not_count),
+		cmocka_unit_test(test_key_value_csv_rows_are_labels),
 		cmocka_unit_test(test_text_without_anchor_emits_nothing),
 		cmocka_unit_test(
 		    test_dropped_candidates_only_with_report_dropped),
