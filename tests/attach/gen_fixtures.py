@@ -868,8 +868,9 @@ def make_enc_odt(r, d):
 def make_enc_ooxml(r, d):
     raise Unavailable("no Debian 12 tool writes encrypted OOXML: "
         "LibreOffice 7.4 headless ignores the password for its OOXML "
-        "filters and msoffcrypto-tool is not packaged; the corpus rows "
-        "(ooxml-encrypted) cover it")
+        "filters and Debian's python3-msoffcrypto-tool (5.0.0) only "
+        "decrypts; the corpus rows (ooxml-encrypted) cover it, and "
+        "test_officecrypt decrypts them with their published passwords")
 
 
 # ---------------------------------------------------------------- the list
