@@ -471,6 +471,17 @@ why_word(struct buf *why, const char *label, const struct rule_words *w,
 	return 0;
 }
 
+/* The end of an explanation: "; -> high", or "; -> dropped". */
+static int
+why_verdict(struct buf *why, enum dlp_confidence c)
+{
+	return puts_(why, "; -> ") < 0 ||
+		puts_(why,
+		    c == DLP_CONF_NONE ? "dropped" : dlp_confidence_name(c)) < 0
+	    ? -1
+	    : 0;
+}
+
 /* c one level up, at most high; none stays none. */
 static enum dlp_confidence
 raise_conf(enum dlp_confidence c)
@@ -541,11 +552,7 @@ explain(const struct run *run, const struct rule *r, enum validate_result vr,
 	    (puts_(why, "; ") < 0 ||
 		why_word(why, "negative", &r->negative, neg) < 0))
 		return -1;
-	return puts_(why, "; -> ") < 0 ||
-		puts_(why,
-		    c == DLP_CONF_NONE ? "dropped" : dlp_confidence_name(c)) < 0
-	    ? -1
-	    : 0;
+	return why_verdict(why, c);
 }
 
 /* Wipe a buffer that was used; an empty one has nothing to wipe. */
@@ -689,17 +696,13 @@ explain_hit(const struct rule *r, const struct detector_hit *h,
 		return -1;
 	if (neg->n == 0 && ctx->n == 0)
 		return 0;
-	return puts_(why, "; -> ") < 0 ||
-		puts_(why,
-		    c == DLP_CONF_NONE ? "dropped" : dlp_confidence_name(c)) < 0
-	    ? -1
-	    : 0;
+	return why_verdict(why, c);
 }
 
 /*
  * One hit of a detector rule: the rule's negative words drop it, its
- * context words raise it one level (at most high); the window is built as
- * for a pattern match. Returns 0, RUN_STOP or -1 (out of memory).
+ * context words raise it one level (at most high); the window is the
+ * masked hit alone. Returns 0, RUN_STOP or -1 (out of memory).
  */
 static int
 evaluate_hit(struct run *run, const struct rule *r, const char *t, size_t len,
