@@ -882,12 +882,8 @@ test_anchors_span_the_lines_around_an_anchor(void **state)
 	struct hits hs;
 	char *yaml;
 
-	/* the callout (?C1) does nothing in PCRE2 without a callout
-	   function, but vectorscan refuses it: this rule keeps its anchors
-	   (every other pattern rule is taken by vectorscan, whose spans
-	   test_detect_prefilter checks) */
 	yaml = concat(head,
-	    "    patterns: ['Q(?C1)[0-9]{2}']\n"
+	    "    patterns: ['Q[0-9]{2}']\n"
 	    "    anchors: ['@']\n"
 	    "    examples: {match: ['@Q12']}\n");
 	rs = must_load(yaml);
@@ -911,13 +907,13 @@ test_anchors_digits_and_words_in_one_pass_for_several_rules(void **state)
 	    "  - id: t.digits\n"
 	    "    kind: a\n"
 	    "    names: {ja: a, en: a}\n"
-	    "    patterns: ['(?C1)[0-9]{3}']\n" /* anchors, not vectorscan */
+	    "    patterns: ['[0-9]{3}']\n"
 	    "    anchors: [digits]\n"
 	    "    examples: {match: ['123']}\n"
 	    "  - id: t.word\n"
 	    "    kind: b\n"
 	    "    names: {ja: b, en: b}\n"
-	    "    patterns: ['機密(?C1)[A-Z]+']\n"
+	    "    patterns: ['機密[A-Z]+']\n"
 	    "    anchors: [機密, ｍａｉｌ]\n" /* normalised: mail */
 	    "    context: {words: [社外秘], window: 200}\n"
 	    "    examples: {match: ['機密ABC']}\n"
