@@ -16,7 +16,7 @@ DESTDIR	?=
 B	:= build
 
 CC	?= cc
-PKGS	:= libfyaml libpcre2-8 libutf8proc jansson libarchive libxml-2.0 nettle libhs \
+PKGS	:= libfyaml libpcre2-8 libutf8proc jansson libarchive libxml-2.0 nettle \
 	   poppler-glib libgsf-1
 # -isystem: warnings in GLib's and poppler's headers are not ours
 PKG_CFLAGS := $(patsubst -I%,-isystem %,\
@@ -37,7 +37,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev clang-format \
 	libmilter-dev libpcre2-dev libutf8proc-dev libfyaml-dev \
 	libjansson-dev libcmocka-dev \
 	libmagic-dev libarchive-dev libxml2-dev libpoppler-glib-dev \
-	poppler-data libgsf-1-dev nettle-dev libvectorscan-dev \
+	poppler-data libgsf-1-dev nettle-dev \
 	postfix swaks python3 procps iproute2 \
 	zip unzip p7zip-full qpdf lhasa gcab zstd xz-utils bzip2 \
 	python3-openpyxl python3-docx python3-odf python3-reportlab \

@@ -957,7 +957,7 @@ rule_spans(const struct run *run, const struct ruleset *rs, size_t i)
 static int
 spans_init(struct run *run, const struct ruleset *rs)
 {
-	if (rs->pf.n_anchored == 0 && rs->pf.n_hs == 0)
+	if (rs->pf.n_anchored == 0)
 		return 0;
 	if ((run->spans = calloc(rs->n_rules, sizeof(*run->spans))) == NULL)
 		return -1;

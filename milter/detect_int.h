@@ -135,18 +135,7 @@ struct prefilter {
 	size_t lit_start[257];
 	size_t *digit_rules; /* rules with the digits anchor */
 	size_t n_digit_rules;
-	size_t n_anchored; /* rules with any anchor, hs_rule ones aside */
-	/*
-	 * vectorscan: every pattern of the anchored rules in one database
-	 * compiled in prefilter mode (a superset of each pattern's matches:
-	 * lookarounds dropped), so one pass finds where each rule may match
-	 * at all, not only where its anchors are. A rule whose patterns
-	 * vectorscan cannot compile keeps its anchors.
-	 */
-	struct hs_database *hs_db; /* or NULL */
-	struct hs_scratch *hs_proto;
-	bool *hs_rule; /* per rule: its spans come from hs_db */
-	size_t n_hs;
+	size_t n_anchored; /* rules with any anchor */
 };
 
 #define PF_DIGIT 0x01
@@ -179,9 +168,8 @@ void detect_prefilter_free(struct ruleset *rs);
  * detect_prefilter_find: the spans of every anchored rule of rs in len
  * bytes of t, into spans[i] for rule i (rs->n_rules entries, zeroed
  * before the first use; their arrays are reused and grow). The spans of
- * rules without anchors are left empty; text that is not valid UTF-8
- * gives the vectorscan rules one span, the whole text. Returns 0, or -1
- * when memory ran out (or vectorscan failed).
+ * rules without anchors are left empty. Returns 0, or -1 when memory ran
+ * out.
  */
 int detect_prefilter_find(
     const struct ruleset *rs, const char *t, size_t len, struct spans *spans);
