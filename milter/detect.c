@@ -564,6 +564,31 @@ clear(struct buf *b)
 }
 
 /*
+ * The rest of match m of rule r at t[s, e) (its value, masked form,
+ * confidence and validator are set): the rule's names, the run's window,
+ * words and explanation; then the callback. Returns 0 or RUN_STOP.
+ */
+static int
+hand_over(struct run *run, const struct rule *r, struct detect_match *m,
+    size_t s, size_t e)
+{
+	m->rule_id = r->id;
+	m->kind = r->kind;
+	m->name_ja = r->name_ja;
+	m->name_en = r->name_en;
+	m->monitor = r->monitor;
+	m->window = buf_cstr(&run->window);
+	m->context_seen = buf_cstr(&run->ctx);
+	m->negative_seen = buf_cstr(&run->neg);
+	m->why = buf_cstr(&run->why);
+	m->offset = s;
+	m->length = e - s;
+	if (run->cb != NULL && run->cb(run->arg, m) != 0)
+		return RUN_STOP;
+	return 0;
+}
+
+/*
  * No context word near a match in a table row: the header cell of its
  * column (column.h) may name it, as a roster's 個人番号 column does for
  * every row under it. A word found there counts as context at distance 0.
@@ -647,24 +672,11 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	    make_window(t, len, s, e, buf_cstr(&run->masked), run->masked.len,
 		&run->window) < 0)
 		return -1;
-	m.rule_id = r->id;
-	m.kind = r->kind;
-	m.name_ja = r->name_ja;
-	m.name_en = r->name_en;
-	m.monitor = r->monitor;
 	m.value = buf_cstr(&run->value);
 	m.masked = buf_cstr(&run->masked);
-	m.window = buf_cstr(&run->window);
 	m.validator = r->validator_name;
 	m.validator_ok = vr != VALIDATE_FAIL;
-	m.context_seen = buf_cstr(&run->ctx);
-	m.negative_seen = buf_cstr(&run->neg);
-	m.why = buf_cstr(&run->why);
-	m.offset = s;
-	m.length = e - s;
-	if (run->cb != NULL && run->cb(run->arg, &m) != 0)
-		return RUN_STOP;
-	return 0;
+	return hand_over(run, r, &m, s, e);
 }
 
 /* What a detector's emit needs to judge a hit of rule r. */
@@ -747,25 +759,10 @@ evaluate_hit(struct run *run, const struct rule *r, const char *t, size_t len,
 	    put(&run->window, h->masked, strlen(h->masked)) < 0)
 		return -1;
 	memset(&m, 0, sizeof(m));
-	m.rule_id = r->id;
-	m.kind = r->kind;
-	m.name_ja = r->name_ja;
-	m.name_en = r->name_en;
-	m.monitor = r->monitor;
 	m.value = h->value;
 	m.masked = h->masked;
-	m.window = buf_cstr(&run->window);
 	m.confidence = c;
-	m.validator = NULL;
-	m.validator_ok = false;
-	m.context_seen = buf_cstr(&run->ctx);
-	m.negative_seen = buf_cstr(&run->neg);
-	m.why = buf_cstr(&run->why);
-	m.offset = s;
-	m.length = e - s;
-	if (run->cb != NULL && run->cb(run->arg, &m) != 0)
-		return RUN_STOP;
-	return 0;
+	return hand_over(run, r, &m, s, e);
 }
 
 static int

@@ -2275,6 +2275,25 @@ test_default_password_packages_are_read(void **state)
 		run_free(t);
 		free(data);
 	}
+	/* a package larger than a member may be, or than the message's
+	   budget: the member is there, not inspected, with the limit */
+	t = run_new(1 << 20);
+	t->r.lim.max_member_bytes = 4096;
+	data = slurp(CORPUS "apache-poi/protect.xlsx", &len);
+	assert_int_equal(run_node(t, data, len), DLP_OK);
+	assert_int_equal(t->r.n, 2);
+	assert_int_equal(t->r.nodes[1].enc, DLP_ENC_NOT_INSPECTABLE);
+	assert_string_equal(t->r.nodes[1].detail, "limit:size");
+	assert_false(t->r.nodes[0].weak);
+	run_free(t);
+	t = run_new(1 << 20);
+	t->r.lim.max_expanded_bytes = 4096;
+	assert_int_equal(run_node(t, data, len), DLP_OK);
+	assert_int_equal(t->r.n, 2);
+	assert_string_equal(t->r.nodes[1].detail, "limit:expanded");
+	assert_true(t->r.nodes[0].weak);
+	run_free(t);
+	free(data);
 	/* a real password: nothing comes out */
 	t = run_new(1 << 20);
 	data = slurp(CORPUS "apache-poi/60320-protected.xlsx", &len);
