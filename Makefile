@@ -16,7 +16,7 @@ DESTDIR	?=
 B	:= build
 
 CC	?= cc
-PKGS	:= libfyaml libpcre2-8 libutf8proc jansson libarchive libxml-2.0 nettle \
+PKGS	:= libfyaml libpcre2-8 libutf8proc jansson libarchive libxml-2.0 nettle sqlite3 \
 	   poppler-glib libgsf-1
 # -isystem: warnings in GLib's and poppler's headers are not ours
 PKG_CFLAGS := $(patsubst -I%,-isystem %,\
@@ -42,7 +42,8 @@ DEB_PKGS := gcc make pkg-config libc6-dev clang-format \
 	zip unzip p7zip-full qpdf lhasa gcab zstd xz-utils bzip2 \
 	python3-openpyxl python3-docx python3-odf python3-reportlab \
 	python3-xlwt fonts-ipafont-gothic libreoffice-writer-nogui \
-	mecab-ipadic skkdic-extra python3-yaml python3-cryptography
+	mecab-ipadic skkdic-extra python3-yaml python3-cryptography \
+	libsqlite3-dev sqlite3
 
 DAEMON_SRCS := milter/dlp_milter.c milter/milter_glue.c milter/log.c
 SCAN_SRCS   := milter/dlp_scan.c

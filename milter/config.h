@@ -70,6 +70,55 @@ struct dlp_kind_policy {
 	size_t n_thresholds;
 };
 
+/*
+ * A recipient domain rule (policy.recipients). A domain matches itself
+ * and its subdomains. allow: when EVERY recipient is internal or allowed,
+ * an entry with skip accepts the mail unscanned; otherwise the kinds
+ * listed ("*": all) do not count for mail whose external recipients are
+ * all allowed by entries relaxing them. deny: any recipient in the
+ * domain gives action (reason DLP_WHY_DENIED_DOMAIN).
+ */
+struct dlp_domain_rule {
+	char *domain; /* lower case, no leading "@" */
+	bool skip;
+	char **kinds; /* relaxed kinds or "*" (allow) */
+	size_t n_kinds;
+	enum dlp_action action; /* deny */
+	unsigned line;
+};
+
+/*
+ * An exception (policy.exceptions): findings of the listed rules or
+ * kinds ("*": all) in mail from the listed senders are reported but do
+ * not count, until the end of the expiry day (UTC). Senders are
+ * addresses, "@domain" (and its subdomains) or "group:NAME"
+ * (policy.groups), resolved at load. Every exception names why and who
+ * approved it; both are required.
+ */
+struct dlp_exception {
+	char *id;
+	char **senders; /* addresses and "@domain", lower case */
+	size_t n_senders;
+	char **rules; /* rule ids or kinds, or "*" */
+	size_t n_rules;
+	long long expires; /* UTC seconds: the first second after expiry */
+	char *reason;
+	char *approved_by;
+	unsigned line;
+};
+
+/* A sender address, "@domain" or an IP network (CIDR) list. */
+struct dlp_addr_list {
+	char **v; /* addresses and "@domain", lower case */
+	size_t n;
+	/* client networks: address bytes (IPv4-mapped for v4) and prefix */
+	struct dlp_cidr {
+		unsigned char addr[16];
+		unsigned prefix; /* 0..128 */
+	} * nets;
+	size_t n_nets;
+};
+
 struct dlp_policy {
 	bool monitor_only; /* mode: monitor: every action becomes monitor */
 	char **internal_domains;
@@ -91,6 +140,91 @@ struct dlp_policy {
 	char **class_labels;
 	size_t n_class_labels;
 	enum dlp_action class_action;
+	/* organisation policies (see conf/dlp-milter.yaml) */
+	size_t max_message_size; /* bytes; 0: no limit */
+	enum dlp_action size_action;
+	struct dlp_domain_rule *allow; /* recipients.allow */
+	size_t n_allow;
+	struct dlp_domain_rule *deny; /* recipients.deny */
+	size_t n_deny;
+	struct dlp_exception *exceptions;
+	size_t n_exceptions;
+	/* attachment_ban: mail with any attachment from these senders or
+	   client networks gets ban_action */
+	struct dlp_addr_list ban;
+	enum dlp_action ban_action;
+	/* recipient_exposure: more than max_external external addresses
+	   visible in To/Cc (0: off) gives exposure_action, or, with
+	   exposure_notify, delivery with a notice advising Bcc */
+	unsigned exposure_max_external;
+	enum dlp_action exposure_action;
+	bool exposure_notify;
+};
+
+/* Supervisor approval (approval:): who approves whose mail. */
+struct dlp_approver_entry {
+	char *who; /* an address or "@domain", lower case */
+	char **approvers;
+	size_t n_approvers;
+};
+
+struct dlp_approval_conf {
+	char *map_file; /* resolved path, or NULL */
+	struct dlp_approver_entry *map;
+	size_t n_map;
+	char **default_approvers;
+	size_t n_default;
+};
+
+/* Sender and administrator notices (notices:). */
+enum dlp_notice_transport { DLP_NOTICE_SENDMAIL = 0, DLP_NOTICE_SMTP };
+enum dlp_admin_mode {
+	DLP_ADMIN_NONE = 0,
+	DLP_ADMIN_PER_INCIDENT,
+	DLP_ADMIN_DIGEST,
+};
+
+struct dlp_notice_conf {
+	/* per action: notify the sender (reject, quarantine, approve, and
+	   DLP_TAG for tagged mail); indexed by enum dlp_action */
+	bool sender[DLP_TEMPFAIL + 1];
+	/* the sender is also told the outcome of a release, delete,
+	   approval, rejection or expiry */
+	bool outcome;
+	char *templates_dir; /* resolved */
+	char *from;	     /* header From: "dlp-milter <postmaster@...>" */
+	char *envelope_from; /* MAIL FROM; "" for the null sender */
+	enum dlp_notice_transport transport;
+	char *sendmail_path; /* /usr/sbin/sendmail */
+	char *smtp_host;     /* 127.0.0.1 */
+	unsigned smtp_port;  /* 25 */
+	char *contact;	     /* whom senders contact (text, UTF-8) */
+	char **admin_to;
+	size_t n_admin_to;
+	enum dlp_admin_mode admin_mode;
+	enum dlp_action admin_min_action; /* notify admins from this on */
+};
+
+/* The incident store and the MTA's hold queue (quarantine:). */
+enum dlp_mta { DLP_MTA_POSTFIX = 0, DLP_MTA_SENDMAIL };
+enum dlp_expire_action { DLP_EXPIRE_DELETE = 0, DLP_EXPIRE_RETURN };
+
+struct dlp_quarantine_conf {
+	char *db_path; /* resolved; SQLite, created on first start */
+	enum dlp_mta mta;
+	char *postfix_config_dir; /* -c for postsuper/postcat, or NULL */
+	char *postsuper_path;
+	char *postcat_path;
+	char *sendmail_path;	  /* Sendmail's binary (release) */
+	char *sendmail_queue_dir; /* /var/spool/mqueue (delete, show) */
+	long long expire_after;	  /* seconds; 0: never */
+	enum dlp_expire_action expire_action;
+};
+
+/* The audit trail (audit:): one JSON line per scanned message. */
+struct dlp_audit_conf {
+	char *file; /* resolved, or NULL */
+	bool syslog;
 };
 
 struct dlp_milter_conf {
@@ -102,6 +236,10 @@ struct dlp_milter_conf {
 	char *reply_contact; /* said in the reject reply; may be NULL */
 };
 
+/* The secret (secret_file:): keys fingerprints and signs notices. */
+#define DLP_SECRET_MIN 16
+#define DLP_SECRET_MAX 256
+
 struct dlp_config {
 	char *path;		 /* the file it was loaded from */
 	char *rules_dir;	 /* absolute or relative to the cwd, resolved */
@@ -109,6 +247,16 @@ struct dlp_config {
 	struct dlp_milter_conf milter;
 	struct dlp_policy policy;
 	struct dlp_limits limits;
+	struct dlp_approval_conf approval;
+	struct dlp_notice_conf notices;
+	struct dlp_quarantine_conf quarantine;
+	struct dlp_audit_conf audit;
+	/* secret_file: resolved path (NULL: none configured); the secret's
+	   bytes when the file exists (secret_len 0 when it does not yet:
+	   the daemon creates it, see config_secret_create()) */
+	char *secret_file;
+	unsigned char secret[DLP_SECRET_MAX];
+	size_t secret_len;
 };
 
 /*
@@ -137,5 +285,26 @@ bool config_encryption_accepted(
 
 /* config_is_internal: whether an address ("<a@b>" or "a@b") is internal. */
 bool config_is_internal(const struct dlp_config *cfg, const char *addr);
+
+/*
+ * config_addr_in: whether addr ("<a@b>" or "a@b", any case) is one of
+ * list's addresses, or in one of its "@domain" entries (subdomains too).
+ */
+bool config_addr_in(const char *const *list, size_t n, const char *addr);
+
+/*
+ * config_approvers: the approvers of mail from sender: the map's entry
+ * for the address, else for its domain (the longest match), else the
+ * default. *n gets the count; NULL/0 when there are none.
+ */
+const char *const *config_approvers(
+    const struct dlp_config *cfg, const char *sender, size_t *n);
+
+/*
+ * config_secret_create: when cfg names a secret_file that does not exist,
+ * create it (mode 0600, 32 random bytes, hex) and load it into cfg.
+ * Returns 0 (also when there was nothing to do) or -1 with err filled.
+ */
+int config_secret_create(struct dlp_config *cfg, struct dlp_error *err);
 
 #endif

@@ -44,6 +44,7 @@ static const char *const action_names[] = {
 	[DLP_ACCEPT] = "accept",
 	[DLP_MONITOR] = "monitor",
 	[DLP_TAG] = "tag",
+	[DLP_APPROVE] = "approve",
 	[DLP_QUARANTINE] = "quarantine",
 	[DLP_REJECT] = "reject",
 	[DLP_TEMPFAIL] = "tempfail",

@@ -38,6 +38,9 @@ enum dlp_action {
 	DLP_ACCEPT = 0,
 	DLP_MONITOR,
 	DLP_TAG,
+	/* hold the message until a supervisor approves it (上長承認): the
+	   MTA holds it as for quarantine; the approvers are notified */
+	DLP_APPROVE,
 	DLP_QUARANTINE,
 	DLP_REJECT,
 	DLP_TEMPFAIL,
@@ -87,6 +90,11 @@ struct dlp_node {
 	unsigned defects; /* MIME damage flags seen in this part */
 	char *text;	  /* normalised text, with DLP_SCAN_KEEP_TEXT only */
 	size_t text_len;
+	/* SHA-256 (lower-case hex) of the node's bytes as decoded or
+	   unpacked (a part: after transfer decoding; a member: unpacked);
+	   "" when the node had no bytes of its own to hash. When a limit
+	   cut the node short, the hash is of what was read (reason says) */
+	char sha256[65];
 };
 
 /* One rule's matches in one node, counted by distinct normalised value. */
@@ -100,7 +108,16 @@ struct dlp_finding {
 	char *location;			/* where in it first: "Sheet1!B7" */
 	size_t count;			/* distinct values */
 	char *masked;			/* one masked sample: ****-****-9018 */
-	bool monitor;			/* from a rule in monitor mode */
+	/* keyed fingerprint of that sample's canonical value: the first
+	   32 hex digits of HMAC-SHA-256(fingerprint key, value), so one
+	   number can be traced across mails without being stored; NULL
+	   when the config has no secret */
+	char *fingerprint;
+	bool monitor; /* from a rule in monitor mode */
+	/* an exception of the config (policy.exceptions) covers it: it is
+	   reported like a monitor finding and never reaches the policy;
+	   the exception's id, or NULL */
+	char *exception;
 };
 
 /* One match, kept with DLP_SCAN_EXPLAIN (bounded by limits.max_hits). */
@@ -153,15 +170,47 @@ struct dlp_report {
 	unsigned defects;
 	/* the decoded Subject (UTF-8), or NULL */
 	char *subject;
+	/* the top-level Message-ID (as written, without <>), or NULL */
+	char *message_id;
+	/* bytes of the raw message fed to the scan (headers and body) */
+	size_t message_size;
+	/* addresses in the top-level To and Cc that are not internal */
+	unsigned visible_external;
+	/* DLP_WHY_* bits: the kinds of reason behind the action, for
+	   notices (templates say each in Japanese and English) */
+	unsigned why;
+	/* the policy asks for a sender notice although the action
+	   delivers (recipient_exposure with action notify) */
+	bool notify_sender;
+	/* the config's exceptions that applied (ids, distinct) */
+	char **exceptions;
+	size_t n_exceptions;
 	const char *ruleset_version;
 	unsigned elapsed_ms;
 };
+
+/* Why the action is what it is (struct dlp_report.why). */
+#define DLP_WHY_PERSONAL       0x001u /* personal data (kinds' thresholds) */
+#define DLP_WHY_NOT_INSPECTED  0x002u /* content could not be read */
+#define DLP_WHY_UNAPPROVED_ENC 0x004u /* encrypted by a method not accepted */
+#define DLP_WHY_ENCRYPTED      0x008u /* policy.encrypted is not accept */
+#define DLP_WHY_CLASSIFICATION 0x010u /* a label that requires encryption */
+#define DLP_WHY_SIZE	       0x020u /* over policy.max_message_size */
+#define DLP_WHY_DENIED_DOMAIN  0x040u /* a recipient in recipients.deny */
+#define DLP_WHY_ATTACHMENT_BAN 0x080u /* attachments banned for the sender */
+#define DLP_WHY_EXPOSURE       0x100u /* too many external To/Cc addresses */
+#define DLP_WHY_INTERNAL_ERROR 0x200u /* the filter failed */
 
 /* The envelope: who sends to whom. Strings may carry <> brackets. */
 struct dlp_envelope {
 	const char *sender;
 	const char *const *rcpts;
 	size_t n_rcpts;
+	/* the SMTP client's IP address (text), or NULL (local submission,
+	   offline scan) */
+	const char *client_addr;
+	/* the time exceptions' expiry is checked against; 0: now */
+	long long now;
 };
 
 struct dlp_engine;

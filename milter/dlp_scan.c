@@ -247,7 +247,7 @@ print_text(const char *file, const struct dlp_report *r, bool explain)
 static int
 scan_one(struct dlp_engine *e, const char *path, const struct opts *o)
 {
-	struct dlp_envelope env = { o->from, o->rcpts, o->n_rcpts };
+	struct dlp_envelope env = { o->from, o->rcpts, o->n_rcpts, NULL, 0 };
 	const struct dlp_report *r;
 	struct dlp_scan *s;
 	json_t *j;

@@ -357,6 +357,7 @@ apply_internal_error(
 		    "incident %s",
 		    v->incident);
 		return reply(ctx, v, "550", "5.7.1", text, DLP_REJECT);
+	case DLP_APPROVE: /* not allowed for on_internal_error */
 	case DLP_QUARANTINE:
 		(void)snprintf(reason, sizeof(reason),
 		    "DLP %s: internal error in the check", v->incident);
@@ -483,6 +484,7 @@ apply(SMFICTX *ctx, const struct dlp_config *cfg, struct verdict *v)
 	switch (v->action) {
 	case DLP_REJECT:
 		return apply_reject(ctx, cfg, v);
+	case DLP_APPROVE:
 	case DLP_QUARANTINE:
 		return apply_quarantine(ctx, cfg, v);
 	case DLP_TAG:

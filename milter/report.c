@@ -289,3 +289,64 @@ report_json(const struct dlp_report *r, bool explain)
 	}
 	return o;
 }
+
+/* The nodes whose path is path or a prefix of it ending at a '/'. */
+static bool
+contains(const char *outer, const char *path)
+{
+	size_t n = strlen(outer);
+
+	return strncmp(outer, path, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/');
+}
+
+static int
+cmp_len(const void *a, const void *b)
+{
+	size_t x = strlen(*(const char *const *)a);
+	size_t y = strlen(*(const char *const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+char *
+report_place(const struct dlp_report *r, const char *path)
+{
+	const char **chain;
+	const char *name;
+	size_t n = 0, i, prev = 0;
+	struct buf b;
+	char *out = NULL;
+
+	if (r == NULL || path == NULL || r->n_nodes == 0)
+		return NULL;
+	if ((chain = calloc(r->n_nodes, sizeof(*chain))) == NULL)
+		return NULL;
+	for (i = 0; i < r->n_nodes; i++)
+		if (r->nodes[i].path != NULL &&
+		    contains(r->nodes[i].path, path))
+			chain[n++] = r->nodes[i].path;
+	qsort(chain, n, sizeof(*chain), cmp_len);
+	buf_init(&b, 4096);
+	for (i = 0; i < n; i++) {
+		if (i == 0) {
+			/* a MIME part: "2.1/名簿.zip" is named after its '/' */
+			name = strchr(chain[0], '/');
+			name = name != NULL ? name + 1 : NULL;
+		} else
+			name = chain[i] + prev + 1;
+		prev = strlen(chain[i]);
+		if (name == NULL || *name == '\0')
+			continue;
+		if (b.len > 0 && buf_puts(&b, " \xe2\x80\xba ") != BUF_OK)
+			goto out;
+		if (buf_puts(&b, name) != BUF_OK)
+			goto out;
+	}
+	if (b.len > 0)
+		out = strdup(buf_cstr(&b));
+out:
+	buf_free(&b);
+	free(chain);
+	return out;
+}

@@ -35,4 +35,12 @@ void report_clear(struct dlp_report *r);
  */
 json_t *report_json(const struct dlp_report *r, bool explain);
 
+/*
+ * report_place: where the node at path is, for people: the file names
+ * of the nodes that contain it (and its own), outermost first, joined by
+ * " › " ("名簿.zip › 2024/名簿.xlsx"). NULL when none of them has a
+ * name (the message's body text) or memory ran out; the caller frees.
+ */
+char *report_place(const struct dlp_report *r, const char *path);
+
 #endif

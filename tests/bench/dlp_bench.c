@@ -88,7 +88,7 @@ static int
 scan_once(struct dlp_engine *e, const struct input *in, size_t *text_bytes)
 {
 	static const char *const rcpt[] = { "<x@outside.test>" };
-	struct dlp_envelope env = { "<bench@example.jp>", rcpt, 1 };
+	struct dlp_envelope env = { "<bench@example.jp>", rcpt, 1, NULL, 0 };
 	struct dlp_scan *s = dlp_scan_new(e, &env);
 	size_t off, n;
 	int action;

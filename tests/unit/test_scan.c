@@ -86,7 +86,7 @@ static struct dlp_scan *
 scan_chunked(struct dlp_engine *e, const char *msg, size_t chunk,
     const char *const *rcpts, size_t n_rcpts)
 {
-	struct dlp_envelope env = { "<a@example.jp>", rcpts, n_rcpts };
+	struct dlp_envelope env = { "<a@example.jp>", rcpts, n_rcpts, NULL, 0 };
 	struct dlp_scan *s = dlp_scan_new(e, &env);
 	size_t off, len = strlen(msg), n;
 
@@ -363,7 +363,7 @@ static void
 test_keep_text_gives_normalised_text(void **state)
 {
 	struct dlp_engine *e = engine_with("");
-	struct dlp_envelope env = { "a@example.jp", outside, 1 };
+	struct dlp_envelope env = { "a@example.jp", outside, 1, NULL, 0 };
 	static const char msg[] =
 	    "Content-Type: text/html; charset=shift_jis\r\n\r\n"
 	    "<p>\x82\x50\x82\x51\x82\x52&amp;</p>"; /* full-width 123 */

@@ -1,0 +1,55 @@
+/*
+ * audit - the audit trail: one JSON object per scanned message, written
+ * as one line to a file (and/or handed to the caller for syslog).
+ *
+ * The event (audit_event()): "time" (RFC 3339 with zone), "queue_id",
+ * "incident", "sender", "recipient_domains" (distinct, lower case),
+ * "size", "action", "would", "reasons", "why", "ruleset", "skipped",
+ * "partial", "exceptions", and "nodes": per node its path, type, size,
+ * sha256, encryption (plain / encrypted / not-inspectable), method,
+ * reason, weak, and "findings" by kind: count, confidence, samples
+ * (masked) and fingerprints (keyed HMAC, see dlp_finding). Never a
+ * detected value in clear, never text of the message but its subject
+ * (which is not written either: only its length).
+ *
+ * The writer (struct audit_log): appends lines with O_APPEND (each
+ * line one write(), so concurrent writers never interleave); reopened by
+ * audit_log_reopen() after logrotate moved the file (SIGHUP). Thread-safe:
+ * a mutex guards the descriptor.
+ */
+#ifndef DLP_AUDIT_H
+#define DLP_AUDIT_H
+
+#include <jansson.h>
+
+#include "dlp.h"
+
+/*
+ * audit_event: the event for a finished message. rep may be NULL (the
+ * engine gave none: internal error), queue_id NULL. action/would are
+ * what was done and wanted. now: UTC seconds (0: now). Returns a new
+ * JSON object, or NULL when memory ran out.
+ */
+json_t *audit_event(const char *incident, const char *queue_id,
+    const struct dlp_envelope *env, const struct dlp_report *rep,
+    enum dlp_action action, enum dlp_action would, const char *error,
+    long long now);
+
+/* audit_time: RFC 3339 local time with zone ("2026-11-22T12:00:00+09:00"). */
+void audit_time(long long t, char *out, size_t outlen);
+
+struct audit_log;
+
+/* audit_log_open: open path for appending (0640, created). NULL + errno. */
+struct audit_log *audit_log_open(const char *path);
+
+/* audit_log_write: one line (event + "\n"). 0, or -1 with errno. */
+int audit_log_write(struct audit_log *l, const json_t *event);
+
+/* audit_log_reopen: close and open the path again. 0, or -1 + errno (the
+   old descriptor stays in use). */
+int audit_log_reopen(struct audit_log *l);
+
+void audit_log_close(struct audit_log *l);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * mailout - hand a complete message to the MTA for delivery: through the
+ * sendmail binary (sendmail -i -f FROM -- RCPT..., the message on its
+ * standard input) or by SMTP to a host and port (a plain SMTP dialogue
+ * on loopback: EHLO, MAIL, RCPT, DATA with dot-stuffing, QUIT), as the
+ * config's notices section says.
+ *
+ * Bounded: the dialogue has a 30 s timeout per step; a reply line longer
+ * than 1000 bytes is an error. Errors are returned as text (no logging).
+ *
+ * Thread-safe (no shared state; the sendmail child is spawned with
+ * posix_spawn and waited for).
+ */
+#ifndef DLP_MAILOUT_H
+#define DLP_MAILOUT_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+/*
+ * mailout_send: deliver msg (msglen bytes, CRLF or LF lines) from
+ * envelope_from ("" for the null sender) to rcpts. Returns 0, 1 when the
+ * MTA refused it for good (5xx: do not retry), or -1 on a temporary
+ * failure; err (at least 256 bytes) says what happened.
+ */
+int mailout_send(const struct dlp_notice_conf *nc, const char *envelope_from,
+    const char *const *rcpts, size_t n_rcpts, const char *msg, size_t msglen,
+    char *err, size_t errlen);
+
+#endif
