@@ -28,4 +28,17 @@ int mailout_send(const struct dlp_notice_conf *nc, const char *envelope_from,
     const char *const *rcpts, size_t n_rcpts, const char *msg, size_t msglen,
     char *err, size_t errlen);
 
+/*
+ * mailout_flush: send every notice of the store's outbox that is due at
+ * now, oldest first: sent ones are removed, refused ones (5xx) are kept
+ * as failed, temporary failures retried with backoff (1, 2, 4 .. 60
+ * minutes, at most 20 attempts). *sent and *failed (may be NULL) get the
+ * counts; err gets the last error. Returns 0, or -1 when the store
+ * failed.
+ */
+struct store;
+int mailout_flush(struct store *st, const struct dlp_notice_conf *nc,
+    long long now, unsigned *sent, unsigned *failed, char *err,
+    size_t errlen);
+
 #endif

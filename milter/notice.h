@@ -80,6 +80,13 @@ struct notice_input {
 	const struct store_incident *list;
 	size_t n_list;
 	long long now; /* Date: header; 0: now */
+	/* the original message, attached as message/rfc822 (an expired
+	   mail returned to its sender), or NULL */
+	const char *attach;
+	size_t attach_len;
+	/* approval outcome and releases: who decided and why (or NULL) */
+	const char *decided_by;
+	const char *decision_reason;
 };
 
 /*
