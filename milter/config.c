@@ -836,3 +836,93 @@ config_is_internal(const struct dlp_config *c, const char *addr)
 	}
 	return false;
 }
+
+/* domain_in: whether dom (dlen bytes) is d or a subdomain of it. */
+static bool
+domain_in(const char *dom, size_t dlen, const char *d)
+{
+	size_t len = strlen(d);
+
+	if (len == 0 || len > dlen)
+		return false;
+	return strncasecmp(dom + dlen - len, d, len) == 0 &&
+	    (dlen == len || dom[dlen - len - 1] == '.');
+}
+
+/* addr_parts: the address without "<>" and its domain, in place. */
+static bool
+addr_parts(const char *addr, const char **local, size_t *alen, const char **dom,
+    size_t *dlen)
+{
+	const char *at;
+
+	if (addr == NULL)
+		return false;
+	if (*addr == '<')
+		addr++;
+	*local = addr;
+	*alen = strcspn(addr, ">");
+	if ((at = memrchr(addr, '@', *alen)) == NULL)
+		return false;
+	*dom = at + 1;
+	*dlen = *alen - (size_t)(*dom - addr);
+	while (*dlen > 0 && (*dom)[*dlen - 1] == '.')
+		(*dlen)--;
+	return *dlen > 0;
+}
+
+bool
+config_addr_in(const char *const *list, size_t n, const char *addr)
+{
+	const char *a, *dom;
+	size_t alen, dlen, i;
+
+	if (!addr_parts(addr, &a, &alen, &dom, &dlen))
+		return false;
+	for (i = 0; i < n; i++) {
+		const char *e = list[i];
+
+		if (e[0] == '@') {
+			if (domain_in(dom, dlen, e + 1))
+				return true;
+		} else if (strlen(e) == alen && strncasecmp(e, a, alen) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *const *
+config_approvers(const struct dlp_config *c, const char *sender, size_t *n)
+{
+	const struct dlp_approver_entry *best = NULL;
+	const char *a, *dom;
+	size_t alen, dlen, i, best_len = 0;
+
+	*n = 0;
+	if (addr_parts(sender, &a, &alen, &dom, &dlen)) {
+		for (i = 0; i < c->approval.n_map; i++) {
+			const struct dlp_approver_entry *e =
+			    &c->approval.map[i];
+			size_t len = strlen(e->who);
+
+			if (e->who[0] != '@') {
+				if (len == alen &&
+				    strncasecmp(e->who, a, alen) == 0) {
+					best = e;
+					break;
+				}
+			} else if (domain_in(dom, dlen, e->who + 1) &&
+			    len > best_len) {
+				best = e;
+				best_len = len;
+			}
+		}
+	}
+	if (best != NULL) {
+		*n = best->n_approvers;
+		return (const char *const *)best->approvers;
+	}
+	*n = c->approval.n_default;
+	return *n > 0 ? (const char *const *)c->approval.default_approvers
+		      : NULL;
+}
