@@ -45,7 +45,8 @@ DEB_PKGS := gcc make pkg-config libc6-dev clang-format \
 	mecab-ipadic skkdic-extra python3-yaml python3-cryptography \
 	libsqlite3-dev sqlite3
 
-DAEMON_SRCS := milter/dlp_milter.c milter/milter_glue.c milter/log.c
+DAEMON_SRCS := milter/dlp_milter.c milter/milter_glue.c milter/log.c \
+	       milter/incident.c
 SCAN_SRCS   := milter/dlp_scan.c
 ENGINE_SRCS := $(filter-out $(DAEMON_SRCS) $(SCAN_SRCS), \
 		$(sort $(wildcard milter/*.c)))
@@ -107,8 +108,11 @@ $(LIB): $(ENGINE_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+# libmilter statically, its sigwait() wrapped: SIGHUP is ours, not a stop
+# (see milter/dlp_milter.c)
 $(B)/dlp-milter: $(DAEMON_OBJS) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lmilter -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -Wl,--wrap=sigwait \
+	    -l:libmilter.a -lpthread
 
 $(B)/dlp-scan: $(SCAN_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

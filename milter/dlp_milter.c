@@ -47,8 +47,11 @@
 #include "buf.h"
 #include "config.h"
 #include "dlp.h"
+#include "incident.h"
 #include "log.h"
 #include "milter_glue.h"
+#include "notice.h"
+#include "store.h"
 
 /* sun_path of struct sockaddr_un, less the NUL */
 #define UNIX_PATH_MAX 107
@@ -204,6 +207,30 @@ socket_abs(const char *spec)
 /* Set by the signal thread when SIGTERM or SIGINT asked us to stop. */
 static atomic_bool stop_requested;
 
+/* The incident side (audit log reopened on SIGHUP); set before the
+   signal thread starts. */
+static struct incidents *daemon_incidents;
+
+/*
+ * libmilter's own signal thread sigwait()s for SIGHUP, SIGTERM and SIGINT
+ * and stops the milter on SIGHUP. SIGHUP is ours (logrotate: reopen the
+ * audit file), so libmilter is linked statically with
+ * -Wl,--wrap=sigwait and its calls come here, where SIGHUP is taken out
+ * of the set: only our signal thread, which calls the real sigwait(),
+ * ever receives it. Every thread blocks all three signals.
+ */
+int __real_sigwait(const sigset_t *set, int *sig);
+int __wrap_sigwait(const sigset_t *set, int *sig);
+
+int
+__wrap_sigwait(const sigset_t *set, int *sig)
+{
+	sigset_t s = *set;
+
+	(void)sigdelset(&s, SIGHUP);
+	return __real_sigwait(&s, sig);
+}
+
 static void *
 signal_thread(void *arg)
 {
@@ -211,8 +238,12 @@ signal_thread(void *arg)
 	int sig;
 
 	for (;;) {
-		if (sigwait(set, &sig) != 0)
+		if (__real_sigwait(set, &sig) != 0)
 			continue;
+		if (sig == SIGHUP) {
+			incidents_reopen(daemon_incidents);
+			continue;
+		}
 		atomic_store(&stop_requested, true);
 		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		if (smfi_stop() != MI_SUCCESS)
@@ -222,9 +253,9 @@ signal_thread(void *arg)
 }
 
 /*
- * start_signal_thread: block SIGTERM and SIGINT in every thread (libmilter
- * creates its threads later and inherits the mask) and wait for them in a
- * thread of ours. Returns 0 or an errno value.
+ * start_signal_thread: block SIGTERM, SIGINT and SIGHUP in every thread
+ * (libmilter creates its threads later and inherits the mask) and wait
+ * for them in a thread of ours. Returns 0 or an errno value.
  */
 static int
 start_signal_thread(void)
@@ -236,6 +267,7 @@ start_signal_thread(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if ((rc = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0)
 		return rc;
 	if ((rc = pthread_create(&tid, NULL, signal_thread, &set)) != 0)
@@ -325,6 +357,66 @@ parse_options(int argc, char *argv[], struct options *o)
 }
 
 /*
+ * check_incidents: the notice templates load and the incident store
+ * opens (created on first start; not with -n, which only reads). Errors
+ * go to stderr; returns 0 or -1.
+ */
+static int
+check_incidents(const struct options *o, const struct dlp_config *cfg)
+{
+	struct notice_templates *t;
+	struct dlp_error err;
+	struct store *st;
+	char msg[1200];
+
+	memset(&err, 0, sizeof(err));
+	if ((t = notice_templates_load(cfg->notices.templates_dir, &err)) ==
+	    NULL) {
+		dlp_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		return -1;
+	}
+	notice_templates_free(t);
+	if (o->check)
+		return 0;
+	if ((st = store_open(cfg->quarantine.db_path, msg, 256)) == NULL) {
+		fprintf(stderr, "%s: quarantine.database %s: %s\n", o->config,
+		    cfg->quarantine.db_path, msg);
+		return -1;
+	}
+	store_close(st);
+	return 0;
+}
+
+/*
+ * make_secret: when the config names a secret_file that does not exist
+ * yet, create it (first start), so that fingerprints and notice
+ * signatures work from the first message. Not with -n. Returns 0 or -1
+ * (stderr).
+ */
+static int
+make_secret(const struct options *o)
+{
+	struct dlp_config *cfg;
+	struct dlp_error err;
+	char msg[1200];
+	int rc = 0;
+
+	if (o->check)
+		return 0;
+	memset(&err, 0, sizeof(err));
+	if ((cfg = config_load(o->config, &err)) == NULL)
+		return 0; /* load_checked() reports it */
+	if (config_secret_create(cfg, &err) < 0) {
+		dlp_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		rc = -1;
+	}
+	config_free(cfg);
+	return rc;
+}
+
+/*
  * load_checked: load the config and the rules, and check what only the
  * daemon reads (the socket, the syslog facility). Errors go to stderr as
  * "file:line: message"; returns the engine or NULL. *sockp gets the
@@ -361,6 +453,8 @@ load_checked(const struct options *o, const char **sockp, int *facility)
 			: "");
 		goto fail;
 	}
+	if (check_incidents(o, cfg) < 0)
+		goto fail;
 	*sockp = sock;
 	return e;
 fail:
@@ -387,7 +481,7 @@ serve(struct dlp_engine *e, const struct options *o, const char *sock,
 {
 	const struct dlp_config *cfg = dlp_engine_config(e);
 	const char *path;
-	char *sock_abs;
+	char *sock_abs, why[1200];
 	int rc, status;
 
 	/* until detached, everything goes to the terminal */
@@ -418,7 +512,11 @@ serve(struct dlp_engine *e, const struct options *o, const char *sock,
 			fatal("cannot detach: %s", strerror(errno));
 		log_init(cfg->milter.syslog_ident, facility, false);
 	}
-	/* after daemonize(): fork() keeps only the calling thread */
+	/* after daemonize(): fork() keeps only the calling thread, and an
+	   SQLite connection must not cross a fork */
+	if ((daemon_incidents = incidents_start(cfg, why, sizeof(why))) == NULL)
+		fatal("%s", why);
+	milter_glue_set_incidents(daemon_incidents);
 	if ((rc = start_signal_thread()) != 0)
 		fatal("cannot start the signal thread: %s", strerror(rc));
 	log_info("starting: socket=%s rules=%zu ruleset=%s config=%s", sock_abs,
@@ -431,6 +529,8 @@ serve(struct dlp_engine *e, const struct options *o, const char *sock,
 		status = 0;
 	}
 	milter_glue_shutdown();
+	incidents_stop(daemon_incidents);
+	daemon_incidents = NULL;
 	free(sock_abs);
 	return status;
 }
@@ -445,6 +545,8 @@ main(int argc, char *argv[])
 
 	if ((status = parse_options(argc, argv, &o)) != 0)
 		return status < 0 ? 0 : status;
+	if (make_secret(&o) < 0)
+		return 1;
 	if ((e = load_checked(&o, &sock, &facility)) == NULL)
 		return 1;
 	if (o.check) {

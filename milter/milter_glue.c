@@ -10,19 +10,25 @@
  * applied there, because only there can every action (quarantine
  * included) be carried out.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <libmilter/mfapi.h>
 
 #include "buf.h"
 #include "config.h"
 #include "dlp.h"
+#include "incident.h"
 #include "log.h"
 #include "milter_glue.h"
+#include "notice.h"
 
 /* Longest SMTP reply line we build (libmilter allows 980). */
 #define REPLY_LINE_MAX 200
@@ -46,6 +52,9 @@ struct msg {
 	bool skipped;	   /* not scanned: every recipient internal */
 	const char *error; /* the first internal error (a static string) */
 	size_t size;	   /* bytes fed to the engine */
+	/* an X-DLP-Notice header: our own notice, if its signature holds */
+	struct notice_check *notice;
+	bool notice_bad; /* more than one such header: never ours */
 };
 
 /* One connection from the MTA. */
@@ -53,6 +62,7 @@ struct conn {
 	struct dlp_engine *engine; /* our reference */
 	struct msg *msg;	   /* the message in progress, or NULL */
 	bool msg_failed;	   /* MAIL FROM came but msg_new() failed */
+	char client_addr[INET6_ADDRSTRLEN]; /* "" when not an IP client */
 };
 
 /* The verdict of one message, as applied and logged. */
@@ -62,10 +72,12 @@ struct verdict {
 	enum dlp_action would;	/* what the policy wanted */
 	const char *error;	/* why on_internal_error applied, or NULL */
 	const struct dlp_report *rep; /* NULL when the engine gave none */
+	bool notice;		      /* one of our own notices, let through */
 };
 
 /* Set by milter_glue_register() before smfi_main(); then read-only. */
 static struct dlp_engine *glue_engine;
+static struct incidents *glue_incidents;
 
 static void
 msg_free(struct msg *m)
@@ -75,6 +87,7 @@ msg_free(struct msg *m)
 	if (m == NULL)
 		return;
 	dlp_scan_free(m->scan);
+	notice_check_free(m->notice);
 	free(m->sender);
 	for (i = 0; i < m->n_rcpts; i++)
 		free(m->rcpts[i]);
@@ -150,6 +163,8 @@ start_scan(struct conn *c, struct msg *m)
 	env.sender = m->sender != NULL ? m->sender : "";
 	env.rcpts = (const char *const *)m->rcpts;
 	env.n_rcpts = m->n_rcpts;
+	env.client_addr = c->client_addr[0] != '\0' ? c->client_addr : NULL;
+	env.now = 0;
 	if ((m->scan = dlp_scan_new(c->engine, &env)) == NULL) {
 		msg_error(m, "scan-nomem");
 		return;
@@ -423,12 +438,15 @@ apply_quarantine(SMFICTX *ctx, const struct dlp_config *cfg, struct verdict *v)
 	else
 		(void)snprintf(what, sizeof(what), "policy");
 	buf_free(&b);
-	(void)snprintf(reason, sizeof(reason), "DLP %s: %s", v->incident, what);
+	(void)snprintf(reason, sizeof(reason), "DLP %s: %s%s", v->incident,
+	    v->action == DLP_APPROVE ? "awaiting approval: " : "", what);
 	if (smfi_quarantine(ctx, reason) != MI_SUCCESS) {
 		v->error = "smfi_quarantine";
 		return apply_internal_error(ctx, cfg, v);
 	}
-	v->action = DLP_QUARANTINE;
+	/* DLP_APPROVE stays: held the same way, decided by an approver */
+	if (v->action != DLP_APPROVE)
+		v->action = DLP_QUARANTINE;
 	return SMFIS_ACCEPT;
 }
 
@@ -626,6 +644,8 @@ log_verdict(SMFICTX *ctx, const struct conn *c, const struct msg *m,
 	kv(&b, "ruleset", ruleset);
 	if (m != NULL && m->skipped)
 		(void)buf_puts(&b, " skipped=internal");
+	if (v->notice)
+		(void)buf_puts(&b, " notice=ours");
 	if (rep != NULL && rep->partial)
 		(void)buf_puts(&b, " partial=yes");
 	if (v->error != NULL)
@@ -636,6 +656,59 @@ log_verdict(SMFICTX *ctx, const struct conn *c, const struct msg *m,
 		log_warn("incident=%s: internal error (%s): on_internal_error "
 			 "gave %s",
 		    v->incident, v->error, dlp_action_name(v->action));
+}
+
+/*
+ * record: the audit event, incident record and notices of a message
+ * (incident.c; never changes the verdict).
+ */
+static void
+record(SMFICTX *ctx, const struct conn *c, const struct msg *m,
+    const struct verdict *v)
+{
+	struct dlp_envelope env;
+	struct incident_msg im;
+
+	memset(&env, 0, sizeof(env));
+	if (m != NULL) {
+		env.sender = m->sender != NULL ? m->sender : "";
+		env.rcpts = (const char *const *)m->rcpts;
+		env.n_rcpts = m->n_rcpts;
+	} else
+		env.sender = "";
+	if (c != NULL && c->client_addr[0] != '\0')
+		env.client_addr = c->client_addr;
+	memset(&im, 0, sizeof(im));
+	im.incident = v->incident;
+	im.queue_id = smfi_getsymval(ctx, "i");
+	im.env = &env;
+	im.rep = v->rep;
+	im.action = v->action;
+	im.would = v->would;
+	im.error = v->error;
+	im.skipped = m != NULL && m->skipped;
+	im.notice = v->notice;
+	incident_record(glue_incidents, &im);
+}
+
+/*
+ * our_notice: whether m carries one X-DLP-Notice header whose signature
+ * over the body holds (incident.h: our own notices are not scanned for
+ * a verdict, so a notice that names a label or a file cannot loop).
+ */
+static bool
+our_notice(struct msg *m)
+{
+	const unsigned char *key;
+	size_t keylen;
+
+	if (m == NULL || m->notice == NULL || m->notice_bad)
+		return false;
+	key = incident_notice_key(glue_incidents, &keylen);
+	if (key == NULL)
+		return false;
+	return notice_check_valid(m->notice, key, keylen, (long long)time(NULL),
+	    INCIDENT_NOTICE_MAX_AGE);
 }
 
 /* ---- the callbacks ---- */
@@ -672,8 +745,19 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 static sfsistat
 mlfi_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 {
+	struct conn *c;
+
 	/* a failure here is retried at MAIL FROM and applied at the end */
-	(void)conn_of(ctx);
+	if ((c = conn_of(ctx)) == NULL || sa == NULL)
+		return SMFIS_NOREPLY;
+	/* the client's address, for policy.attachment_ban.clients */
+	if (sa->sa_family == AF_INET)
+		(void)inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr,
+		    c->client_addr, sizeof(c->client_addr));
+	else if (sa->sa_family == AF_INET6)
+		(void)inet_ntop(AF_INET6,
+		    &((struct sockaddr_in6 *)sa)->sin6_addr, c->client_addr,
+		    sizeof(c->client_addr));
 	return SMFIS_NOREPLY;
 }
 
@@ -739,6 +823,12 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 		name = "";
 	if (value == NULL)
 		value = "";
+	if (strcasecmp(name, NOTICE_HEADER) == 0) {
+		if (m->notice != NULL)
+			m->notice_bad = true;
+		else if ((m->notice = notice_check_new(value)) == NULL)
+			m->notice_bad = true;
+	}
 	feed(m, name, strlen(name));
 	feed(m, ": ", 2);
 	feed(m, value, strlen(value));
@@ -761,6 +851,7 @@ mlfi_eoh(SMFICTX *ctx)
 		dlp_incident_id(v.incident, sizeof(v.incident));
 		v.action = v.would = DLP_ACCEPT;
 		log_verdict(ctx, c, m, &v);
+		record(ctx, c, m, &v);
 		conn_msg_end(c);
 		return SMFIS_ACCEPT;
 	}
@@ -773,8 +864,11 @@ mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 {
 	struct msg *m;
 
-	if ((m = msg_of(ctx)) != NULL)
+	if ((m = msg_of(ctx)) != NULL) {
 		feed(m, data, len);
+		if (m->notice != NULL)
+			notice_check_body(m->notice, data, len);
+	}
 	return SMFIS_NOREPLY;
 }
 
@@ -812,9 +906,16 @@ mlfi_eom(SMFICTX *ctx)
 				msg_error(m, "engine");
 		}
 		v.error = m->error;
+		if (our_notice(m)) {
+			/* our own notice: delivered whatever it names */
+			v.notice = true;
+			v.error = NULL;
+			v.action = v.would = DLP_ACCEPT;
+		}
 	}
 	st = apply(ctx, glue_config(c), &v);
 	log_verdict(ctx, c, m, &v);
+	record(ctx, c, m, &v);
 	if (c != NULL)
 		conn_msg_end(c);
 	return st;
@@ -864,6 +965,12 @@ static struct smfiDesc glue_desc = {
 	.xxfi_negotiate = mlfi_negotiate,
 };
 
+void
+milter_glue_set_incidents(struct incidents *in)
+{
+	glue_incidents = in;
+}
+
 int
 milter_glue_register(struct dlp_engine *e)
 {
@@ -882,4 +989,5 @@ milter_glue_shutdown(void)
 {
 	dlp_engine_unref(glue_engine);
 	glue_engine = NULL;
+	glue_incidents = NULL;
 }

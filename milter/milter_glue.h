@@ -61,6 +61,15 @@
  */
 int milter_glue_register(struct dlp_engine *e);
 
+struct incidents;
+
+/*
+ * milter_glue_set_incidents: hand every finished message to in
+ * (incident.h: audit trail, incident store, notices); NULL: nowhere. in
+ * must outlive smfi_main(). Call before smfi_main().
+ */
+void milter_glue_set_incidents(struct incidents *in);
+
 /*
  * milter_glue_shutdown: drop the glue's engine reference (after
  * smfi_main() returned). Connections still running keep their own.
