@@ -187,10 +187,10 @@ class Env:
             fp.write("\n".join(out) + "\n")
         return path
 
-    def start_milter(self, name, **variant):
-        """Start build/dlp-milter -f with a derived config; returns
-        (ok, diagnostics)."""
-        cfg = self.milter_config(name, **variant)
+    def start_milter(self, name, config=None, **variant):
+        """Start build/dlp-milter -f with config (a path), or a config
+        derived from the shipped one; returns (ok, diagnostics)."""
+        cfg = config or self.milter_config(name, **variant)
         self.milter_log = os.path.join(self.tmp, "milter-%s.log" % name)
         self.milter_logs.append(self.milter_log)
         log = open(self.milter_log, "w")
