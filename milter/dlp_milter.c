@@ -16,18 +16,24 @@
  * poll interval (5 s), in-flight connections are cut (the MTA applies
  * its milter_default_action), main() releases the engine and exits 0.
  * libmilter runs a signal thread of its own that waits for the same
- * signals and SIGHUP, and either thread may take a signal; when
- * libmilter's takes it the effect is the same, except that smfi_main()
- * may then report a failure that was only the shutdown. SIGHUP (reload
- * is a later issue) is left to libmilter, which stops on it as on
- * SIGTERM. SIGPIPE is ignored: a vanished MTA connection is an error on
- * that connection only.
+ * signals and either thread may take SIGTERM or SIGINT, with the same
+ * effect. SIGHUP is ours alone (libmilter would stop on it; see
+ * __wrap_sigwait): it reopens the audit file after logrotate moved it.
+ * SIGPIPE is ignored: a vanished MTA connection is an error on that
+ * connection only.
+ *
+ * Before serving, it creates the secret file when the config names one
+ * that does not exist yet (fingerprints and notice signatures need it),
+ * and checks that the notice templates load and the incident store
+ * opens; after detaching it starts the incident side (incident.h: audit
+ * trail, store, notices and their outbox thread).
  *
  * Threads: main() is alone until smfi_main(); the signal thread only sets
- * an atomic flag and calls smfi_stop(); the engine is shared read-only.
+ * an atomic flag and calls smfi_stop(), or reopens the audit file; the
+ * engine is shared read-only.
  *
  * What it does not do (yet): drop privileges (systemd runs it as a
- * dynamic user), reload rules, write a pid file.
+ * dynamic user), reload the config and rules on SIGHUP, write a pid file.
  */
 #include <errno.h>
 #include <fcntl.h>

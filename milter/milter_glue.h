@@ -13,20 +13,30 @@
  * action is applied: reject (550 5.7.1 multi-line reply with the incident
  * id, the kinds found and where), quarantine (smfi_quarantine: Postfix
  * puts the mail on hold), tag (X-DLP-Verdict and X-DLP-Incident headers),
- * monitor and accept (deliver), tempfail (451 4.3.0). Every scanned or
+ * monitor and accept (deliver), tempfail (451 4.3.0), approve (held
+ * like quarantine, "awaiting approval", decided by an approver with
+ * dlp-quarantine). Then the message goes to incident.c (audit event,
+ * incident record, notices). A message with one X-DLP-Notice header whose
+ * signature over the body holds (notice.h) is one of our own notices: it
+ * is scanned but delivered whatever it names (logged notice=ours), so a
+ * notice cannot be stopped in a loop; without the secret nobody can sign
+ * one, and a copied header does not fit other content. Every scanned or
  * skipped message gets an incident id and exactly one verdict log line:
  *
  *   verdict queue_id=4QX1Yz2kLmz9 incident=DLP-20261121-0BADCAFE
  *     from=<a@example.jp> rcpts=1 action=reject would=reject
  *     kinds=my_number:2,pension_number:1 paths=1,2 size=1834
- *     elapsed_ms=3 ruleset=2026.11.0 [skipped=internal] [partial=yes]
- *     [error=WHAT]
+ *     elapsed_ms=3 ruleset=2026.11.0 [skipped=internal] [notice=ours]
+ *     [partial=yes] [error=WHAT]
  *
  * (one line; untrusted values escaped with log_printable(); "-" for none;
  * action is what was done, would what the policy wanted, which differ in
  * monitor mode and after an internal error). An internal error adds a
  * warning line with the incident id. Matched values never reach a log or
  * a reply, only kinds, counts and part paths.
+ *
+ * The SMTP client's address (connect) goes into the envelope for
+ * policy.attachment_ban.clients.
  *
  * Negotiation switches off HELO, DATA and unknown-command events and asks
  * for no replies to connect, MAIL, RCPT, header and body events, so a
