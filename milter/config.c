@@ -937,8 +937,10 @@ addr_parts(const char *addr, const char **local, size_t *alen, const char **dom,
 		return false;
 	*dom = at + 1;
 	*dlen = *alen - (size_t)(*dom - addr);
+	/* "a@example.jp." is a@example.jp, as in config_is_internal() */
 	while (*dlen > 0 && (*dom)[*dlen - 1] == '.')
 		(*dlen)--;
+	*alen = (size_t)(*dom - addr) + *dlen;
 	return *dlen > 0;
 }
 

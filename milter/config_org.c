@@ -176,6 +176,27 @@ strv_has(char *const *v, size_t n, const char *s)
 	return false;
 }
 
+/*
+ * The node to name in an error: an empty collection ([] or {}) has no
+ * line of its own in libfyaml 0.7 (see yaml_line()), so its key's.
+ */
+static struct fy_node *
+at(struct fy_node *n)
+{
+	struct fy_node *parent;
+	struct fy_node_pair *pair;
+	void *iter = NULL;
+
+	if (n == NULL || yaml_line(n) != 0 ||
+	    (parent = fy_node_get_parent(n)) == NULL ||
+	    !fy_node_is_mapping(parent))
+		return n;
+	while ((pair = fy_node_mapping_iterate(parent, &iter)) != NULL)
+		if (fy_node_pair_value(pair) == n)
+			return fy_node_pair_key(pair);
+	return n;
+}
+
 /* A list node: a sequence of at most ORG_LIST_MAX items. */
 static int
 check_list(
@@ -184,12 +205,13 @@ check_list(
 	int n;
 
 	if (!fy_node_is_sequence(seq))
-		return yaml_fail(ld->err, ld->path, seq, "%s must be a list%s",
-		    what, need_items ? "" : " (maybe empty: [])");
+		return yaml_fail(ld->err, ld->path, at(seq),
+		    "%s must be a list%s", what,
+		    need_items ? "" : " (maybe empty: [])");
 	n = fy_node_sequence_item_count(seq);
 	if (need_items && n == 0)
 		return yaml_fail(
-		    ld->err, ld->path, seq, "%s must not be empty", what);
+		    ld->err, ld->path, at(seq), "%s must not be empty", what);
 	if (n > ORG_LIST_MAX)
 		return yaml_fail(ld->err, ld->path, seq,
 		    "%s: at most %d entries", what, ORG_LIST_MAX);
@@ -383,7 +405,7 @@ load_groups(struct loader *ld, struct fy_node *m)
 	char *name;
 
 	if (!fy_node_is_mapping(m))
-		return yaml_fail(ld->err, ld->path, m,
+		return yaml_fail(ld->err, ld->path, at(m),
 		    "groups must be a mapping of NAME: [addresses]");
 	n = (size_t)fy_node_mapping_item_count(m);
 	if (n > GROUPS_MAX)
@@ -977,46 +999,51 @@ nomem:
 static int
 load_map(struct loader *ld, struct fy_node *n, const char *file)
 {
-	char line[MAP_LINE_MAX + 2], *hash;
+	char line[MAP_LINE_MAX + 1], *hash;
 	unsigned lineno = 0;
-	size_t len, i;
+	bool bad = false;
+	size_t len = 0;
 	FILE *fp;
-	int rc = -1;
+	int ch, rc = -1;
 
 	if ((fp = fopen(file, "r")) == NULL)
 		return yaml_fail(ld->err, ld->path, n,
 		    "approval.map_file: cannot open %s: %s", file,
 		    strerror(errno));
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	/* byte by byte: a NUL must be seen, not end the line unseen */
+	while ((ch = getc(fp)) != EOF || len > 0 || bad) {
+		if (ch != '\n' && ch != EOF) {
+			if ((ch < 0x20 && ch != '\t' && ch != '\r') ||
+			    ch == 0x7f)
+				bad = true;
+			else if (len == MAP_LINE_MAX) {
+				dlp_error_set(ld->err, file, lineno + 1,
+				    "line longer than %d bytes", MAP_LINE_MAX);
+				goto out;
+			} else
+				line[len++] = (char)ch;
+			continue;
+		}
 		lineno++;
-		len = strlen(line);
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		else if (!feof(fp)) {
+		if (bad) {
 			dlp_error_set(ld->err, file, lineno,
-			    "line longer than %d bytes", MAP_LINE_MAX);
+			    "a control character or NUL in the line");
 			goto out;
 		}
 		if (len > 0 && line[len - 1] == '\r')
-			line[--len] = '\0';
+			len--;
+		line[len] = '\0';
+		len = 0;
 		for (hash = line; (hash = strchr(hash, '#')) != NULL; hash++)
 			if (hash == line || hash[-1] == ' ' ||
 			    hash[-1] == '\t') {
 				*hash = '\0';
 				break;
 			}
-		for (i = 0; i < len; i++)
-			if (((unsigned char)line[i] < 0x20 &&
-				line[i] != '\t') ||
-			    line[i] == 0x7f)
-				break;
-		if (i < len) {
-			dlp_error_set(ld->err, file, lineno,
-			    "a control character or NUL in the line");
-			goto out;
-		}
 		if (map_line(ld, file, lineno, line) < 0)
 			goto out;
+		if (ch == EOF)
+			break;
 	}
 	if (ferror(fp)) {
 		dlp_error_set(
