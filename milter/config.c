@@ -6,6 +6,11 @@
  * is an error naming file and line. Defaults are those documented in
  * conf/dlp-milter.yaml; config_defaults() and the file agree because the
  * file is read on top of config_defaults().
+ *
+ * This file reads milter:, rules:, limits: and the detection part of
+ * policy:; config_org.c the organisation's policy keys and approval:,
+ * config_ops.c notices:, quarantine:, audit: and secret_file:. The three
+ * share the loader and value readers of config_int.h.
  */
 #include <errno.h>
 #include <limits.h>
@@ -201,7 +206,8 @@ config_defaults(void)
 	    c->milter.syslog_ident == NULL || c->rules_dir == NULL ||
 	    set_kind_defaults(&c->policy) < 0 ||
 	    set_accepted_defaults(&c->policy) < 0 ||
-	    set_class_defaults(&c->policy) < 0 || config_org_defaults(c) < 0) {
+	    set_class_defaults(&c->policy) < 0 || config_org_defaults(c) < 0 ||
+	    config_ops_defaults(c) < 0) {
 		config_free(c);
 		return NULL;
 	}
@@ -241,6 +247,7 @@ config_free(struct dlp_config *c)
 	free(c->policy.kinds);
 	kind_policy_clear(&c->policy.default_kind);
 	config_org_free(c);
+	config_ops_free(c);
 	free(c);
 }
 

@@ -1,8 +1,8 @@
 /*
- * config_int - what config.c and config_org.c share while a file loads:
- * the loader's state and the small readers of values (strings, actions,
- * sizes, paths, lists) that every section uses. Private to the two files;
- * nothing here outlives config_load().
+ * config_int - what config.c, config_org.c and config_ops.c share while a
+ * file loads: the loader's state and the small readers of values
+ * (strings, actions, sizes, paths, addresses, lists) that every section
+ * uses. Private to the three files; nothing here outlives config_load().
  *
  * Every reader returns 0, or -1 with ld->err set to "file:line: message"
  * at the offending node. Not thread-safe per loader; a loader is used by
@@ -58,16 +58,35 @@ char *config_path(struct loader *ld, struct fy_node *n, const char *value);
 int config_replace_path(
     struct loader *ld, struct fy_node *n, bool empty_ok, char **dst);
 
+#define ADDR_MAX   320	/* an address: 64 + "@" + 255 */
+#define DOMAIN_MAX 253	/* a domain name (RFC 1035) */
+#define TEXT_MAX   1024 /* reason, approved_by, contact, from */
+
+/* Value checks (config_org.c), shared with config_ops.c. */
+void config_lower(char *s); /* ASCII letters to lower case, in place */
+/* "local@domain", or with allow_domain also "@domain"; s lower case */
+bool config_addr_ok(const char *s, bool allow_domain);
+/* a scalar of 1..max bytes without control characters, malloc'ed */
+char *config_get_text(
+    struct loader *ld, struct fy_node *n, const char *what, size_t max);
+/* a list of addresses (no "@domain"), lower case, each once; replaces *v */
+int config_load_addrs(struct loader *ld, struct fy_node *seq, const char *what,
+    char ***v, size_t *n);
+
 /* The sections config_org.c reads (see conf/dlp-milter.yaml). */
 int config_org_defaults(struct dlp_config *c);
 int config_load_org_policy(struct loader *ld, struct fy_node *policy);
 int config_load_approval(struct loader *ld, struct fy_node *m);
+void config_org_free(struct dlp_config *c);
+void config_groups_free(struct loader *ld);
+
+/* The sections config_ops.c reads. */
+int config_ops_defaults(struct dlp_config *c);
 int config_load_notices(struct loader *ld, struct fy_node *m);
 int config_load_quarantine(struct loader *ld, struct fy_node *m);
 int config_load_audit(struct loader *ld, struct fy_node *m);
 /* secret_file (n may be NULL: the default beside the file), then read */
 int config_load_secret(struct loader *ld, struct fy_node *n);
-void config_org_free(struct dlp_config *c);
-void config_groups_free(struct loader *ld);
+void config_ops_free(struct dlp_config *c);
 
 #endif
