@@ -6,7 +6,13 @@
  * is an error naming file and line. Defaults are those documented in
  * conf/dlp-milter.yaml; config_defaults() and the file agree because the
  * file is read on top of config_defaults().
+ *
+ * This file reads milter:, rules:, limits: and the detection part of
+ * policy:; config_org.c the organisation's policy keys and approval:,
+ * config_ops.c notices:, quarantine:, audit: and secret_file:. The three
+ * share the loader and value readers of config_int.h.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +22,7 @@
 #include "buf.h"
 #include "config.h"
 #include "normalize.h"
+#include "config_int.h"
 #include "yamlutil.h"
 
 #define CLASS_LABELS_MAX 64  /* labels in policy.classification */
@@ -73,11 +80,13 @@ static const char *const default_accepted[] = { "zipcrypto", "winzip-aes",
 	"office-rc4", "office-xor", "pdf-rc4", "pdf-aes", "odf-blowfish",
 	"odf-aes", "smime", "pgp", NULL };
 
-static void
-free_strv(char **v, size_t n)
+void
+config_free_strv(char **v, size_t n)
 {
 	size_t i;
 
+	if (v == NULL)
+		return;
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
@@ -197,7 +206,8 @@ config_defaults(void)
 	    c->milter.syslog_ident == NULL || c->rules_dir == NULL ||
 	    set_kind_defaults(&c->policy) < 0 ||
 	    set_accepted_defaults(&c->policy) < 0 ||
-	    set_class_defaults(&c->policy) < 0) {
+	    set_class_defaults(&c->policy) < 0 || config_org_defaults(c) < 0 ||
+	    config_ops_defaults(c) < 0) {
 		config_free(c);
 		return NULL;
 	}
@@ -227,26 +237,22 @@ config_free(struct dlp_config *c)
 	free(c->milter.syslog_facility);
 	free(c->milter.syslog_ident);
 	free(c->milter.reply_contact);
-	free_strv(c->policy.internal_domains, c->policy.n_internal_domains);
-	free_strv(
+	config_free_strv(
+	    c->policy.internal_domains, c->policy.n_internal_domains);
+	config_free_strv(
 	    c->policy.accepted_encryption, c->policy.n_accepted_encryption);
-	free_strv(c->policy.class_labels, c->policy.n_class_labels);
+	config_free_strv(c->policy.class_labels, c->policy.n_class_labels);
 	for (i = 0; i < c->policy.n_kinds; i++)
 		kind_policy_clear(&c->policy.kinds[i]);
 	free(c->policy.kinds);
 	kind_policy_clear(&c->policy.default_kind);
+	config_org_free(c);
+	config_ops_free(c);
 	free(c);
 }
 
-/* The loader's state: the file name for errors, the config being built. */
-struct loader {
-	const char *path;
-	struct dlp_error *err;
-	struct dlp_config *c;
-};
-
-static int
-replace_str(struct loader *ld, struct fy_node *n, char **dst)
+int
+config_replace_str(struct loader *ld, struct fy_node *n, char **dst)
 {
 	char *s;
 
@@ -257,8 +263,8 @@ replace_str(struct loader *ld, struct fy_node *n, char **dst)
 	return 0;
 }
 
-static int
-get_action(struct loader *ld, struct fy_node *n, enum dlp_action *out)
+int
+config_get_action(struct loader *ld, struct fy_node *n, enum dlp_action *out)
 {
 	char v[32];
 	int a;
@@ -267,17 +273,17 @@ get_action(struct loader *ld, struct fy_node *n, enum dlp_action *out)
 		return -1;
 	if ((a = dlp_action_parse(v)) < 0)
 		return yaml_fail(ld->err, ld->path, n,
-		    "unknown action '%s' (accept, monitor, tag, quarantine, "
-		    "reject, tempfail)",
+		    "unknown action '%s' (accept, monitor, tag, approve, "
+		    "quarantine, reject, tempfail)",
 		    v);
 	*out = (enum dlp_action)a;
 	return 0;
 }
 
 /* A size or count limit; sizes may be written 64k, 16M, 1G. */
-static int
-get_limit(struct loader *ld, struct fy_node *n, unsigned long long max,
-    unsigned long long *out)
+int
+config_get_limit(struct loader *ld, struct fy_node *n, unsigned long long min,
+    unsigned long long max, unsigned long long *out)
 {
 	char v[32], *end;
 	unsigned long long x, mul = 1;
@@ -305,13 +311,61 @@ get_limit(struct loader *ld, struct fy_node *n, unsigned long long max,
 			v[len - 1] = '\0';
 	}
 	if (v[0] < '0' || v[0] > '9')
-		return yaml_fail(
-		    ld->err, ld->path, n, "expected a positive number");
-	x = strtoull(v, &end, 10);
-	if (*end != '\0' || x == 0 || x > max / mul)
 		return yaml_fail(ld->err, ld->path, n,
-		    "expected a number from 1 to %llu", max);
+		    min > 0 ? "expected a positive number"
+			    : "expected a number (0 or more)");
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0' || x < min || x > max / mul)
+		return yaml_fail(ld->err, ld->path, n,
+		    "expected a number from %llu to %llu", min, max);
 	*out = x * mul;
+	return 0;
+}
+
+char *
+config_path(struct loader *ld, struct fy_node *n, const char *value)
+{
+	const char *slash = strrchr(ld->path, '/');
+	size_t need;
+	char *p;
+
+	if (value[0] == '/' || slash == NULL)
+		p = strdup(value);
+	else {
+		need = (size_t)(slash - ld->path) + 1 + strlen(value) + 1;
+		if ((p = malloc(need)) != NULL)
+			snprintf(p, need, "%.*s/%s", (int)(slash - ld->path),
+			    ld->path, value);
+	}
+	if (p == NULL)
+		yaml_fail(ld->err, ld->path, n, "out of memory");
+	return p;
+}
+
+int
+config_replace_path(
+    struct loader *ld, struct fy_node *n, bool empty_ok, char **dst)
+{
+	char *s, *p;
+
+	if ((s = yaml_strdup(ld->err, ld->path, n)) == NULL)
+		return -1;
+	if (s[0] == '\0') {
+		free(s);
+		if (!empty_ok)
+			return yaml_fail(
+			    ld->err, ld->path, n, "a path cannot be empty");
+		free(*dst);
+		*dst = NULL;
+		return 0;
+	}
+	p = config_path(ld, n, s);
+	free(s);
+	if (p == NULL)
+		return -1;
+	free(*dst);
+	*dst = p;
 	return 0;
 }
 
@@ -327,7 +381,7 @@ load_milter(struct loader *ld, struct fy_node *m)
 	if (yaml_check_keys(ld->err, ld->path, m, keys) < 0)
 		return -1;
 	if ((v = yaml_get(m, "socket")) != NULL) {
-		if (replace_str(ld, v, &mc->socket) < 0)
+		if (config_replace_str(ld, v, &mc->socket) < 0)
 			return -1;
 		if (strncmp(mc->socket, "inet:", 5) != 0 &&
 		    strncmp(mc->socket, "inet6:", 6) != 0 &&
@@ -348,13 +402,13 @@ load_milter(struct loader *ld, struct fy_node *m)
 		mc->timeout = (unsigned)x;
 	}
 	if ((v = yaml_get(m, "syslog_facility")) != NULL &&
-	    replace_str(ld, v, &mc->syslog_facility) < 0)
+	    config_replace_str(ld, v, &mc->syslog_facility) < 0)
 		return -1;
 	if ((v = yaml_get(m, "syslog_ident")) != NULL &&
-	    replace_str(ld, v, &mc->syslog_ident) < 0)
+	    config_replace_str(ld, v, &mc->syslog_ident) < 0)
 		return -1;
 	if ((v = yaml_get(m, "reply_contact")) != NULL &&
-	    replace_str(ld, v, &mc->reply_contact) < 0)
+	    config_replace_str(ld, v, &mc->reply_contact) < 0)
 		return -1;
 	return 0;
 }
@@ -435,7 +489,7 @@ load_accepted(struct loader *ld, struct fy_node *seq)
 	if (!fy_node_is_sequence(seq))
 		return yaml_fail(ld->err, ld->path, seq,
 		    "accepted_encryption must be a list (maybe empty: [])");
-	free_strv(p->accepted_encryption, p->n_accepted_encryption);
+	config_free_strv(p->accepted_encryption, p->n_accepted_encryption);
 	p->accepted_encryption = NULL;
 	p->n_accepted_encryption = 0;
 	n = (size_t)fy_node_sequence_item_count(seq);
@@ -479,7 +533,7 @@ load_classification(struct loader *ld, struct fy_node *m)
 	if (yaml_check_keys(ld->err, ld->path, m, keys) < 0)
 		return -1;
 	if ((v = yaml_get(m, "action")) != NULL) {
-		if (get_action(ld, v, &p->class_action) < 0)
+		if (config_get_action(ld, v, &p->class_action) < 0)
 			return -1;
 		if (p->class_action == DLP_TEMPFAIL)
 			return yaml_fail(ld->err, ld->path, v,
@@ -496,7 +550,7 @@ load_classification(struct loader *ld, struct fy_node *m)
 	if (n > CLASS_LABELS_MAX)
 		return yaml_fail(ld->err, ld->path, seq,
 		    "require_encryption: at most %d labels", CLASS_LABELS_MAX);
-	free_strv(p->class_labels, p->n_class_labels);
+	config_free_strv(p->class_labels, p->n_class_labels);
 	p->n_class_labels = 0;
 	if ((p->class_labels = calloc(n + 1, sizeof(char *))) == NULL)
 		return yaml_fail(ld->err, ld->path, seq, "out of memory");
@@ -566,7 +620,8 @@ load_kind(struct loader *ld, struct fy_node *key, struct fy_node *seq,
 				return -1;
 			t->min_count = (unsigned)x;
 		}
-		if (get_action(ld, yaml_get(it, "action"), &t->action) < 0)
+		if (config_get_action(ld, yaml_get(it, "action"), &t->action) <
+		    0)
 			return -1;
 	}
 	return 0;
@@ -616,7 +671,9 @@ load_policy(struct loader *ld, struct fy_node *m)
 	static const char *const keys[] = { "mode", "internal_domains",
 		"scan_internal", "encrypted", "not_inspectable",
 		"on_internal_error", "kinds", "accepted_encryption",
-		"classification", NULL };
+		"classification", "max_message_size", "max_message_size_action",
+		"recipients", "groups", "exceptions", "attachment_ban",
+		"recipient_exposure", NULL };
 	struct dlp_policy *p = &ld->c->policy;
 	struct fy_node *v;
 	char mode[16];
@@ -641,13 +698,13 @@ load_policy(struct loader *ld, struct fy_node *m)
 	    yaml_bool(ld->err, ld->path, v, &p->scan_internal) < 0)
 		return -1;
 	if ((v = yaml_get(m, "encrypted")) != NULL &&
-	    get_action(ld, v, &p->encrypted) < 0)
+	    config_get_action(ld, v, &p->encrypted) < 0)
 		return -1;
 	if ((v = yaml_get(m, "not_inspectable")) != NULL &&
-	    get_action(ld, v, &p->not_inspectable) < 0)
+	    config_get_action(ld, v, &p->not_inspectable) < 0)
 		return -1;
 	if ((v = yaml_get(m, "on_internal_error")) != NULL) {
-		if (get_action(ld, v, &p->on_internal_error) < 0)
+		if (config_get_action(ld, v, &p->on_internal_error) < 0)
 			return -1;
 		/* accepting unscanned mail on failure is what we exist to
 		   prevent; tempfail, quarantine or reject only */
@@ -664,7 +721,7 @@ load_policy(struct loader *ld, struct fy_node *m)
 	if ((v = yaml_get(m, "classification")) != NULL &&
 	    load_classification(ld, v) < 0)
 		return -1;
-	return 0;
+	return config_load_org_policy(ld, m);
 }
 
 struct limit_key {
@@ -719,7 +776,7 @@ load_limits(struct loader *ld, struct fy_node *m)
 
 		if ((v = yaml_get(m, k->name)) == NULL)
 			continue;
-		if (get_limit(ld, v, k->max, &x) < 0)
+		if (config_get_limit(ld, v, 1, k->max, &x) < 0)
 			return -1;
 		if (k->is_size)
 			*(size_t *)(base + k->off) = (size_t)x;
@@ -733,8 +790,9 @@ struct dlp_config *
 config_load(const char *path, struct dlp_error *err)
 {
 	static const char *const keys[] = { "milter", "rules", "policy",
-		"limits", NULL };
-	struct loader ld = { path, err, NULL };
+		"limits", "approval", "notices", "quarantine", "audit",
+		"secret_file", NULL };
+	struct loader ld = { path, err, NULL, NULL, 0 };
 	struct fy_document *fyd = NULL;
 	struct fy_node *root, *v;
 	int rc = -1;
@@ -759,6 +817,11 @@ config_load(const char *path, struct dlp_error *err)
 		snprintf(ld.c->rules_dir, need, "%.*s/patterns",
 		    slash ? (int)(slash - path) : 1, slash ? path : ".");
 	}
+	/* so are the notice templates */
+	free(ld.c->notices.templates_dir);
+	if ((ld.c->notices.templates_dir =
+		    config_path(&ld, NULL, "templates")) == NULL)
+		goto out;
 	if ((fyd = yaml_load(path, err)) == NULL)
 		goto out;
 	root = fy_document_root(fyd);
@@ -772,8 +835,23 @@ config_load(const char *path, struct dlp_error *err)
 		goto out;
 	if ((v = yaml_get(root, "limits")) != NULL && load_limits(&ld, v) < 0)
 		goto out;
+	if ((v = yaml_get(root, "approval")) != NULL &&
+	    config_load_approval(&ld, v) < 0)
+		goto out;
+	if ((v = yaml_get(root, "notices")) != NULL &&
+	    config_load_notices(&ld, v) < 0)
+		goto out;
+	if ((v = yaml_get(root, "quarantine")) != NULL &&
+	    config_load_quarantine(&ld, v) < 0)
+		goto out;
+	if ((v = yaml_get(root, "audit")) != NULL &&
+	    config_load_audit(&ld, v) < 0)
+		goto out;
+	if (config_load_secret(&ld, yaml_get(root, "secret_file")) < 0)
+		goto out;
 	rc = 0;
 out:
+	config_groups_free(&ld);
 	fy_document_destroy(fyd);
 	if (rc < 0) {
 		config_free(ld.c);
@@ -866,8 +944,10 @@ addr_parts(const char *addr, const char **local, size_t *alen, const char **dom,
 		return false;
 	*dom = at + 1;
 	*dlen = *alen - (size_t)(*dom - addr);
+	/* "a@example.jp." is a@example.jp, as in config_is_internal() */
 	while (*dlen > 0 && (*dom)[*dlen - 1] == '.')
 		(*dlen)--;
+	*alen = (size_t)(*dom - addr) + *dlen;
 	return *dlen > 0;
 }
 

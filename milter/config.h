@@ -2,14 +2,16 @@
  * config - the dlp-milter configuration: one YAML file, loaded once, then
  * read-only.
  *
- * The file (conf/dlp-milter.yaml documents every key) has four sections:
+ * The file (conf/dlp-milter.yaml documents every key) has these sections:
  * milter (daemon settings the engine never reads), rules (where the rule
- * files are), policy (what to do with what is found) and limits (the scan
- * budget). config_load() checks every key and value; an unknown key, a
- * value of the wrong type or out of range is an error reported as
- * "file:line: message", because a typo in a DLP's config must not silently
- * weaken it. Relative paths in the file are taken relative to the file's
- * own directory.
+ * files are), policy (what to do with what is found, and the
+ * organisation's rules: recipients, exceptions, bans), limits (the scan
+ * budget), approval (who approves whose mail), notices, quarantine (the
+ * incident store and hold queue), audit, and secret_file. config_load()
+ * checks every key and value; an unknown key, a value of the wrong type or
+ * out of range is an error reported as "file:line: message", because a
+ * typo in a DLP's config must not silently weaken it. Relative paths in
+ * the file are taken relative to the file's own directory.
  *
  * A loaded struct dlp_config is immutable and may be shared by threads.
  */
