@@ -58,7 +58,7 @@ decide(struct dlp_config *c, const char *kind, size_t high, size_t medium,
 	pc.at_least[DLP_CONF_HIGH] = high;
 	pc.at_least[DLP_CONF_MEDIUM] = high + medium;
 	pc.at_least[DLP_CONF_LOW] = high + medium + low;
-	assert_int_equal(policy_decide(c, &pc, 1, NULL, r), 0);
+	assert_int_equal(policy_decide(c, &pc, 1, NULL, NULL, r), 0);
 	return r->action;
 }
 
@@ -139,20 +139,20 @@ test_encrypted_and_uninspectable_nodes_follow_their_actions(void **state)
 
 	add_node(&r, "1", DLP_ENC_PLAIN, NULL);
 	add_node(&r, "2", DLP_ENC_ENCRYPTED, "pgp-mime");
-	assert_int_equal(policy_decide(c, NULL, 0, NULL, &r), 0);
+	assert_int_equal(policy_decide(c, NULL, 0, NULL, NULL, &r), 0);
 	assert_int_equal(r.action, DLP_ACCEPT); /* encrypted: accept */
 	assert_non_null(strstr(r.reasons[0], "encrypted content in 2"));
 	report_clear(&r);
 
 	add_node(&r, "1", DLP_ENC_NOT_INSPECTABLE, "limit:depth");
-	assert_int_equal(policy_decide(c, NULL, 0, NULL, &r), 0);
+	assert_int_equal(policy_decide(c, NULL, 0, NULL, NULL, &r), 0);
 	assert_int_equal(r.action, DLP_QUARANTINE);
 	assert_non_null(strstr(r.reasons[0], "limit:depth"));
 	report_clear(&r);
 
 	c->policy.encrypted = DLP_TAG;
 	add_node(&r, "2", DLP_ENC_ENCRYPTED, "smime-enveloped");
-	assert_int_equal(policy_decide(c, NULL, 0, NULL, &r), 0);
+	assert_int_equal(policy_decide(c, NULL, 0, NULL, NULL, &r), 0);
 	assert_int_equal(r.action, DLP_TAG);
 	report_clear(&r);
 	config_free(c);
@@ -206,7 +206,7 @@ decide_label(
 	struct policy_labels pl = { 0 };
 
 	assert_int_equal(policy_labels_add(&pl, node, label, strlen(label)), 0);
-	assert_int_equal(policy_decide(c, NULL, 0, &pl, r), 0);
+	assert_int_equal(policy_decide(c, NULL, 0, &pl, NULL, r), 0);
 	policy_labels_clear(&pl);
 	return r->action;
 }
