@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -33,7 +34,9 @@ enum {
 	OPT_FROM,
 	OPT_RCPT,
 	OPT_ATTACHMENT,
-	OPT_TEST_RULES
+	OPT_TEST_RULES,
+	OPT_CLIENT,
+	OPT_NOW
 };
 
 struct opts {
@@ -42,6 +45,8 @@ struct opts {
 	const char *from;
 	const char *rcpts[MAX_RCPTS];
 	size_t n_rcpts;
+	const char *client; /* the SMTP client's address, or NULL */
+	long long now;	    /* for exceptions' expiry; 0: now */
 };
 
 static void
@@ -49,7 +54,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: dlp-scan [-c CONFIG] [--json] [--text] [--explain]\n"
-	    "                [--from ADDR] [--rcpt ADDR]... MESSAGE.eml...\n"
+	    "                [--from ADDR] [--rcpt ADDR]... [--client IP]\n"
+	    "                [--now YYYY-MM-DD] MESSAGE.eml...\n"
 	    "       dlp-scan [options] --attachment FILE...\n"
 	    "       dlp-scan [-c CONFIG] --test-rules [DIR]\n"
 	    "\n"
@@ -65,6 +71,11 @@ usage(FILE *fp)
 	    "address)\n"
 	    "  --rcpt ADDR    envelope recipient, repeatable (default: an "
 	    "external one)\n"
+	    "  --client IP    the SMTP client's address (attachment_ban "
+	    "networks)\n"
+	    "  --now DATE     the day (YYYY-MM-DD, 00:00 UTC) exceptions' "
+	    "expiry is\n"
+	    "                 checked against (default: now)\n"
 	    "  --attachment   scan each FILE as the only attachment of a "
 	    "message\n"
 	    "  --test-rules   run every rule's examples (rules of DIR, or "
@@ -198,14 +209,21 @@ print_text(const char *file, const struct dlp_report *r, bool explain)
 	    r->partial ? " [partial]" : "");
 	for (i = 0; i < r->n_reasons; i++)
 		printf("  reason: %s\n", r->reasons[i]);
+	for (i = 0; i < 32; i++)
+		if ((r->why & (1u << i)) && report_why_name(1u << i) != NULL)
+			printf("  why: %s\n", report_why_name(1u << i));
+	if (r->notify_sender)
+		printf("  notify sender: yes\n");
 	for (i = 0; i < r->n_findings; i++) {
 		const struct dlp_finding *f = &r->findings[i];
 
 		printf("  finding: %s (%s, %s) in %s: %zu distinct, %s, e.g. "
-		       "%s%s\n",
+		       "%s%s%s%s%s\n",
 		    f->name_en ? f->name_en : f->kind, f->kind, f->rule_id,
 		    f->path, f->count, dlp_confidence_name(f->confidence),
-		    f->masked, f->monitor ? " [monitor rule]" : "");
+		    f->masked, f->monitor ? " [monitor rule]" : "",
+		    f->exception ? " [exception " : "",
+		    f->exception ? f->exception : "", f->exception ? "]" : "");
 	}
 	for (i = 0; i < r->n_nodes; i++) {
 		const struct dlp_node *n = &r->nodes[i];
@@ -244,10 +262,34 @@ print_text(const char *file, const struct dlp_report *r, bool explain)
 	}
 }
 
+/* "YYYY-MM-DD" as UTC seconds at 00:00 into *out; -1 when malformed. */
+static int
+parse_day(const char *s, long long *out)
+{
+	struct tm tm = { 0 }, chk;
+	int y, m, d, n = 0;
+	time_t t;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || s[n] != '\0' ||
+	    n != 10 || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	t = timegm(&tm);
+	/* 2026-02-31 would roll over into March: refuse it */
+	if (t == (time_t)-1 || gmtime_r(&t, &chk) == NULL || chk.tm_mday != d ||
+	    chk.tm_mon != m - 1)
+		return -1;
+	*out = (long long)t;
+	return 0;
+}
+
 static int
 scan_one(struct dlp_engine *e, const char *path, const struct opts *o)
 {
-	struct dlp_envelope env = { o->from, o->rcpts, o->n_rcpts, NULL, 0 };
+	struct dlp_envelope env = { o->from, o->rcpts, o->n_rcpts, o->client,
+		o->now };
 	const struct dlp_report *r;
 	struct dlp_scan *s;
 	json_t *j;
@@ -342,6 +384,8 @@ main(int argc, char **argv)
 		{ "rcpt", required_argument, NULL, OPT_RCPT },
 		{ "attachment", no_argument, NULL, OPT_ATTACHMENT },
 		{ "test-rules", no_argument, NULL, OPT_TEST_RULES },
+		{ "client", required_argument, NULL, OPT_CLIENT },
+		{ "now", required_argument, NULL, OPT_NOW },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -383,6 +427,18 @@ main(int argc, char **argv)
 			break;
 		case OPT_TEST_RULES:
 			want_test = true;
+			break;
+		case OPT_CLIENT:
+			o.client = optarg;
+			break;
+		case OPT_NOW:
+			if (parse_day(optarg, &o.now) < 0) {
+				fprintf(stderr,
+				    "dlp-scan: --now: not a date "
+				    "(YYYY-MM-DD): %s\n",
+				    optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -411,6 +411,8 @@ extract_member(struct extract *x, long parent, unsigned depth, const char *name,
 
 	if ((c = k->node_new(k->arg, parent, name, len)) < 0)
 		return DLP_EFATAL;
+	if (k->node_bytes != NULL)
+		k->node_bytes(k->arg, c, data, len);
 	if (depth + 1 > x->lim->max_container_depth)
 		why = "limit:depth";
 	else if (len > x->lim->max_member_bytes)
@@ -436,6 +438,22 @@ extract_member_opaque(struct extract *x, long parent, const char *name,
 	if ((c = k->node_new(k->arg, parent, name, size)) < 0)
 		return DLP_EFATAL;
 	extract_mark(x, c, enc, detail, weak);
+	k->node_done(k->arg, c);
+	return DLP_OK;
+}
+
+int
+extract_member_cut(struct extract *x, long parent, const char *name,
+    size_t size, const void *data, size_t len, const char *why)
+{
+	const struct extract_sink *k = x->sink;
+	long c;
+
+	if ((c = k->node_new(k->arg, parent, name, size)) < 0)
+		return DLP_EFATAL;
+	if (k->node_bytes != NULL && data != NULL)
+		k->node_bytes(k->arg, c, data, len);
+	extract_mark(x, c, DLP_ENC_NOT_INSPECTABLE, why, false);
 	k->node_done(k->arg, c);
 	return DLP_OK;
 }

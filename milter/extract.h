@@ -92,6 +92,12 @@ struct extract_sink {
 	    void *arg, long node, const void *data, size_t len);
 	/* node_done: the node is complete: run the rules over its text. */
 	void (*node_done)(void *arg, long node);
+	/*
+	 * node_bytes: the node's own bytes as unpacked (all of them, or
+	 * what was read before a limit cut it), for its SHA-256; called
+	 * once, before the node is extracted. May be NULL (not wanted).
+	 */
+	void (*node_bytes)(void *arg, long node, const void *data, size_t len);
 };
 
 #define EXTRACT_TEXT_HTML 0x1u
@@ -171,6 +177,15 @@ int extract_member(struct extract *x, long parent, unsigned depth,
  */
 int extract_member_opaque(struct extract *x, long parent, const char *name,
     size_t size, enum dlp_encryption enc, const char *detail, bool weak);
+
+/*
+ * extract_member_cut: a member that a limit (why: "limit:size", ...)
+ * cut after len bytes were read (data; NULL and 0 when nothing was):
+ * a child node marked not inspectable, its hash of what was read, done.
+ * size is the member's size as far as known.
+ */
+int extract_member_cut(struct extract *x, long parent, const char *name,
+    size_t size, const void *data, size_t len, const char *why);
 
 /*
  * extract_count_member: one more member of parent; false (and parent

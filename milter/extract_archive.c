@@ -638,9 +638,10 @@ limited(struct session *s, const char *name, size_t got, uint64_t declared,
 	uint64_t charge = s->lim->max_member_bytes;
 	int rc;
 
-	rc = extract_member_opaque(s->x, s->node, name,
-	    declared > 0 ? (size_t)declared : got, DLP_ENC_NOT_INSPECTABLE, why,
-	    false);
+	/* what was read before the cut is in s->data (got bytes) */
+	rc = extract_member_cut(s->x, s->node, name,
+	    declared > 0 ? (size_t)declared : got,
+	    got > 0 ? s->data.data : NULL, got, why);
 	s->rc = DLP_PARTIAL;
 	/* at least a block: a million tiny refused members are a bomb too */
 	if (declared > 0 && declared < charge)

@@ -286,8 +286,8 @@ one_attachment(struct extract *x, long node, unsigned depth,
 	else if (!extract_budget(x, sv.b.len))
 		why = "limit:expanded";
 	if (why != NULL) {
-		rc = extract_member_opaque(x, node, name, sv.b.len,
-		    DLP_ENC_NOT_INSPECTABLE, why, false);
+		rc = extract_member_cut(x, node, name, sv.b.len,
+		    sv.b.len > 0 ? sv.b.data : NULL, sv.b.len, why);
 		if (rc == DLP_OK && strcmp(why, "corrupt") != 0)
 			rc = DLP_PARTIAL;
 		goto out;

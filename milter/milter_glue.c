@@ -155,7 +155,7 @@ addr_dup(const char *a)
 static void
 start_scan(struct conn *c, struct msg *m)
 {
-	struct dlp_envelope env;
+	struct dlp_envelope env = { 0 }; /* client_addr, now: not set yet */
 
 	m->started = true;
 	if (m->error != NULL)

@@ -1,6 +1,7 @@
 /*
  * policy - from findings to a decision. See policy.h.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,18 +368,252 @@ classification_action(const struct dlp_policy *p,
 	return 0;
 }
 
-int
-policy_decide(const struct dlp_config *cfg, const struct policy_count *counts,
-    size_t n_counts, const struct policy_labels *labels, struct dlp_report *r)
+/* Recipients and senders */
+
+/* The domain of addr ("<a@b.example>" or "a@b.example"), without the
+   trailing dots; false when it has none. */
+static bool
+addr_domain(const char *addr, const char **dom, size_t *dlen)
+{
+	const char *at;
+	size_t alen;
+
+	if (addr == NULL)
+		return false;
+	if (*addr == '<')
+		addr++;
+	alen = strcspn(addr, ">");
+	if ((at = memrchr(addr, '@', alen)) == NULL)
+		return false;
+	*dom = at + 1;
+	*dlen = alen - (size_t)(*dom - addr);
+	while (*dlen > 0 && (*dom)[*dlen - 1] == '.')
+		(*dlen)--;
+	return *dlen > 0;
+}
+
+/* Whether dom (dlen bytes) is d or a subdomain of it. */
+static bool
+domain_in(const char *dom, size_t dlen, const char *d)
+{
+	size_t len = strlen(d);
+
+	if (len == 0 || len > dlen)
+		return false;
+	return strncasecmp(dom + dlen - len, d, len) == 0 &&
+	    (dlen == len || dom[dlen - len - 1] == '.');
+}
+
+/* The most specific of the rules whose domain holds addr, or NULL. */
+static const struct dlp_domain_rule *
+rule_for(const struct dlp_domain_rule *v, size_t n, const char *addr)
+{
+	const struct dlp_domain_rule *best = NULL;
+	const char *dom;
+	size_t dlen, i;
+
+	if (!addr_domain(addr, &dom, &dlen))
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (domain_in(dom, dlen, v[i].domain) &&
+		    (best == NULL ||
+			strlen(v[i].domain) > strlen(best->domain)))
+			best = &v[i];
+	return best;
+}
+
+bool
+policy_scan_needed(const struct dlp_config *cfg, const char *const *rcpts,
+    size_t n_rcpts, bool *allowed)
 {
 	const struct dlp_policy *p = &cfg->policy;
-	enum dlp_action action = DLP_ACCEPT, a;
-	const struct dlp_threshold *why;
+	const struct dlp_domain_rule *a;
+	bool skip_used = false;
 	size_t i;
+
+	if (allowed != NULL)
+		*allowed = false;
+	if (n_rcpts == 0)
+		return true;
+	for (i = 0; i < n_rcpts; i++) {
+		if (rule_for(p->deny, p->n_deny, rcpts[i]) != NULL)
+			return true;
+		if (!p->scan_internal && config_is_internal(cfg, rcpts[i]))
+			continue;
+		a = rule_for(p->allow, p->n_allow, rcpts[i]);
+		if (a == NULL || !a->skip)
+			return true;
+		skip_used = true;
+	}
+	if (allowed != NULL)
+		*allowed = skip_used;
+	return false;
+}
+
+/*
+ * Whether kind does not count: there is an external recipient, and every
+ * external recipient's allow entry relaxes it.
+ */
+static bool
+kind_relaxed(const struct dlp_config *cfg, const struct policy_input *in,
+    const char *kind)
+{
+	const struct dlp_policy *p = &cfg->policy;
+	const struct dlp_domain_rule *a;
+	size_t i, k, n_ext = 0;
+
+	if (in == NULL || p->n_allow == 0)
+		return false;
+	for (i = 0; i < in->n_rcpts; i++) {
+		if (config_is_internal(cfg, in->rcpts[i]))
+			continue;
+		n_ext++;
+		if ((a = rule_for(p->allow, p->n_allow, in->rcpts[i])) == NULL)
+			return false;
+		for (k = 0; k < a->n_kinds; k++)
+			if (strcmp(a->kinds[k], "*") == 0 ||
+			    strcmp(a->kinds[k], kind) == 0)
+				break;
+		if (k == a->n_kinds)
+			return false;
+	}
+	return n_ext > 0;
+}
+
+bool
+policy_exception_applies(
+    const struct dlp_exception *ex, const char *sender, long long now)
+{
+	return sender != NULL && ex->expires > now &&
+	    config_addr_in(
+		(const char *const *)ex->senders, ex->n_senders, sender);
+}
+
+bool
+policy_exception_covers(
+    const struct dlp_exception *ex, const char *rule_id, const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < ex->n_rules; i++)
+		if (strcmp(ex->rules[i], "*") == 0 ||
+		    (rule_id != NULL && strcmp(ex->rules[i], rule_id) == 0) ||
+		    (kind != NULL && strcmp(ex->rules[i], kind) == 0))
+			return true;
+	return false;
+}
+
+bool
+policy_client_in(const struct dlp_addr_list *l, const char *addr)
+{
+	unsigned char a[16];
+	struct in_addr v4;
+	char text[64];
+	size_t i, n, bytes;
+	unsigned bits;
+
+	if (addr == NULL || l->n_nets == 0)
+		return false;
+	/* the forms MTAs pass: "[192.0.2.1]", "IPv6:2001:db8::1" */
+	if (*addr == '[')
+		addr++;
+	if (strncasecmp(addr, "IPv6:", 5) == 0)
+		addr += 5;
+	n = strcspn(addr, "]%");
+	if (n >= sizeof(text))
+		return false;
+	memcpy(text, addr, n);
+	text[n] = '\0';
+	if (inet_pton(AF_INET, text, &v4) == 1) {
+		memset(a, 0, 10);
+		a[10] = a[11] = 0xff;
+		memcpy(a + 12, &v4, 4);
+	} else if (inet_pton(AF_INET6, text, a) != 1) {
+		return false;
+	}
+	for (i = 0; i < l->n_nets; i++) {
+		const struct dlp_cidr *c = &l->nets[i];
+		unsigned prefix = c->prefix > 128 ? 128 : c->prefix;
+
+		bytes = prefix / 8;
+		bits = prefix % 8;
+		if (memcmp(a, c->addr, bytes) != 0)
+			continue;
+		if (bits == 0 ||
+		    ((a[bytes] ^ c->addr[bytes]) & (0xff00u >> bits) & 0xff) ==
+			0)
+			return true;
+	}
+	return false;
+}
+
+/* The decision */
+
+/* Each DLP_WHY_* bit with the most severe action given for it. */
+#define WHY_BITS 10
+struct verdict {
+	enum dlp_action action;
+	enum dlp_action by_bit[WHY_BITS];
+	bool set[WHY_BITS];
+};
+
+static void
+contribute(struct verdict *v, unsigned why, enum dlp_action a)
+{
+	unsigned i;
+
+	for (i = 0; i < WHY_BITS && (why >> i) != 1; i++)
+		;
+	if (i == WHY_BITS)
+		return;
+	if (!v->set[i] || a > v->by_bit[i])
+		v->by_bit[i] = a;
+	v->set[i] = true;
+	v->action = max_action(v->action, a);
+}
+
+/* The bits whose action is the final one. */
+static unsigned
+why_bits(const struct verdict *v, enum dlp_action final)
+{
+	unsigned why = 0, i;
+
+	if (final == DLP_ACCEPT)
+		return 0;
+	for (i = 0; i < WHY_BITS; i++)
+		if (v->set[i] && v->by_bit[i] == final)
+			why |= 1u << i;
+	return why;
+}
+
+/* ASCII for a reason: a domain or address from config or mail. */
+static void
+ascii_of(const char *in, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < outlen; i++)
+		out[i] =
+		    (unsigned char)in[i] >= 0x20 && (unsigned char)in[i] < 0x7f
+		    ? in[i]
+		    : '?';
+	out[i] = '\0';
+}
+
+/* Personal data: every kind's thresholds (relaxed kinds do not count). */
+static int
+kinds_decide(const struct dlp_config *cfg, const struct policy_count *counts,
+    size_t n_counts, const struct policy_input *in, struct dlp_report *r,
+    struct verdict *v)
+{
+	const struct dlp_threshold *why;
+	enum dlp_action a;
+	size_t i;
+	bool relaxed;
 
 	if (n_counts > 0 &&
 	    (r->totals = calloc(n_counts, sizeof(*r->totals))) == NULL)
-		goto nomem;
+		return -1;
 	for (i = 0; i < n_counts; i++) {
 		const struct policy_count *pc = &counts[i];
 		struct dlp_kind_total *t = &r->totals[r->n_totals];
@@ -387,24 +622,38 @@ policy_decide(const struct dlp_config *cfg, const struct policy_count *counts,
 		    (t->name_en = strdup(
 			 pc->name_en ? pc->name_en : pc->kind)) == NULL) {
 			free(t->kind);
-			goto nomem;
+			return -1;
 		}
 		r->n_totals++;
 		t->count = pc->at_least[DLP_CONF_LOW];
 		t->confidence = top_confidence(pc);
 		a = kind_action(config_kind_policy(cfg, pc->kind), pc, &why);
-		t->action = a;
+		relaxed = why != NULL && a > DLP_ACCEPT &&
+		    kind_relaxed(cfg, in, pc->kind);
+		t->action = relaxed ? DLP_ACCEPT : a;
 		if (why != NULL &&
 		    add_reason(r,
 			"%s: %zu distinct value%s at %s confidence or higher "
-			"(threshold %u) -> %s",
+			"(threshold %u) -> %s%s",
 			pc->kind, pc->at_least[why->confidence],
 			pc->at_least[why->confidence] == 1 ? "" : "s",
 			dlp_confidence_name(why->confidence), why->min_count,
-			dlp_action_name(a)) < 0)
-			goto nomem;
-		action = max_action(action, a);
+			dlp_action_name(a),
+			relaxed ? ", relaxed for partner domain" : "") < 0)
+			return -1;
+		if (!relaxed)
+			contribute(v, DLP_WHY_PERSONAL, a);
 	}
+	return 0;
+}
+
+/* Encrypted nodes and nodes that could not be read. */
+static int
+nodes_decide(
+    const struct dlp_policy *p, struct dlp_report *r, struct verdict *v)
+{
+	size_t i;
+
 	for (i = 0; i < r->n_nodes; i++) {
 		const struct dlp_node *n = &r->nodes[i];
 
@@ -414,20 +663,122 @@ policy_decide(const struct dlp_config *cfg, const struct policy_count *counts,
 				n->method ? n->method : "unknown",
 				n->weak ? ", weak" : "",
 				dlp_action_name(p->encrypted)) < 0)
-				goto nomem;
-			action = max_action(action, p->encrypted);
+				return -1;
+			contribute(v, DLP_WHY_ENCRYPTED, p->encrypted);
 		} else if (n->encryption == DLP_ENC_NOT_INSPECTABLE) {
 			if (add_reason(r, "could not inspect %s (%s) -> %s",
 				n->path, n->reason ? n->reason : "unknown",
 				dlp_action_name(p->not_inspectable)) < 0)
-				goto nomem;
-			action = max_action(action, p->not_inspectable);
+				return -1;
+			contribute(v,
+			    n->reason != NULL &&
+				    strcmp(
+					n->reason, "unapproved-encryption") == 0
+				? DLP_WHY_UNAPPROVED_ENC
+				: DLP_WHY_NOT_INSPECTED,
+			    p->not_inspectable);
 		}
 	}
-	if (classification_action(p, labels, r, &a) < 0)
+	return 0;
+}
+
+#define DENY_REASONS_MAX 8
+
+/* Size, denied domains, attachment ban, exposure. */
+static int
+org_decide(const struct dlp_config *cfg, const struct policy_input *in,
+    struct dlp_report *r, struct verdict *v)
+{
+	const struct dlp_policy *p = &cfg->policy;
+	const char *dom;
+	size_t i, j, dlen, n_deny = 0;
+	char name[256];
+
+	if (in == NULL)
+		return 0;
+	if (p->max_message_size > 0 && in->message_size > p->max_message_size) {
+		if (add_reason(r, "message size %zu over the limit %zu -> %s",
+			in->message_size, p->max_message_size,
+			dlp_action_name(p->size_action)) < 0)
+			return -1;
+		contribute(v, DLP_WHY_SIZE, p->size_action);
+	}
+	for (i = 0; i < p->n_deny; i++) {
+		for (j = 0; j < in->n_rcpts; j++)
+			if (addr_domain(in->rcpts[j], &dom, &dlen) &&
+			    domain_in(dom, dlen, p->deny[i].domain))
+				break;
+		if (j == in->n_rcpts)
+			continue;
+		contribute(v, DLP_WHY_DENIED_DOMAIN, p->deny[i].action);
+		if (n_deny++ >= DENY_REASONS_MAX)
+			continue;
+		ascii_of(p->deny[i].domain, name, sizeof(name));
+		if (add_reason(r, "recipient domain %s is denied -> %s", name,
+			dlp_action_name(p->deny[i].action)) < 0)
+			return -1;
+	}
+	if (has_attachment(r)) {
+		const char *who = NULL;
+
+		if (in->sender != NULL &&
+		    config_addr_in(
+			(const char *const *)p->ban.v, p->ban.n, in->sender))
+			who = "sender";
+		else if (policy_client_in(&p->ban, in->client_addr))
+			who = "client network";
+		if (who != NULL) {
+			if (add_reason(r,
+				"attachments banned for this %s -> %s", who,
+				dlp_action_name(p->ban_action)) < 0)
+				return -1;
+			contribute(v, DLP_WHY_ATTACHMENT_BAN, p->ban_action);
+		}
+	}
+	if (p->exposure_max_external > 0 &&
+	    in->visible_external > p->exposure_max_external) {
+		if (add_reason(r,
+			"%u external addresses visible in To/Cc (limit %u) -> "
+			"%s",
+			in->visible_external, p->exposure_max_external,
+			p->exposure_notify
+			    ? "sender notified"
+			    : dlp_action_name(p->exposure_action)) < 0)
+			return -1;
+		if (p->exposure_notify)
+			r->notify_sender = true;
+		else
+			contribute(v, DLP_WHY_EXPOSURE, p->exposure_action);
+	}
+	return 0;
+}
+
+int
+policy_decide(const struct dlp_config *cfg, const struct policy_count *counts,
+    size_t n_counts, const struct policy_labels *labels,
+    const struct policy_input *in, struct dlp_report *r)
+{
+	const struct dlp_policy *p = &cfg->policy;
+	struct verdict v;
+	enum dlp_action action, a;
+
+	memset(&v, 0, sizeof(v));
+	if (kinds_decide(cfg, counts, n_counts, in, r, &v) < 0 ||
+	    nodes_decide(p, r, &v) < 0)
 		goto nomem;
-	action = max_action(action, a);
+	if (!kind_relaxed(cfg, in, POLICY_LABEL_KIND)) {
+		if (classification_action(p, labels, r, &a) < 0)
+			goto nomem;
+		if (a > DLP_ACCEPT)
+			contribute(&v, DLP_WHY_CLASSIFICATION, a);
+	}
+	if (org_decide(cfg, in, r, &v) < 0)
+		goto nomem;
+	action = v.action;
 	r->would_action = action;
+	r->why = why_bits(&v, action);
+	if (r->notify_sender)
+		r->why |= DLP_WHY_EXPOSURE;
 	if (p->monitor_only && action >= DLP_TAG && action <= DLP_REJECT) {
 		action = DLP_MONITOR;
 		if (add_reason(r, "policy mode monitor: would %s",
@@ -439,5 +790,6 @@ policy_decide(const struct dlp_config *cfg, const struct policy_count *counts,
 nomem:
 	r->action = r->would_action = p->on_internal_error;
 	r->internal_error = true;
+	r->why = DLP_WHY_INTERNAL_ERROR;
 	return -1;
 }

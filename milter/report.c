@@ -85,6 +85,8 @@ report_clear(struct dlp_report *r)
 		free(f->path);
 		free(f->location);
 		buf_free_string(f->masked);
+		free(f->fingerprint);
+		free(f->exception);
 	}
 	free(r->findings);
 	for (i = 0; i < r->n_hits; i++) {
@@ -111,6 +113,10 @@ report_clear(struct dlp_report *r)
 		free(r->reasons[i]);
 	free(r->reasons);
 	buf_free_string(r->subject);
+	free(r->message_id);
+	for (i = 0; i < r->n_exceptions; i++)
+		free(r->exceptions[i]);
+	free(r->exceptions);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -169,6 +175,7 @@ node_json(const struct dlp_node *n)
 	rc |= set(o, "method", jstr(n->method));
 	rc |= set(o, "reason", jstr(n->reason));
 	rc |= set(o, "weak", json_boolean(n->weak));
+	rc |= set(o, "sha256", json_string(n->sha256));
 	rc |= set(o, "defects", d);
 	d = NULL;
 	if (n->text != NULL) {
@@ -203,6 +210,8 @@ finding_json(const struct dlp_finding *f)
 	rc |= set(o, "count", json_integer((json_int_t)f->count));
 	rc |= set(o, "masked", jstr(f->masked));
 	rc |= set(o, "monitor", json_boolean(f->monitor));
+	rc |= set(o, "fingerprint", jstr(f->fingerprint));
+	rc |= set(o, "exception", jstr(f->exception));
 	if (rc != 0) {
 		json_decref(o);
 		return NULL;
@@ -248,6 +257,37 @@ total_json(const struct dlp_kind_total *t)
 	    dlp_action_name(t->action));
 }
 
+static const char *const why_names[] = { "personal", "not_inspected",
+	"unapproved_encryption", "encrypted", "classification", "size",
+	"denied_domain", "attachment_ban", "exposure", "internal_error" };
+
+const char *
+report_why_name(unsigned bit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(why_names) / sizeof(why_names[0]); i++)
+		if (bit == 1u << i)
+			return why_names[i];
+	return NULL;
+}
+
+json_t *
+report_why_json(unsigned why)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < sizeof(why_names) / sizeof(why_names[0]);
+	     i++)
+		if ((why & (1u << i)) &&
+		    json_array_append_new(a, json_string(why_names[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
 json_t *
 report_json(const struct dlp_report *r, bool explain)
 {
@@ -263,12 +303,20 @@ report_json(const struct dlp_report *r, bool explain)
 	rc |= set(o, "reasons", a = json_array());
 	for (i = 0; a != NULL && i < r->n_reasons; i++)
 		rc |= json_array_append_new(a, jstr(r->reasons[i]));
+	rc |= set(o, "why", report_why_json(r->why));
+	rc |= set(o, "notify_sender", json_boolean(r->notify_sender));
 	rc |= set(o, "ruleset_version", jstr(r->ruleset_version));
 	rc |= set(o, "skipped", json_boolean(r->skipped));
 	rc |= set(o, "partial", json_boolean(r->partial));
 	rc |= set(o, "internal_error", json_boolean(r->internal_error));
 	rc |= set(o, "elapsed_ms", json_integer(r->elapsed_ms));
 	rc |= set(o, "defects", defects_json(r->defects));
+	rc |= set(o, "message_id", jstr(r->message_id));
+	rc |= set(o, "message_size", json_integer((json_int_t)r->message_size));
+	rc |= set(o, "visible_external", json_integer(r->visible_external));
+	rc |= set(o, "exceptions", a = json_array());
+	for (i = 0; a != NULL && i < r->n_exceptions; i++)
+		rc |= json_array_append_new(a, jstr(r->exceptions[i]));
 	rc |= set(o, "findings", a = json_array());
 	for (i = 0; a != NULL && i < r->n_findings; i++)
 		rc |= json_array_append_new(a, finding_json(&r->findings[i]));

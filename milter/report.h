@@ -29,11 +29,25 @@ void report_clear(struct dlp_report *r);
 
 /*
  * report_json: the report as a new JSON object (the caller decrefs):
- * action, would_action, reasons, ruleset_version, skipped, partial,
- * internal_error, elapsed_ms, findings, totals, nodes (with "text" when
- * the scan kept it) and, when explain is true, hits. NULL on ENOMEM.
+ * action, would_action, reasons, why (names, see report_why_name()),
+ * notify_sender, ruleset_version, skipped, partial, internal_error,
+ * elapsed_ms, message_id, message_size, visible_external, exceptions,
+ * findings (with fingerprint and exception), totals, nodes (with sha256,
+ * and "text" when the scan kept it) and, when explain is true, hits.
+ * NULL on ENOMEM.
  */
 json_t *report_json(const struct dlp_report *r, bool explain);
+
+/*
+ * report_why_name: the name of one DLP_WHY_* bit ("personal",
+ * "not_inspected", "unapproved_encryption", "encrypted",
+ * "classification", "size", "denied_domain", "attachment_ban",
+ * "exposure", "internal_error"), or NULL for anything else.
+ */
+const char *report_why_name(unsigned bit);
+
+/* report_why_json: the names of the bits set in why, as a JSON array. */
+json_t *report_why_json(unsigned why);
 
 /*
  * report_place: where the node at path is, for people: the file names

@@ -31,6 +31,17 @@
  * (unapproved-encryption); parts cut by a limit are reported
  * not-inspectable, and policy decides.
  *
+ * Every part and member gets the SHA-256 of its bytes: a MIME leaf's as
+ * they are decoded (all of them, also past what is kept), a member's as
+ * unpacked (what was read, when a limit cut it).
+ *
+ * What the policy needs besides findings comes from here too: the raw
+ * bytes fed (message_size), the top-level header block (msghead.h:
+ * Message-ID, external addresses in To and Cc), the envelope's client
+ * address, and the config's exceptions that apply to the sender now;
+ * a match an exception covers is tallied with the exception's id and
+ * does not count, like a monitor rule's.
+ *
  * Thread-safety: a scan belongs to one thread; it only reads the engine
  * (and borrows one of its libmagic cookies).
  */
@@ -41,6 +52,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <nettle/sha2.h>
+
 #include "buf.h"
 #include "charset.h"
 #include "cms.h"
@@ -48,6 +61,7 @@
 #include "extract.h"
 #include "html.h"
 #include "mime.h"
+#include "msghead.h"
 #include "normalize.h"
 #include "policy.h"
 #include "report.h"
@@ -84,7 +98,14 @@ struct dlp_scan {
 	char *sender;
 	char **rcpts;
 	size_t n_rcpts;
+	char *client_addr;
+	/* the config's exceptions for this sender and time */
+	const struct dlp_exception **excs;
+	size_t n_excs;
 	bool needed;
+	bool allowed; /* not needed thanks to an allow entry with skip */
+	size_t fed;   /* raw bytes of the message */
+	struct msghead *head;
 	unsigned flags;
 	int rc; /* worst of DLP_OK, DLP_PARTIAL, DLP_EFATAL so far */
 	struct timespec start;
@@ -94,6 +115,7 @@ struct dlp_scan {
 	unsigned skip;	  /* >0 inside an encrypted container */
 	struct buf part;  /* the current leaf's decoded bytes */
 	size_t part_seen; /* bytes of the leaf, also those not kept */
+	struct sha256_ctx part_hash; /* of all of them */
 	struct buf subject;
 	unsigned nest; /* nested parses (signed data, attached mail) */
 
@@ -150,6 +172,20 @@ node_at(struct dlp_scan *s, long id)
 	return &s->report.nodes[id];
 }
 
+/* The lower-case hex of a SHA-256 digest into out (65 bytes). */
+static void
+hex_digest(const uint8_t d[SHA256_DIGEST_SIZE], char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < SHA256_DIGEST_SIZE; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 0xf];
+	}
+	out[64] = '\0';
+}
+
 /* Detection */
 
 /* The location in effect at offset off of the current node's text. */
@@ -197,17 +233,31 @@ hit_add(struct dlp_scan *s, const struct detect_match *m, const char *loc)
 	h->why = xstrdup(s, m->why);
 }
 
+/* The id of the first exception covering m, or NULL. */
+static const char *
+exception_for(const struct dlp_scan *s, const struct detect_match *m)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_excs; i++)
+		if (policy_exception_covers(s->excs[i], m->rule_id, m->kind))
+			return s->excs[i]->id;
+	return NULL;
+}
+
 static int
 on_match(void *arg, const struct detect_match *m)
 {
 	struct dlp_scan *s = arg;
 	const char *loc =
 	    s->cur_loc ? s->cur_loc : location_at(s->cur_text, m->offset);
+	const char *exc;
 
 	if (s->flags & DLP_SCAN_EXPLAIN)
 		hit_add(s, m, loc);
 	if (m->confidence > DLP_CONF_NONE) {
-		switch (tally_add(s->tally, m, (size_t)s->cur_node, loc)) {
+		exc = exception_for(s, m);
+		switch (tally_add(s->tally, m, (size_t)s->cur_node, loc, exc)) {
 		case 0:
 			break;
 		case 1: /* enough to decide; counting stops */
@@ -217,7 +267,8 @@ on_match(void *arg, const struct detect_match *m)
 		default:
 			fail(s, DLP_EFATAL);
 		}
-		if (!m->monitor && strcmp(m->kind, POLICY_LABEL_KIND) == 0 &&
+		if (!m->monitor && exc == NULL &&
+		    strcmp(m->kind, POLICY_LABEL_KIND) == 0 &&
 		    policy_labels_add(&s->labels, (size_t)s->cur_node, m->value,
 			strlen(m->value)) < 0)
 			fail(s, DLP_EFATAL);
@@ -767,6 +818,19 @@ sink_node_done(void *arg, long id)
 	node_done(arg, id);
 }
 
+static void
+sink_node_bytes(void *arg, long id, const void *data, size_t len)
+{
+	struct dlp_scan *s = arg;
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE];
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, data);
+	sha256_digest(&ctx, sizeof(d), d);
+	hex_digest(d, node_at(s, id)->sha256);
+}
+
 /* MIME leaves */
 
 static bool
@@ -855,6 +919,13 @@ leaf_end(struct dlp_scan *s, const struct mime_part_info *pi)
 
 	if ((id = mime_node(s, pi, s->part_seen)) < 0)
 		return;
+	/* a part past max_parts has no bytes of its own */
+	if (!(pi->defects & MIME_D_LIMIT_PARTS)) {
+		uint8_t d[SHA256_DIGEST_SIZE];
+
+		sha256_digest(&s->part_hash, sizeof(d), d);
+		hex_digest(d, node_at(s, id)->sha256);
+	}
 	if ((why = limit_reason(pi->defects)) != NULL) {
 		node_mark(s, id, DLP_ENC_NOT_INSPECTABLE, why, false);
 		/* a part past max_parts has no data; one past max_depth
@@ -935,6 +1006,7 @@ on_begin(void *arg, const struct mime_part_info *pi)
 	}
 	buf_reset(&s->part);
 	s->part_seen = 0;
+	sha256_init(&s->part_hash);
 }
 
 static void
@@ -946,6 +1018,7 @@ on_data(
 	if (s->skip > 0)
 		return;
 	s->part_seen += len;
+	sha256_update(&s->part_hash, len, data);
 	if (buf_append_trunc(&s->part, data, len) < 0)
 		fail(s, DLP_EFATAL);
 }
@@ -973,6 +1046,25 @@ on_end(void *arg, const struct mime_part_info *pi)
 
 /* The scan */
 
+/* The config's exceptions for the sender at now (0: the current time). */
+static int
+exceptions_for(struct dlp_scan *s, long long now)
+{
+	const struct dlp_policy *p = &s->cfg->policy;
+	size_t i;
+
+	if (p->n_exceptions == 0 || s->sender == NULL)
+		return 0;
+	if (now == 0)
+		now = (long long)time(NULL);
+	if ((s->excs = calloc(p->n_exceptions, sizeof(*s->excs))) == NULL)
+		return -1;
+	for (i = 0; i < p->n_exceptions; i++)
+		if (policy_exception_applies(&p->exceptions[i], s->sender, now))
+			s->excs[s->n_excs++] = &p->exceptions[i];
+	return 0;
+}
+
 struct dlp_scan *
 dlp_scan_new(struct dlp_engine *e, const struct dlp_envelope *env)
 {
@@ -994,7 +1086,7 @@ dlp_scan_new(struct dlp_engine *e, const struct dlp_envelope *env)
 	s->handler.part_end = on_end;
 	s->sink = (struct extract_sink){ s, sink_node_new, sink_node_type,
 		sink_node_mark, sink_node_text, sink_node_locate,
-		sink_node_message, sink_node_done };
+		sink_node_message, sink_node_done, sink_node_bytes };
 	if (env != NULL && env->sender != NULL &&
 	    (s->sender = strdup(env->sender)) == NULL)
 		goto fail;
@@ -1007,18 +1099,24 @@ dlp_scan_new(struct dlp_engine *e, const struct dlp_envelope *env)
 			s->n_rcpts++;
 		}
 	}
-	/* outbound only: scan unless every recipient is internal */
-	s->needed = cfg->policy.scan_internal || s->n_rcpts == 0;
-	for (i = 0; i < s->n_rcpts && !s->needed; i++)
-		if (!config_is_internal(cfg, s->rcpts[i]))
-			s->needed = true;
+	if (env != NULL && env->client_addr != NULL &&
+	    (s->client_addr = strdup(env->client_addr)) == NULL)
+		goto fail;
+	/* outbound only: scan unless every recipient is internal (or at a
+	   partner whose mail is not scanned) */
+	s->needed = policy_scan_needed(
+	    cfg, (const char *const *)s->rcpts, s->n_rcpts, &s->allowed);
 	if (!s->needed)
 		return s;
+	if (exceptions_for(s, env != NULL ? env->now : 0) < 0)
+		goto fail;
 	s->magic = engine_magic_get(e);
 	if ((s->mime = mime_new(s->lim, &s->handler, s)) == NULL ||
 	    (s->tally = tally_new(s->lim->max_hits)) == NULL ||
-	    (s->x = extract_new(s->lim, &s->sink, s->magic)) == NULL)
+	    (s->x = extract_new(s->lim, &s->sink, s->magic)) == NULL ||
+	    (s->head = msghead_new(s->lim->max_header_block_bytes)) == NULL)
 		goto fail;
+	tally_set_secret(s->tally, cfg->secret, cfg->secret_len);
 	return s;
 fail:
 	dlp_scan_free(s);
@@ -1042,9 +1140,11 @@ dlp_scan_feed(struct dlp_scan *s, const void *data, size_t len)
 {
 	if (s->finished || s->rc == DLP_EFATAL)
 		return s->rc == DLP_EFATAL ? DLP_EFATAL : DLP_EINPUT;
+	s->fed += len;
 	if (!s->needed)
 		return DLP_OK;
-	if (mime_feed(s->mime, data, len) < 0)
+	if (msghead_feed(s->head, data, len) < 0 ||
+	    mime_feed(s->mime, data, len) < 0)
 		fail(s, DLP_EFATAL);
 	return s->rc;
 }
@@ -1064,23 +1164,56 @@ scan_subject(struct dlp_scan *s)
 	s->report.subject = xstrdup(s, buf_cstr(&s->subject));
 }
 
+/* The exceptions that covered a finding, once each, into r. */
+static int
+report_exceptions(struct dlp_report *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->n_findings; i++) {
+		const char *id = r->findings[i].exception;
+		char **v;
+
+		if (id == NULL)
+			continue;
+		for (j = 0; j < r->n_exceptions; j++)
+			if (strcmp(r->exceptions[j], id) == 0)
+				break;
+		if (j < r->n_exceptions)
+			continue;
+		v = realloc(r->exceptions, (r->n_exceptions + 1) * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		r->exceptions = v;
+		if ((v[r->n_exceptions] = strdup(id)) == NULL)
+			return -1;
+		r->n_exceptions++;
+	}
+	return 0;
+}
+
 int
 dlp_scan_finish(struct dlp_scan *s)
 {
 	const struct dlp_config *cfg = s->cfg;
 	struct dlp_report *r = &s->report;
 	struct policy_count *pc = NULL;
+	struct policy_input in;
 	size_t n_pc = 0;
 
 	if (s->finished)
 		return s->rc;
 	s->finished = true;
 	r->ruleset_version = ruleset_version(s->engine->rules);
+	r->message_size = s->fed;
 	if (!s->needed) {
 		r->skipped = true;
 		r->reasons = calloc(1, sizeof(char *));
 		if (r->reasons != NULL &&
-		    (r->reasons[0] = strdup("all recipients internal")) != NULL)
+		    (r->reasons[0] = strdup(s->allowed
+			     ? "all recipients internal or allowed "
+			       "unscanned"
+			     : "all recipients internal")) != NULL)
 			r->n_reasons = 1;
 		r->action = r->would_action = DLP_ACCEPT;
 		goto out;
@@ -1088,19 +1221,28 @@ dlp_scan_finish(struct dlp_scan *s)
 	if (s->rc != DLP_EFATAL && mime_finish(s->mime) < 0)
 		fail(s, DLP_EFATAL);
 	r->defects = mime_defects(s->mime);
+	if (s->rc != DLP_EFATAL &&
+	    msghead_finish(s->head, cfg, &r->message_id, &r->visible_external) <
+		0)
+		fail(s, DLP_EFATAL);
 	if (s->rc != DLP_EFATAL)
 		scan_subject(s);
 	if (s->rc != DLP_EFATAL && tally_findings(s->tally, r) < 0)
 		fail(s, DLP_EFATAL);
+	if (s->rc != DLP_EFATAL && report_exceptions(r) < 0)
+		fail(s, DLP_EFATAL);
 	if (s->rc != DLP_EFATAL && tally_kinds(s->tally, &pc, &n_pc) < 0)
 		fail(s, DLP_EFATAL);
+	in = (struct policy_input){ s->sender, (const char *const *)s->rcpts,
+		s->n_rcpts, s->client_addr, s->fed, r->visible_external };
 	if (s->rc != DLP_EFATAL &&
-	    policy_decide(cfg, pc, n_pc, &s->labels, r) < 0)
+	    policy_decide(cfg, pc, n_pc, &s->labels, &in, r) < 0)
 		fail(s, DLP_EFATAL);
 	free(pc);
 	if (s->rc == DLP_EFATAL) {
 		r->internal_error = true;
 		r->action = r->would_action = cfg->policy.on_internal_error;
+		r->why = DLP_WHY_INTERNAL_ERROR;
 	}
 out:
 	r->elapsed_ms = elapsed_ms(s);
@@ -1135,6 +1277,9 @@ dlp_scan_free(struct dlp_scan *s)
 		free(s->rcpts[i]);
 	free(s->rcpts);
 	free(s->sender);
+	free(s->client_addr);
+	free(s->excs);
+	msghead_free(s->head);
 	dlp_engine_unref(s->engine);
 	free(s);
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/hmac.h>
+
 #include "buf.h"
 #include "report.h"
 #include "tally.h"
@@ -15,6 +17,7 @@ struct entry {
 	const char *name_ja;
 	const char *name_en;
 	bool monitor;
+	const char *exception; /* the config's exception id, or NULL */
 	size_t node;
 	char *value; /* canonical; wiped */
 	char *masked;
@@ -28,6 +31,8 @@ struct tally {
 	size_t n, cap, max;
 	size_t *table; /* open addressing: index + 1, 0 = empty */
 	size_t table_size;
+	bool keyed;
+	unsigned char key[TALLY_KEY_LEN]; /* fingerprint key; wiped */
 };
 
 struct tally *
@@ -54,7 +59,54 @@ tally_free(struct tally *t)
 	}
 	free(t->v);
 	free(t->table);
+	explicit_bzero(t->key, sizeof(t->key));
 	free(t);
+}
+
+static const char fp_label[] = "dlp-fingerprint-v1";
+
+void
+tally_derive_key(
+    const unsigned char *secret, size_t len, unsigned char key[TALLY_KEY_LEN])
+{
+	struct hmac_sha256_ctx ctx;
+
+	hmac_sha256_set_key(&ctx, len, secret);
+	hmac_sha256_update(
+	    &ctx, sizeof(fp_label) - 1, (const uint8_t *)fp_label);
+	hmac_sha256_digest(&ctx, TALLY_KEY_LEN, key);
+	explicit_bzero(&ctx, sizeof(ctx));
+}
+
+void
+tally_fingerprint(const unsigned char key[TALLY_KEY_LEN], const char *value,
+    char out[TALLY_FP_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct hmac_sha256_ctx ctx;
+	uint8_t mac[SHA256_DIGEST_SIZE];
+	size_t i;
+
+	hmac_sha256_set_key(&ctx, TALLY_KEY_LEN, key);
+	hmac_sha256_update(&ctx, strlen(value), (const uint8_t *)value);
+	hmac_sha256_digest(&ctx, sizeof(mac), mac);
+	for (i = 0; i < TALLY_FP_LEN / 2; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 0xf];
+	}
+	out[TALLY_FP_LEN] = '\0';
+	explicit_bzero(&ctx, sizeof(ctx));
+	explicit_bzero(mac, sizeof(mac));
+}
+
+void
+tally_set_secret(struct tally *t, const unsigned char *secret, size_t len)
+{
+	t->keyed = len > 0;
+	if (t->keyed)
+		tally_derive_key(secret, len, t->key);
+	else
+		explicit_bzero(t->key, sizeof(t->key));
 }
 
 /* FNV-1a over the key fields. */
@@ -95,7 +147,7 @@ table_grow(struct tally *t)
 
 int
 tally_add(struct tally *t, const struct detect_match *m, size_t node,
-    const char *location)
+    const char *location, const char *exception)
 {
 	uint64_t h = hash(m->rule_id, node, m->value);
 	struct entry *e;
@@ -134,6 +186,7 @@ tally_add(struct tally *t, const struct detect_match *m, size_t node,
 	e->name_ja = m->name_ja;
 	e->name_en = m->name_en;
 	e->monitor = m->monitor;
+	e->exception = exception;
 	e->node = node;
 	e->conf = m->confidence;
 	e->hash = h;
@@ -222,6 +275,13 @@ tally_findings(struct tally *t, struct dlp_report *r)
 		f->count = j - i;
 		f->masked = dup_or_null(e->masked, &fail);
 		f->monitor = e->monitor;
+		f->exception = dup_or_null(e->exception, &fail);
+		if (t->keyed && !fail) {
+			char fp[TALLY_FP_LEN + 1];
+
+			tally_fingerprint(t->key, e->value, fp);
+			f->fingerprint = dup_or_null(fp, &fail);
+		}
 	}
 	return fail ? -1 : 0;
 }
@@ -239,14 +299,21 @@ tally_kinds(struct tally *t, struct policy_count **out, size_t *nout)
 	if (t->n > 1)
 		qsort(t->v, t->n, sizeof(*t->v), cmp_kind_value);
 	for (i = 0; i < t->n; i = j) {
-		const struct entry *e = &t->v[i];
+		const struct entry *e = NULL;
+		size_t k;
 
 		for (j = i + 1;
-		     j < t->n && strcmp(t->v[j].kind, e->kind) == 0 &&
-		     strcmp(t->v[j].value, e->value) == 0;
+		     j < t->n && strcmp(t->v[j].kind, t->v[i].kind) == 0 &&
+		     strcmp(t->v[j].value, t->v[i].value) == 0;
 		     j++)
 			;
-		if (e->monitor) /* monitor rules report, never decide */
+		/* monitor rules and exceptions report, never decide: the
+		   value counts when a rule that decides found it, at the
+		   highest confidence of those (sorted highest first) */
+		for (k = i; k < j && e == NULL; k++)
+			if (!t->v[k].monitor && t->v[k].exception == NULL)
+				e = &t->v[k];
+		if (e == NULL)
 			continue;
 		if (n == 0 || strcmp(pc[n - 1].kind, e->kind) != 0) {
 			void *p = realloc(pc, (n + 1) * sizeof(*pc));

@@ -6,7 +6,16 @@
  * report string carries a detected number in clear; file names scanned
  * (location "name"), classification labels deciding by where they are
  * and whether the attachments are encrypted, and a corporate number
- * (13 digits) never taken for a My Number.
+ * (13 digits) never taken for a My Number. Issue 5: every node's
+ * SHA-256, keyed fingerprints, exceptions before and after expiry, the
+ * size limit when the scan was cut short, Message-ID and external To/Cc
+ * from the top headers only, partner domains (skip, relax), denied
+ * domains, the attachment ban by client network, exposure notices, and
+ * the new fields in the JSON report.
+ *
+ * Config lists the YAML loader does not read yet are set on the
+ * engine's config directly, borrowed from static storage and handed
+ * back before the engine is released.
  *
  * The numbers are synthetic, made here with a valid check digit.
  */
@@ -20,8 +29,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+#include <nettle/hmac.h>
+#include <nettle/sha2.h>
 
+#include "config.h"
 #include "dlp.h"
+#include "report.h"
 #include "zipbuild_util.h"
 
 static char dir[] = "/tmp/dlp-test-scan-XXXXXX";
@@ -661,6 +675,453 @@ test_incident_ids_have_the_documented_form(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* Issue 5 */
+
+/* The engine's config, to set what YAML does not say (tests only). */
+static struct dlp_config *
+config_of(struct dlp_engine *e)
+{
+	return (struct dlp_config *)dlp_engine_config(e);
+}
+
+/* Hand back the borrowed lists, then release the engine. */
+static void
+engine_unborrow(struct dlp_engine *e)
+{
+	struct dlp_policy *p = &config_of(e)->policy;
+
+	p->allow = p->deny = NULL;
+	p->n_allow = p->n_deny = 0;
+	p->exceptions = NULL;
+	p->n_exceptions = 0;
+	memset(&p->ban, 0, sizeof(p->ban));
+	dlp_engine_unref(e);
+}
+
+static struct dlp_scan *
+scan_env(struct dlp_engine *e, const char *msg, const struct dlp_envelope *env)
+{
+	struct dlp_scan *s = dlp_scan_new(e, env);
+
+	assert_non_null(s);
+	assert_int_not_equal(dlp_scan_feed(s, msg, strlen(msg)), DLP_EFATAL);
+	assert_int_not_equal(dlp_scan_finish(s), DLP_EFATAL);
+	return s;
+}
+
+static void
+sha256_hex(const void *data, size_t len, char out[65])
+{
+	struct sha256_ctx h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	size_t i;
+
+	sha256_init(&h);
+	sha256_update(&h, len, data);
+	sha256_digest(&h, sizeof(d), d);
+	for (i = 0; i < sizeof(d); i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+static void
+test_nodes_carry_the_sha256_of_their_bytes(void **state)
+{
+	static const char member[] = "member text, not a number\n";
+	static const struct zpart parts[] = { { "a.txt", member, 0 } };
+	struct dlp_engine *e = engine_with("");
+	const struct dlp_report *r;
+	const struct dlp_node *n;
+	struct dlp_scan *s;
+	unsigned char *zip;
+	char want[65], *msg, *js;
+	json_t *j;
+	size_t len, i;
+
+	zip = zip_build(parts, 1, NULL, &len);
+	assert_non_null(zip);
+	msg = mail_with_zip("hash", "x.zip", zip, len);
+	s = scan(e, msg);
+	r = dlp_scan_report(s);
+	/* the attachment: its bytes after base64 */
+	assert_non_null(n = node_at(r, "2/x.zip"));
+	sha256_hex(zip, len, want);
+	assert_string_equal(n->sha256, want);
+	/* the member: its bytes unpacked */
+	assert_non_null(n = node_at(r, "2/x.zip/a.txt"));
+	sha256_hex(member, strlen(member), want);
+	assert_string_equal(n->sha256, want);
+	/* the body has one; the subject has no bytes of its own */
+	assert_non_null(n = node_at(r, "1"));
+	assert_int_equal(strlen(n->sha256), 64);
+	assert_non_null(n = node_at(r, "subject"));
+	assert_string_equal(n->sha256, "");
+	/* and the JSON says so */
+	assert_non_null(j = report_json(r, false));
+	js = json_dumps(j, JSON_COMPACT);
+	sha256_hex(zip, len, want);
+	assert_non_null(strstr(js, want));
+	for (i = 0; i < json_array_size(json_object_get(j, "nodes")); i++)
+		assert_true(json_is_string(json_object_get(
+		    json_array_get(json_object_get(j, "nodes"), i), "sha256")));
+	free(js);
+	json_decref(j);
+	dlp_scan_free(s);
+	free(msg);
+	free(zip);
+	dlp_engine_unref(e);
+}
+
+static void
+test_a_part_cut_by_a_limit_hashes_all_it_decoded(void **state)
+{
+	struct dlp_engine *e = engine_with("limits:\n  max_part_bytes: 100\n");
+	const struct dlp_report *r;
+	const struct dlp_node *n;
+	char body[3001], want[65], msg[4096];
+	struct dlp_scan *s;
+	size_t i;
+
+	for (i = 0; i < 3000; i++)
+		body[i] = (char)('a' + i % 26);
+	body[3000] = '\0';
+	snprintf(msg, sizeof(msg),
+	    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain\r\n"
+	    "Content-Disposition: attachment; filename=long.txt\r\n\r\n"
+	    "%s\r\n--b--\r\n",
+	    body);
+	s = scan(e, msg);
+	r = dlp_scan_report(s);
+	assert_non_null(n = node_at(r, "1/long.txt"));
+	assert_int_equal(n->encryption, DLP_ENC_NOT_INSPECTABLE);
+	assert_string_equal(n->reason, "limit:size");
+	sha256_hex(body, 3000, want);
+	assert_string_equal(n->sha256, want);
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+/* The fingerprint of value under secret, from the definition. */
+static void
+expected_fingerprint(const char *secret, const char *value, char out[33])
+{
+	struct hmac_sha256_ctx ctx;
+	uint8_t key[32], mac[32];
+	size_t i;
+
+	hmac_sha256_set_key(&ctx, strlen(secret), (const uint8_t *)secret);
+	hmac_sha256_update(&ctx, 18, (const uint8_t *)"dlp-fingerprint-v1");
+	hmac_sha256_digest(&ctx, sizeof(key), key);
+	hmac_sha256_set_key(&ctx, sizeof(key), key);
+	hmac_sha256_update(&ctx, strlen(value), (const uint8_t *)value);
+	hmac_sha256_digest(&ctx, sizeof(mac), mac);
+	for (i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+}
+
+/* The fingerprint of the one finding of msg, copied (or NULL). */
+static char *
+scan_fingerprint(struct dlp_engine *e, const char *msg)
+{
+	struct dlp_scan *s = scan(e, msg);
+	const struct dlp_report *r = dlp_scan_report(s);
+	char *fp;
+
+	assert_int_equal(r->n_findings, 1);
+	fp = r->findings[0].fingerprint ? strdup(r->findings[0].fingerprint)
+					: NULL;
+	dlp_scan_free(s);
+	return fp;
+}
+
+static void
+test_findings_carry_keyed_fingerprints(void **state)
+{
+	static const char secret1[] = "sixteen-bytes-secret-1";
+	static const char secret2[] = "sixteen-bytes-secret-2";
+	struct dlp_engine *e = engine_with("");
+	struct dlp_config *c = config_of(e);
+	char num[13], msg1[512], msg2[512], want[33], plain[65];
+	char *a, *b, *other, *none;
+	struct dlp_scan *s;
+	json_t *j;
+
+	my_number("27182818284", num);
+	snprintf(
+	    msg1, sizeof(msg1), "Subject: a\r\n\r\nマイナンバー %s\r\n", num);
+	snprintf(msg2, sizeof(msg2),
+	    "Subject: b\r\n\r\n別のメールです。個人番号: %.4s-%.4s-%.4s\r\n",
+	    num, num + 4, num + 8);
+	memcpy(c->secret, secret1, strlen(secret1));
+	c->secret_len = strlen(secret1);
+	a = scan_fingerprint(e, msg1);
+	b = scan_fingerprint(e, msg2);
+	assert_non_null(a);
+	assert_string_equal(a, b); /* the same number in two mails */
+	expected_fingerprint(secret1, num, want);
+	assert_string_equal(a, want);
+	sha256_hex(num, 12, plain);
+	assert_memory_not_equal(a, plain, 32);
+	/* the JSON carries it, the number never */
+	s = scan(e, msg1);
+	assert_non_null(j = report_json(dlp_scan_report(s), false));
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "findings"), 0),
+		"fingerprint")),
+	    a);
+	json_decref(j);
+	dlp_scan_free(s);
+	/* another secret, another fingerprint; none without a secret */
+	memcpy(c->secret, secret2, strlen(secret2));
+	other = scan_fingerprint(e, msg1);
+	assert_string_not_equal(a, other);
+	c->secret_len = 0;
+	none = scan_fingerprint(e, msg1);
+	assert_null(none);
+	free(a);
+	free(b);
+	free(other);
+	dlp_engine_unref(e);
+}
+
+static void
+test_exceptions_cover_findings_until_they_expire(void **state)
+{
+	static char *senders[] = { "a@example.jp" }, *rules[] = { "my_number" };
+	static struct dlp_exception ex[] = { { .id = "EX-2026-001",
+	    .senders = senders,
+	    .n_senders = 1,
+	    .rules = rules,
+	    .n_rules = 1,
+	    .expires = 2000000000LL, /* 2033-05-18 */
+	    .reason = "payroll run",
+	    .approved_by = "ciso@example.jp" } };
+	struct dlp_engine *e = engine_with("");
+	struct dlp_envelope env = { "<A@example.jp>", outside, 1, NULL, 0 };
+	const struct dlp_report *r;
+	char num[13], msg[512];
+	struct dlp_scan *s;
+
+	config_of(e)->policy.exceptions = ex;
+	config_of(e)->policy.n_exceptions = 1;
+	my_number("27182818284", num);
+	snprintf(
+	    msg, sizeof(msg), "Subject: x\r\n\r\nマイナンバー %s\r\n", num);
+	/* before expiry (and now = the current time): reported, not
+	   counted */
+	env.now = 2000000000LL - 1;
+	s = scan_env(e, msg, &env);
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_ACCEPT);
+	assert_int_equal(r->n_findings, 1);
+	assert_string_equal(r->findings[0].exception, "EX-2026-001");
+	assert_int_equal(r->n_exceptions, 1);
+	assert_string_equal(r->exceptions[0], "EX-2026-001");
+	assert_int_equal(r->n_totals, 0);
+	dlp_scan_free(s);
+	env.now = 0;
+	s = scan_env(e, msg, &env);
+	assert_int_equal(dlp_scan_report(s)->action, DLP_ACCEPT);
+	dlp_scan_free(s);
+	/* at and after expiry: as if there were none */
+	env.now = 2000000000LL;
+	s = scan_env(e, msg, &env);
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_REJECT);
+	assert_null(r->findings[0].exception);
+	assert_int_equal(r->n_exceptions, 0);
+	dlp_scan_free(s);
+	/* another sender */
+	env.now = 1;
+	env.sender = "<b@example.jp>";
+	s = scan_env(e, msg, &env);
+	assert_int_equal(dlp_scan_report(s)->action, DLP_REJECT);
+	dlp_scan_free(s);
+	engine_unborrow(e);
+}
+
+static void
+test_size_limit_holds_when_the_scan_was_cut_short(void **state)
+{
+	static const char msg[] =
+	    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b\r\n\r\nthree\r\n"
+	    "--b\r\n\r\nfour\r\n--b--\r\n";
+	struct dlp_engine *e = engine_with("limits:\n  max_parts: 2\n");
+	const struct dlp_report *r;
+	struct dlp_scan *s;
+
+	config_of(e)->policy.max_message_size = 100;
+	config_of(e)->policy.size_action = DLP_REJECT;
+	s = scan_chunked(e, msg, 7, outside, 1);
+	r = dlp_scan_report(s);
+	assert_true(r->partial);
+	assert_int_equal(r->message_size, strlen(msg));
+	assert_int_equal(r->action, DLP_REJECT);
+	assert_int_equal(r->why, DLP_WHY_SIZE);
+	assert_true(reason_has(r, "over the limit 100"));
+	dlp_scan_free(s);
+	/* under the limit: the cut decides */
+	config_of(e)->policy.max_message_size = strlen(msg);
+	s = scan(e, msg);
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_QUARANTINE);
+	assert_int_equal(r->why, DLP_WHY_NOT_INSPECTED);
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+static void
+test_top_headers_give_message_id_and_visible_external(void **state)
+{
+	static const char msg[] =
+	    "From: a@example.jp\r\n"
+	    "To: \"Tanaka, Ichiro\" <i@customer1.test>, b@example.jp,\r\n"
+	    "  =?UTF-8?B?44GK5a6i5qeY?= <k@customer2.test>\r\n"
+	    "Cc: customers: c@customer3.test, I@CUSTOMER1.TEST;\r\n"
+	    "Message-ID: <20261122.1@example.jp>\r\n"
+	    "Subject: =?UTF-8?B?5qGI5YaF?=\r\n"
+	    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+	    "--b\r\nContent-Type: message/rfc822\r\n\r\n"
+	    "To: x@inner1.test, y@inner2.test\r\nMessage-ID: <inner@x>\r\n"
+	    "Subject: fwd\r\n\r\ninner body\r\n"
+	    "--b--\r\n";
+	struct dlp_engine *e =
+	    engine_with("policy:\n  internal_domains: [example.jp]\n");
+	const struct dlp_report *r;
+	struct dlp_scan *s;
+	char *js;
+	json_t *j;
+
+	s = scan_chunked(e, msg, 5, outside, 1);
+	r = dlp_scan_report(s);
+	assert_string_equal(r->message_id, "20261122.1@example.jp");
+	assert_int_equal(r->visible_external, 3);
+	assert_int_equal(r->message_size, strlen(msg));
+	assert_false(r->notify_sender);
+	dlp_scan_free(s);
+	/* over the exposure limit, with a notice: delivered, sender told */
+	config_of(e)->policy.exposure_max_external = 2;
+	config_of(e)->policy.exposure_notify = true;
+	config_of(e)->policy.exposure_action = DLP_QUARANTINE;
+	s = scan(e, msg);
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_ACCEPT);
+	assert_true(r->notify_sender);
+	assert_int_equal(r->why, DLP_WHY_EXPOSURE);
+	assert_non_null(j = report_json(r, false));
+	js = json_dumps(j, JSON_COMPACT);
+	assert_non_null(strstr(js, "\"why\":[\"exposure\"]"));
+	assert_non_null(strstr(js, "\"notify_sender\":true"));
+	assert_non_null(strstr(js, "\"visible_external\":3"));
+	assert_non_null(strstr(js, "\"message_id\":\"20261122.1@example.jp\""));
+	assert_non_null(strstr(js, "\"exceptions\":[]"));
+	free(js);
+	json_decref(j);
+	dlp_scan_free(s);
+	/* without the notice: the exposure action */
+	config_of(e)->policy.exposure_notify = false;
+	s = scan(e, msg);
+	assert_int_equal(dlp_scan_report(s)->action, DLP_QUARANTINE);
+	assert_false(dlp_scan_report(s)->notify_sender);
+	dlp_scan_free(s);
+	dlp_engine_unref(e);
+}
+
+static void
+test_partner_domains_skip_relax_and_denied_ones_refuse(void **state)
+{
+	static char *relaxed[] = { "my_number" };
+	static struct dlp_domain_rule allow[] = {
+		{ .domain = "skip.test", .skip = true },
+		{ .domain = "partner.test", .kinds = relaxed, .n_kinds = 1 },
+	};
+	static struct dlp_domain_rule deny[] = {
+		{ .domain = "bad.test", .action = DLP_REJECT },
+	};
+	static const char *const to_skip[] = { "<p@skip.test>",
+		"<b@example.jp>" };
+	static const char *const to_partner[] = { "<p@mx.partner.test>" };
+	static const char *const to_bad[] = { "<q@bad.test>" };
+	struct dlp_engine *e =
+	    engine_with("policy:\n  internal_domains: [example.jp]\n");
+	const struct dlp_report *r;
+	char num[13], msg[512];
+	struct dlp_scan *s;
+
+	config_of(e)->policy.allow = allow;
+	config_of(e)->policy.n_allow = 2;
+	config_of(e)->policy.deny = deny;
+	config_of(e)->policy.n_deny = 1;
+	my_number("27182818284", num);
+	snprintf(
+	    msg, sizeof(msg), "Subject: x\r\n\r\nマイナンバー %s\r\n", num);
+	s = scan_chunked(e, msg, 1 << 20, to_skip, 2);
+	assert_false(dlp_scan_needed(s));
+	r = dlp_scan_report(s);
+	assert_true(r->skipped);
+	assert_int_equal(r->action, DLP_ACCEPT);
+	assert_true(reason_has(r, "allowed unscanned"));
+	dlp_scan_free(s);
+	s = scan_chunked(e, msg, 1 << 20, to_partner, 1);
+	assert_true(dlp_scan_needed(s));
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_ACCEPT);
+	assert_int_equal(r->n_findings, 1);
+	assert_true(reason_has(r, "relaxed for partner domain"));
+	dlp_scan_free(s);
+	s = scan_chunked(
+	    e, "Subject: hello\r\n\r\nhello\r\n", 1 << 20, to_bad, 1);
+	r = dlp_scan_report(s);
+	assert_int_equal(r->action, DLP_REJECT);
+	assert_int_equal(r->why, DLP_WHY_DENIED_DOMAIN);
+	assert_true(reason_has(r, "recipient domain bad.test is denied"));
+	dlp_scan_free(s);
+	engine_unborrow(e);
+}
+
+static void
+test_attachment_ban_by_client_network(void **state)
+{
+	static const struct zpart parts[] = { { "a.txt", "hello\n", 0 } };
+	static struct dlp_cidr nets[1] = {
+		{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 0 },
+		    120 },
+	};
+	struct dlp_engine *e = engine_with("");
+	struct dlp_envelope env = { "<a@example.jp>", outside, 1, "192.0.2.44",
+		0 };
+	unsigned char *zip;
+	struct dlp_scan *s;
+	size_t len;
+	char *msg;
+
+	config_of(e)->policy.ban.nets = nets;
+	config_of(e)->policy.ban.n_nets = 1;
+	config_of(e)->policy.ban_action = DLP_QUARANTINE;
+	zip = zip_build(parts, 1, NULL, &len);
+	assert_non_null(zip);
+	msg = mail_with_zip("files", "a.zip", zip, len);
+	s = scan_env(e, msg, &env);
+	assert_int_equal(dlp_scan_report(s)->action, DLP_QUARANTINE);
+	assert_int_equal(dlp_scan_report(s)->why, DLP_WHY_ATTACHMENT_BAN);
+	dlp_scan_free(s);
+	/* the body alone is no attachment */
+	s = scan_env(e, "Subject: x\r\n\r\nhello\r\n", &env);
+	assert_int_equal(dlp_scan_report(s)->action, DLP_ACCEPT);
+	dlp_scan_free(s);
+	/* another network */
+	env.client_addr = "2001:db8::44";
+	s = scan_env(e, msg, &env);
+	assert_int_equal(dlp_scan_report(s)->action, DLP_ACCEPT);
+	dlp_scan_free(s);
+	free(msg);
+	free(zip);
+	engine_unborrow(e);
+}
+
 int
 main(void)
 {
@@ -686,6 +1147,19 @@ main(void)
 		cmocka_unit_test(test_corporate_number_is_not_a_my_number),
 		cmocka_unit_test(
 		    test_password_zip_with_a_label_is_accepted_a_plain_one_is_not),
+		cmocka_unit_test(test_nodes_carry_the_sha256_of_their_bytes),
+		cmocka_unit_test(
+		    test_a_part_cut_by_a_limit_hashes_all_it_decoded),
+		cmocka_unit_test(test_findings_carry_keyed_fingerprints),
+		cmocka_unit_test(
+		    test_exceptions_cover_findings_until_they_expire),
+		cmocka_unit_test(
+		    test_size_limit_holds_when_the_scan_was_cut_short),
+		cmocka_unit_test(
+		    test_top_headers_give_message_id_and_visible_external),
+		cmocka_unit_test(
+		    test_partner_domains_skip_relax_and_denied_ones_refuse),
+		cmocka_unit_test(test_attachment_ban_by_client_network),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

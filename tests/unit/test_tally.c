@@ -1,0 +1,251 @@
+/*
+ * Unit tests for tally: distinct values per rule and node and per kind;
+ * values of monitor rules and of exceptions reported but not counted
+ * (and a value a counting rule also found counted at that rule's
+ * confidence); keyed fingerprints (HMAC-SHA-256 under a key derived
+ * from the secret, 32 hex digits), none without a secret; the bound.
+ *
+ * The values are synthetic.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <nettle/hmac.h>
+#include <nettle/sha2.h>
+
+#include "report.h"
+#include "tally.h"
+
+static struct detect_match
+match(const char *rule, const char *kind, const char *value,
+    enum dlp_confidence conf, bool monitor)
+{
+	struct detect_match m = { 0 };
+
+	m.rule_id = rule;
+	m.kind = kind;
+	m.name_ja = "名前";
+	m.name_en = "Name";
+	m.value = value;
+	m.masked = "****";
+	m.confidence = conf;
+	m.monitor = monitor;
+	return m;
+}
+
+/* A report with n nodes "1", "2", ... */
+static void
+nodes(struct dlp_report *r, size_t n)
+{
+	char p[8];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "%zu", i + 1);
+		assert_non_null(report_add_node(r));
+		r->nodes[i].path = strdup(p);
+	}
+}
+
+static void
+add(struct tally *t, const char *rule, const char *kind, const char *value,
+    enum dlp_confidence conf, bool monitor, size_t node, const char *exc)
+{
+	struct detect_match m = match(rule, kind, value, conf, monitor);
+
+	assert_int_equal(tally_add(t, &m, node, NULL, exc), 0);
+}
+
+static const struct policy_count *
+count_of(const struct policy_count *pc, size_t n, const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(pc[i].kind, kind) == 0)
+			return &pc[i];
+	return NULL;
+}
+
+static void
+test_distinct_values_per_kind_across_nodes(void **state)
+{
+	struct tally *t = tally_new(100);
+	struct dlp_report r = { 0 };
+	struct policy_count *pc;
+	size_t n;
+
+	nodes(&r, 2);
+	add(t, "r.a", "k", "111", DLP_CONF_LOW, false, 0, NULL);
+	add(t, "r.a", "k", "111", DLP_CONF_HIGH, false, 0, NULL);
+	add(t, "r.a", "k", "111", DLP_CONF_MEDIUM, false, 1, NULL);
+	add(t, "r.a", "k", "222", DLP_CONF_MEDIUM, false, 1, NULL);
+	assert_int_equal(tally_findings(t, &r), 0);
+	assert_int_equal(r.n_findings, 2); /* (r.a, 1), (r.a, 2) */
+	assert_int_equal(r.findings[0].count, 1);
+	assert_int_equal(r.findings[0].confidence, DLP_CONF_HIGH);
+	assert_int_equal(r.findings[1].count, 2);
+	assert_null(r.findings[0].fingerprint); /* no secret */
+	assert_int_equal(tally_kinds(t, &pc, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(pc[0].at_least[DLP_CONF_LOW], 2);
+	assert_int_equal(pc[0].at_least[DLP_CONF_HIGH], 1);
+	free(pc);
+	report_clear(&r);
+	tally_free(t);
+}
+
+static void
+test_monitor_and_exception_values_report_but_do_not_count(void **state)
+{
+	struct tally *t = tally_new(100);
+	struct dlp_report r = { 0 };
+	const struct policy_count *c;
+	struct policy_count *pc;
+	size_t n, i;
+
+	nodes(&r, 1);
+	/* 111: only a monitor rule; 222: only under an exception; 333: a
+	   monitor rule at high and a counting rule at low; 444: counted */
+	add(t, "r.mon", "k", "111", DLP_CONF_HIGH, true, 0, NULL);
+	add(t, "r.exc", "k", "222", DLP_CONF_HIGH, false, 0, "EX-1");
+	add(t, "r.mon", "k", "333", DLP_CONF_HIGH, true, 0, NULL);
+	add(t, "r.cnt", "k", "333", DLP_CONF_LOW, false, 0, NULL);
+	add(t, "r.cnt", "k", "444", DLP_CONF_MEDIUM, false, 0, NULL);
+	add(t, "r.exc2", "other", "555", DLP_CONF_HIGH, false, 0, "EX-1");
+	assert_int_equal(tally_findings(t, &r), 0);
+	assert_int_equal(r.n_findings, 4);
+	for (i = 0; i < r.n_findings; i++) {
+		const struct dlp_finding *f = &r.findings[i];
+
+		if (strncmp(f->rule_id, "r.exc", 5) == 0)
+			assert_string_equal(f->exception, "EX-1");
+		else
+			assert_null(f->exception);
+		assert_int_equal(f->monitor, strcmp(f->rule_id, "r.mon") == 0);
+	}
+	assert_int_equal(tally_kinds(t, &pc, &n), 0);
+	assert_int_equal(n, 1); /* "other" has nothing that counts */
+	assert_non_null(c = count_of(pc, n, "k"));
+	assert_int_equal(c->at_least[DLP_CONF_LOW], 2);	   /* 333, 444 */
+	assert_int_equal(c->at_least[DLP_CONF_MEDIUM], 1); /* 444 */
+	assert_int_equal(c->at_least[DLP_CONF_HIGH], 0);
+	free(pc);
+	report_clear(&r);
+	tally_free(t);
+}
+
+/* The expected fingerprint, computed here from the definition. */
+static void
+expected_fp(const char *secret, const char *value, char out[33])
+{
+	struct hmac_sha256_ctx ctx;
+	uint8_t key[32], mac[32];
+	size_t i;
+
+	hmac_sha256_set_key(&ctx, strlen(secret), (const uint8_t *)secret);
+	hmac_sha256_update(&ctx, 18, (const uint8_t *)"dlp-fingerprint-v1");
+	hmac_sha256_digest(&ctx, sizeof(key), key);
+	hmac_sha256_set_key(&ctx, sizeof(key), key);
+	hmac_sha256_update(&ctx, strlen(value), (const uint8_t *)value);
+	hmac_sha256_digest(&ctx, sizeof(mac), mac);
+	for (i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+}
+
+/* The fingerprint of the one finding of a tally of value. */
+static char *
+fingerprint_of(const char *secret, const char *value)
+{
+	struct tally *t = tally_new(10);
+	struct dlp_report r = { 0 };
+	char *fp;
+
+	if (secret != NULL)
+		tally_set_secret(
+		    t, (const unsigned char *)secret, strlen(secret));
+	nodes(&r, 1);
+	add(t, "r.a", "k", value, DLP_CONF_HIGH, false, 0, NULL);
+	assert_int_equal(tally_findings(t, &r), 0);
+	fp = r.findings[0].fingerprint ? strdup(r.findings[0].fingerprint)
+				       : NULL;
+	report_clear(&r);
+	tally_free(t);
+	return fp;
+}
+
+static void
+test_fingerprints_are_keyed_and_stable(void **state)
+{
+	static const char s1[] = "0123456789abcdef0123",
+			  s2[] = "another-secret!!";
+	char want[33], plain[65];
+	uint8_t d[32];
+	struct sha256_ctx h;
+	char *a, *b, *c, *none;
+	size_t i;
+
+	a = fingerprint_of(s1, "271828182845");
+	b = fingerprint_of(s1, "271828182845");
+	c = fingerprint_of(s2, "271828182845");
+	none = fingerprint_of(NULL, "271828182845");
+	assert_non_null(a);
+	assert_int_equal(strlen(a), 32);
+	assert_string_equal(a, b); /* same value, same secret */
+	assert_string_not_equal(a, c);
+	assert_null(none);
+	expected_fp(s1, "271828182845", want);
+	assert_string_equal(a, want);
+	/* not the plain hash of the value, which anyone could compute */
+	sha256_init(&h);
+	sha256_update(&h, 12, (const uint8_t *)"271828182845");
+	sha256_digest(&h, sizeof(d), d);
+	for (i = 0; i < 32; i++)
+		snprintf(plain + 2 * i, 3, "%02x", d[i]);
+	assert_memory_not_equal(a, plain, 32);
+	/* another value, another fingerprint */
+	free(b);
+	b = fingerprint_of(s1, "271828182846");
+	assert_string_not_equal(a, b);
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void
+test_a_full_tally_records_nothing_more(void **state)
+{
+	struct tally *t = tally_new(2);
+	struct detect_match m = match("r", "k", "3", DLP_CONF_LOW, false);
+
+	add(t, "r", "k", "1", DLP_CONF_LOW, false, 0, NULL);
+	add(t, "r", "k", "2", DLP_CONF_LOW, false, 0, NULL);
+	assert_int_equal(tally_add(t, &m, 0, NULL, NULL), 1);
+	/* a value already there is still merged */
+	m.value = "1";
+	m.confidence = DLP_CONF_HIGH;
+	assert_int_equal(tally_add(t, &m, 0, NULL, NULL), 0);
+	tally_free(t);
+	tally_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_distinct_values_per_kind_across_nodes),
+		cmocka_unit_test(
+		    test_monitor_and_exception_values_report_but_do_not_count),
+		cmocka_unit_test(test_fingerprints_are_keyed_and_stable),
+		cmocka_unit_test(test_a_full_tally_records_nothing_more),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
