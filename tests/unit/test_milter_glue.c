@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "incident.c"
 #include "log.c"
 #include "milter_glue.c"
 
