@@ -1008,7 +1008,8 @@ vars_fill(char **v, enum notice_kind kind, const struct notice_input *in)
 	const struct store_incident *inc = in->inc;
 	const char *by, *why;
 	char tmp[128];
-	unsigned i;
+	unsigned flags;
+	size_t i;
 
 	if (in->contact != NULL &&
 	    (v[V_CONTACT] = clean(in->contact, VALUE_MAX)) == NULL)
@@ -1062,8 +1063,14 @@ vars_fill(char **v, enum notice_kind kind, const struct notice_input *in)
 		if ((v[V_SIZE] = strdup(tmp)) == NULL)
 			return -1;
 	}
+	/* an incident without reason flags (recorded before they existed)
+	   that holds counted findings was stopped for personal data */
+	flags = inc->why;
+	for (i = 0; flags == 0 && i < inc->n_findings; i++)
+		if (inc->findings[i].counted)
+			flags = DLP_WHY_PERSONAL;
 	for (i = 0; V_WHY_FIRST + i < NVARS; i++)
-		if ((inc->why & (1u << i)) &&
+		if ((flags & (1u << i)) &&
 		    (v[V_WHY_FIRST + i] = strdup("1")) == NULL)
 			return -1;
 	return 0;
@@ -1231,7 +1238,8 @@ from_header(struct buf *b, const char *from)
 {
 	const char *lt = strrchr(from, '<');
 	char *name = NULL;
-	size_t n, i;
+	struct buf addr;
+	size_t n, i, col;
 	int rc;
 
 	if ((rc = buf_puts(b, "From: ")) != BUF_OK)
@@ -1267,16 +1275,27 @@ from_header(struct buf *b, const char *from)
 		} else
 			rc = encode_words(b, c, 70);
 		free(c);
-		if (rc == BUF_OK)
-			rc = buf_puts(b, "\r\n ");
 	}
 	free(name);
-	if (rc == BUF_OK)
-		rc = buf_putc(b, '<');
-	if (rc == BUF_OK)
-		rc = addr_into(b, lt != NULL ? lt : from);
-	if (rc == BUF_OK)
-		rc = buf_puts(b, ">\r\n");
+	if (rc != BUF_OK)
+		return rc;
+	/* the address on the name's line when it fits in 78 */
+	buf_init(&addr, 400);
+	if ((rc = buf_putc(&addr, '<')) == BUF_OK &&
+	    (rc = addr_into(&addr, lt != NULL ? lt : from)) == BUF_OK &&
+	    (rc = buf_putc(&addr, '>')) == BUF_OK) {
+		for (col = 0; col < b->len && b->data[b->len - col - 1] != '\n';
+		     col++)
+			;
+		if (col > 6)
+			rc = buf_puts(
+			    b, col + 1 + addr.len > 78 ? "\r\n " : " ");
+		if (rc == BUF_OK)
+			rc = buf_append(b, addr.data, addr.len);
+		if (rc == BUF_OK)
+			rc = buf_puts(b, "\r\n");
+	}
+	buf_free(&addr);
 	return rc;
 }
 

@@ -1055,6 +1055,50 @@ test_malformed_signature_headers(void **state)
 	notice_check_free(NULL);
 }
 
+/* No reason flags (an older incident): counted findings mean personal
+   data; without counted findings no reason is made up. */
+static void
+test_why_fallback(void **state)
+{
+	struct notice_templates *t = shipped();
+	struct store_incident inc;
+	struct notice_input in = { 0 };
+	char *msg, *text;
+	size_t len;
+
+	incident(&inc);
+	inc.why = 0;
+	in.inc = &inc;
+	in.now = T0;
+	render_ok(t, NOTICE_SENDER_QUARANTINE, &in, false, &msg, &len);
+	text = body_text(msg);
+	assert_non_null(strstr(text, "暗号化されていない個人情報を"));
+	assert_null(strstr(text, "承認されていない方法"));
+	free(text);
+	free(msg);
+	inc.n_findings = 0;
+	inc.why = DLP_WHY_SIZE;
+	render_ok(t, NOTICE_SENDER_QUARANTINE, &in, false, &msg, &len);
+	text = body_text(msg);
+	assert_null(strstr(text, "暗号化されていない個人情報を"));
+	assert_non_null(strstr(text, "メールのサイズが上限を超えています"));
+	assert_non_null(strstr(text, "larger than the permitted size"));
+	assert_non_null(strstr(text, "split them"));
+	free(text);
+	free(msg);
+	/* uncounted findings alone are no reason */
+	inc.findings = &findings_v[4];
+	inc.n_findings = 1;
+	inc.why = 0;
+	render_ok(t, NOTICE_SENDER_QUARANTINE, &in, false, &msg, &len);
+	text = body_text(msg);
+	assert_null(strstr(text, "暗号化されていない個人情報を"));
+	assert_null(strstr(text, "電話番号"));
+	free(text);
+	free(msg);
+	notice_templates_free(t);
+}
+
 static void
 test_kind_for_action(void **state)
 {
@@ -1088,6 +1132,7 @@ main(void)
 		cmocka_unit_test(test_attachment),
 		cmocka_unit_test(test_signature),
 		cmocka_unit_test(test_malformed_signature_headers),
+		cmocka_unit_test(test_why_fallback),
 		cmocka_unit_test(test_kind_for_action),
 	};
 
