@@ -1,15 +1,9 @@
 /*
- * notice - templates, rendering and signing of the mails dlp-milter
- * writes. See notice.h for the contract and conf/templates/README.md for
- * the placeholders.
- *
- * A template is parsed once, at load, into a flat list of operations
- * (text, value, section start, section end) whose section starts know
- * where their section ends, so rendering is one loop without recursion
- * and every error (unknown placeholder, unbalanced section, bad UTF-8)
- * is found at load with its file:line. A line that holds nothing but a
- * section tag vanishes with the tag, so templates can put {{#x}} and
- * {{/x}} on lines of their own without leaving empty lines behind.
+ * notice - the values and the rendering of the mails dlp-milter writes.
+ * See notice.h for the contract and conf/templates/README.md for the
+ * placeholders. The templates are parsed by notice_template.c, the
+ * header fields encoded by notice_mime.c, the signature made and checked
+ * by notice_sign.c.
  *
  * Values come from a stored incident: everything inserted is cleaned of
  * control characters and bidirectional overrides (a file name must not
@@ -17,164 +11,37 @@
  * exist in a store_incident, so no detected value can reach a notice.
  *
  * The message is UTF-8 text/plain in base64 (76 columns), so its body is
- * 7-bit and no MTA rewrites it; the signature (X-DLP-Notice) is over the
- * body as transmitted, canonicalised: CR removed, trailing empty lines
- * dropped. The signing key is derived from the config's secret:
- * HMAC-SHA-256(secret, "dlp-notice-v1"), so it differs from the
- * fingerprint key derived from the same secret.
+ * 7-bit and no MTA rewrites it (a multipart/mixed with the original as
+ * message/rfc822 when one is attached); the signature (X-DLP-Notice)
+ * covers the body as transmitted.
  *
- * Limits: a template file 64 KB; the rendered text 1 MB (findings lists
- * stop after 50 places of 10 kinds each, digests after 200
- * incidents); the message 4 MB
- * plus twice the attachment. Thread-safe once loaded; the date values use
- * localtime_r() (the process's zone, set before threads start).
+ * Limits: the rendered text 1 MB (findings lists stop after 50 places of
+ * 10 kinds each, digests after 200 incidents, recipient lists after
+ * 50); the message 4 MB plus twice the attachment. Thread-safe; the date
+ * values use localtime_r() (the process's zone, set before threads
+ * start).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <nettle/hmac.h>
-#include <nettle/sha2.h>
+#include "notice_int.h"
 
-#include "buf.h"
-#include "notice.h"
-
-#define TEMPLATE_MAX  (64 * 1024)
-#define TEXT_MAX      (1024 * 1024)
-#define MESSAGE_MAX   (4 * 1024 * 1024)
-#define SECTION_DEPTH 16
-#define PLACES_MAX    50
-#define KINDS_MAX     10
-#define DIGEST_MAX    200
-#define RCPTS_SHOWN   50
-#define VALUE_MAX     1000 /* one inserted single-line value, bytes */
-#define SIGN_CONTEXT  "dlp-notice-v1"
-#define FUTURE_SKEW   300 /* seconds a signature may be ahead of us */
-
-static const char *const kind_files[NOTICE_KINDS] = {
-	"sender-reject.txt",
-	"sender-quarantine.txt",
-	"sender-approve.txt",
-	"sender-tag.txt",
-	"sender-exposure.txt",
-	"sender-released.txt",
-	"sender-deleted.txt",
-	"sender-approved.txt",
-	"sender-rejected.txt",
-	"sender-expired.txt",
-	"approver-request.txt",
-	"admin-incident.txt",
-	"admin-digest.txt",
-};
-
-enum var {
-	V_INCIDENT = 0,
-	V_DATE,
-	V_SUBJECT,
-	V_SENDER,
-	V_RECIPIENTS,
-	V_SIZE,
-	V_QUEUE_ID,
-	V_ACTION_JA,
-	V_ACTION_EN,
-	V_FINDINGS_JA,
-	V_FINDINGS_EN,
-	V_REASONS,
-	V_CONTACT,
-	V_APPROVERS,
-	V_DECIDED_BY,
-	V_DECISION_REASON,
-	V_RULESET,
-	V_COUNT,
-	V_DIGEST_JA,
-	V_DIGEST_EN,
-	V_WHY_FIRST, /* one per DLP_WHY_* bit, in bit order */
-	V_WHY_PERSONAL = V_WHY_FIRST,
-	V_WHY_NOT_INSPECTED,
-	V_WHY_UNAPPROVED_ENCRYPTION,
-	V_WHY_ENCRYPTED,
-	V_WHY_CLASSIFICATION,
-	V_WHY_SIZE,
-	V_WHY_DENIED_DOMAIN,
-	V_WHY_ATTACHMENT_BAN,
-	V_WHY_EXPOSURE,
-	V_WHY_INTERNAL_ERROR,
-	NVARS
-};
-
-/* The placeholders a template may use (conf/templates/README.md). */
-static const char *const notice_var_names[NVARS] = {
-	"incident",
-	"date",
-	"subject",
-	"sender",
-	"recipients",
-	"size",
-	"queue_id",
-	"action_ja",
-	"action_en",
-	"findings_ja",
-	"findings_en",
-	"reasons",
-	"contact",
-	"approvers",
-	"decided_by",
-	"decision_reason",
-	"ruleset",
-	"count",
-	"digest_ja",
-	"digest_en",
-	"why_personal",
-	"why_not_inspected",
-	"why_unapproved_encryption",
-	"why_encrypted",
-	"why_classification",
-	"why_size",
-	"why_denied_domain",
-	"why_attachment_ban",
-	"why_exposure",
-	"why_internal_error",
-};
-
-enum op_type { OP_TEXT, OP_VAR, OP_SECTION, OP_END };
-
-struct op {
-	enum op_type type;
-	unsigned var;
-	bool inverted; /* {{^name}} */
-	unsigned line;
-	size_t off, len; /* OP_TEXT: bytes of the template's source */
-	size_t end;	 /* OP_SECTION: index of its OP_END */
-};
-
-struct ops {
-	struct op *v;
-	size_t n, cap;
-};
-
-struct tpl {
-	char *src; /* the file's bytes, NUL-terminated */
-	struct ops subject, body;
-};
-
-struct notice_templates {
-	struct tpl t[NOTICE_KINDS];
-};
+#define TEXT_MAX    (1024 * 1024)
+#define MESSAGE_MAX (4 * 1024 * 1024)
+#define PLACES_MAX  50
+#define KINDS_MAX   10
+#define DIGEST_MAX  200
+#define RCPTS_SHOWN 50
+#define VALUE_MAX   1000 /* one inserted single-line value, bytes */
 
 /* ---- UTF-8 ---- */
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
+size_t
+notice_utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t len, i;
 	uint32_t c;
@@ -232,7 +99,7 @@ clean_into(struct buf *b, const char *s, size_t max, bool multiline)
 	int rc;
 
 	while (i < n) {
-		len = utf8_len(p + i, n - i, &c);
+		len = notice_utf8_len(p + i, n - i, &c);
 		if (kept + (len ? len : 1) > max)
 			return buf_puts(b, "...");
 		if (len == 0) {
@@ -256,8 +123,8 @@ clean_into(struct buf *b, const char *s, size_t max, bool multiline)
 }
 
 /* A cleaned copy of s (single line), or NULL when s is NULL or on ENOMEM. */
-static char *
-clean(const char *s, size_t max)
+char *
+notice_clean(const char *s, size_t max)
 {
 	struct buf b;
 	char *out;
@@ -281,370 +148,6 @@ steal(struct buf *b)
 	char *s = buf_steal(b, NULL);
 
 	return s != NULL ? s : strdup("");
-}
-
-/* ---- template parsing ---- */
-
-static int
-ops_add(struct ops *o, const struct op *op)
-{
-	struct op *v;
-
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 32;
-
-		if ((v = realloc(o->v, cap * sizeof(*v))) == NULL)
-			return -1;
-		o->v = v;
-		o->cap = cap;
-	}
-	o->v[o->n++] = *op;
-	return 0;
-}
-
-static int
-var_lookup(const char *name, size_t len)
-{
-	unsigned i;
-
-	for (i = 0; i < NVARS; i++)
-		if (strlen(notice_var_names[i]) == len &&
-		    memcmp(notice_var_names[i], name, len) == 0)
-			return (int)i;
-	return -1;
-}
-
-static unsigned
-count_lines(const char *s, size_t len)
-{
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		n += s[i] == '\n';
-	return n;
-}
-
-static bool
-blank(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return false;
-	return true;
-}
-
-/*
- * Parse src[start, end) (whose first line is line) into o. The region
- * never holds a NUL (checked by the caller). Returns 0, or -1 with err.
- */
-static int
-parse_region(const char *file, const char *src, size_t start, size_t end,
-    unsigned line, struct ops *o, struct dlp_error *err)
-{
-	size_t stack[SECTION_DEPTH], depth = 0, pos = start;
-	const char *open;
-	struct op op;
-
-	while (pos < end) {
-		size_t text_end, tag, close, after, name_at, name_len;
-		unsigned tag_line;
-		char sigil = 0;
-		int var;
-
-		open = memmem(src + pos, end - pos, "{{", 2);
-		text_end = open ? (size_t)(open - src) : end;
-		if (open == NULL) {
-			memset(&op, 0, sizeof(op));
-			op.type = OP_TEXT;
-			op.off = pos;
-			op.len = end - pos;
-			if (ops_add(o, &op) < 0)
-				goto nomem;
-			break;
-		}
-		/* the tag, on one line */
-		tag = text_end + 2;
-		for (close = tag; close + 1 < end; close++)
-			if (src[close] == '\n' ||
-			    (src[close] == '}' && src[close + 1] == '}'))
-				break;
-		line += count_lines(src + pos, text_end - pos);
-		if (close + 1 >= end || src[close] == '\n') {
-			dlp_error_set(err, file, line, "unterminated \"{{\"");
-			return -1;
-		}
-		after = close + 2;
-		name_at = tag;
-		while (name_at < close && src[name_at] == ' ')
-			name_at++;
-		if (name_at < close && strchr("#^/", src[name_at]) != NULL)
-			sigil = src[name_at++];
-		while (name_at < close && src[name_at] == ' ')
-			name_at++;
-		name_len = close - name_at;
-		while (name_len > 0 && src[name_at + name_len - 1] == ' ')
-			name_len--;
-		if ((var = var_lookup(src + name_at, name_len)) < 0) {
-			dlp_error_set(err, file, line,
-			    "unknown placeholder \"{{%.*s}}\"",
-			    (int)(close - tag > 64 ? 64 : close - tag),
-			    src + tag);
-			return -1;
-		}
-		tag_line = line;
-		if (sigil != 0) {
-			/* a tag alone on its line takes the line with it */
-			size_t ls = text_end, le = after;
-
-			while (ls > start && src[ls - 1] != '\n')
-				ls--;
-			while (le < end && src[le] != '\n')
-				le++;
-			if (blank(src + ls, text_end - ls) &&
-			    blank(src + after, le - after) &&
-			    (ls == start || src[ls - 1] == '\n')) {
-				text_end = ls;
-				if (le < end) {
-					after = le + 1;
-					line++;
-				} else
-					after = end;
-			}
-		}
-		if (text_end > pos) {
-			memset(&op, 0, sizeof(op));
-			op.type = OP_TEXT;
-			op.off = pos;
-			op.len = text_end - pos;
-			if (ops_add(o, &op) < 0)
-				goto nomem;
-		}
-		memset(&op, 0, sizeof(op));
-		op.var = (unsigned)var;
-		op.line = tag_line;
-		if (sigil == 0)
-			op.type = OP_VAR;
-		else if (sigil == '/') {
-			const struct op *sec;
-
-			if (depth == 0) {
-				dlp_error_set(err, file, tag_line,
-				    "\"{{/%s}}\" closes no section",
-				    notice_var_names[var]);
-				return -1;
-			}
-			sec = &o->v[stack[depth - 1]];
-			if (sec->var != (unsigned)var) {
-				dlp_error_set(err, file, tag_line,
-				    "\"{{/%s}}\" closes \"{{%c%s}}\" of line "
-				    "%u",
-				    notice_var_names[var],
-				    sec->inverted ? '^' : '#',
-				    notice_var_names[sec->var], sec->line);
-				return -1;
-			}
-			op.type = OP_END;
-			o->v[stack[--depth]].end = o->n;
-		} else {
-			if (depth == SECTION_DEPTH) {
-				dlp_error_set(err, file, tag_line,
-				    "sections nested deeper than %d",
-				    SECTION_DEPTH);
-				return -1;
-			}
-			op.type = OP_SECTION;
-			op.inverted = sigil == '^';
-			stack[depth++] = o->n;
-		}
-		if (ops_add(o, &op) < 0)
-			goto nomem;
-		pos = after;
-	}
-	if (depth > 0) {
-		const struct op *sec = &o->v[stack[depth - 1]];
-
-		dlp_error_set(err, file, sec->line,
-		    "\"{{%c%s}}\" is not closed", sec->inverted ? '^' : '#',
-		    notice_var_names[sec->var]);
-		return -1;
-	}
-	return 0;
-nomem:
-	dlp_error_set(err, file, line, "out of memory");
-	return -1;
-}
-
-/* Read a whole template file (at most TEMPLATE_MAX bytes). */
-static char *
-read_file(const char *path, size_t *len, struct dlp_error *err)
-{
-	struct stat st;
-	char *data = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		dlp_error_set(err, path, 0, "%s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		dlp_error_set(err, path, 0, "not a regular file");
-		goto out;
-	}
-	if (st.st_size > TEMPLATE_MAX) {
-		dlp_error_set(
-		    err, path, 0, "larger than %d bytes", TEMPLATE_MAX);
-		goto out;
-	}
-	if ((data = malloc(TEMPLATE_MAX + 2)) == NULL) {
-		dlp_error_set(err, path, 0, "out of memory");
-		goto out;
-	}
-	while ((n = read(fd, data + got, TEMPLATE_MAX + 1 - got)) > 0)
-		got += (size_t)n;
-	if (n < 0 || got > TEMPLATE_MAX) {
-		dlp_error_set(err, path, 0, "%s",
-		    n < 0 ? strerror(errno) : "file grew while read");
-		free(data);
-		data = NULL;
-		goto out;
-	}
-	data[got] = '\0';
-	*len = got;
-out:
-	close(fd);
-	return data;
-}
-
-/* Check the bytes are UTF-8 without NUL; the error names the line. */
-static int
-check_utf8(const char *file, const char *s, size_t len, struct dlp_error *err)
-{
-	size_t i = 0, l;
-	uint32_t c;
-
-	while (i < len) {
-		l = utf8_len((const unsigned char *)s + i, len - i, &c);
-		if (l == 0 || c == 0) {
-			dlp_error_set(
-			    err, file, 1 + count_lines(s, i), "not UTF-8 text");
-			return -1;
-		}
-		i += l;
-	}
-	return 0;
-}
-
-/*
- * The header block: "Subject: ..." (once), "#" comment lines, then an
- * empty line; the body follows.
- */
-static int
-parse_template(
-    const char *file, struct tpl *t, size_t len, struct dlp_error *err)
-{
-	const char *src = t->src;
-	size_t pos = 0, eol, vend, subj_at = 0, subj_end = 0;
-	unsigned line = 1, subj_line = 0;
-
-	if (check_utf8(file, src, len, err) < 0)
-		return -1;
-	for (;;) {
-		const char *nl;
-
-		if (pos >= len) {
-			dlp_error_set(err, file, line,
-			    "no empty line after the header (Subject:)");
-			return -1;
-		}
-		nl = memchr(src + pos, '\n', len - pos);
-		eol = nl ? (size_t)(nl - src) : len;
-		vend = eol > pos && src[eol - 1] == '\r' ? eol - 1 : eol;
-		if (vend == pos)
-			break;
-		if (src[pos] == '#') {
-			/* a comment for whoever edits the template */
-		} else if (vend - pos >= 8 &&
-		    strncasecmp(src + pos, "Subject:", 8) == 0) {
-			if (subj_line != 0) {
-				dlp_error_set(
-				    err, file, line, "a second Subject: line");
-				return -1;
-			}
-			subj_line = line;
-			subj_at = pos + 8;
-			while (subj_at < vend && src[subj_at] == ' ')
-				subj_at++;
-			subj_end = vend;
-		} else {
-			dlp_error_set(err, file, line,
-			    "a template's header has only Subject: and "
-			    "# comments");
-			return -1;
-		}
-		pos = eol + 1;
-		line++;
-	}
-	if (subj_line == 0) {
-		dlp_error_set(err, file, line, "no Subject: line");
-		return -1;
-	}
-	if (parse_region(
-		file, src, subj_at, subj_end, subj_line, &t->subject, err) < 0)
-		return -1;
-	return parse_region(file, src, eol + 1 < len ? eol + 1 : len, len,
-	    line + 1, &t->body, err);
-}
-
-void
-notice_templates_free(struct notice_templates *t)
-{
-	size_t i;
-
-	if (t == NULL)
-		return;
-	for (i = 0; i < NOTICE_KINDS; i++) {
-		free(t->t[i].src);
-		free(t->t[i].subject.v);
-		free(t->t[i].body.v);
-	}
-	free(t);
-}
-
-struct notice_templates *
-notice_templates_load(const char *dir, struct dlp_error *err)
-{
-	struct notice_templates *t;
-	char path[PATH_MAX];
-	size_t i, len = 0;
-	int n;
-
-	if (dir == NULL) {
-		dlp_error_set(err, "notices.templates", 0, "no directory");
-		return NULL;
-	}
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		dlp_error_set(err, dir, 0, "out of memory");
-		return NULL;
-	}
-	for (i = 0; i < NOTICE_KINDS; i++) {
-		n = snprintf(path, sizeof(path), "%s/%s", dir, kind_files[i]);
-		if (n < 0 || (size_t)n >= sizeof(path)) {
-			dlp_error_set(err, dir, 0, "path too long");
-			goto fail;
-		}
-		if ((t->t[i].src = read_file(path, &len, err)) == NULL ||
-		    parse_template(path, &t->t[i], len, err) < 0)
-			goto fail;
-	}
-	return t;
-fail:
-	notice_templates_free(t);
-	return NULL;
 }
 
 /* ---- values ---- */
@@ -1012,7 +515,7 @@ vars_fill(char **v, enum notice_kind kind, const struct notice_input *in)
 	size_t i;
 
 	if (in->contact != NULL &&
-	    (v[V_CONTACT] = clean(in->contact, VALUE_MAX)) == NULL)
+	    (v[V_CONTACT] = notice_clean(in->contact, VALUE_MAX)) == NULL)
 		return -1;
 	if (in->n_list > 0) {
 		snprintf(tmp, sizeof(tmp), "%zu", in->n_list);
@@ -1027,20 +530,21 @@ vars_fill(char **v, enum notice_kind kind, const struct notice_input *in)
 	why = in->decision_reason ? in->decision_reason
 	    : inc		  ? inc->decision_reason
 				  : NULL;
-	if ((by != NULL && (v[V_DECIDED_BY] = clean(by, VALUE_MAX)) == NULL) ||
+	if ((by != NULL &&
+		(v[V_DECIDED_BY] = notice_clean(by, VALUE_MAX)) == NULL) ||
 	    (why != NULL &&
-		(v[V_DECISION_REASON] = clean(why, VALUE_MAX)) == NULL))
+		(v[V_DECISION_REASON] = notice_clean(why, VALUE_MAX)) == NULL))
 		return -1;
 	if (inc == NULL)
 		return 0;
 	format_date(inc->time, tmp, sizeof(tmp));
-	if ((v[V_INCIDENT] = clean(inc->id, sizeof(inc->id))) == NULL ||
+	if ((v[V_INCIDENT] = notice_clean(inc->id, sizeof(inc->id))) == NULL ||
 	    (v[V_DATE] = strdup(tmp)) == NULL ||
 	    (v[V_ACTION_JA] = strdup(action_name(inc->action, true))) == NULL ||
 	    (v[V_ACTION_EN] = strdup(action_name(inc->action, false))) ==
 		NULL ||
-	    (v[V_SENDER] = clean(inc->sender ? inc->sender : "<>", 320)) ==
-		NULL ||
+	    (v[V_SENDER] = notice_clean(
+		 inc->sender ? inc->sender : "<>", 320)) == NULL ||
 	    (v[V_RECIPIENTS] = join_list(inc->rcpts, inc->n_rcpts)) == NULL ||
 	    (v[V_APPROVERS] = join_list(inc->approvers, inc->n_approvers)) ==
 		NULL ||
@@ -1050,13 +554,15 @@ vars_fill(char **v, enum notice_kind kind, const struct notice_input *in)
 		NULL)
 		return -1;
 	if ((inc->subject != NULL &&
-		(v[V_SUBJECT] = clean(inc->subject, VALUE_MAX)) == NULL) ||
+		(v[V_SUBJECT] = notice_clean(inc->subject, VALUE_MAX)) ==
+		    NULL) ||
 	    (inc->queue_id != NULL &&
-		(v[V_QUEUE_ID] = clean(inc->queue_id, 64)) == NULL) ||
+		(v[V_QUEUE_ID] = notice_clean(inc->queue_id, 64)) == NULL) ||
 	    (inc->reasons != NULL &&
-		(v[V_REASONS] = clean(inc->reasons, 4 * VALUE_MAX)) == NULL) ||
+		(v[V_REASONS] = notice_clean(inc->reasons, 4 * VALUE_MAX)) ==
+		    NULL) ||
 	    (inc->ruleset != NULL &&
-		(v[V_RULESET] = clean(inc->ruleset, 100)) == NULL))
+		(v[V_RULESET] = notice_clean(inc->ruleset, 100)) == NULL))
 		return -1;
 	if (inc->size > 0) {
 		format_size(inc->size, tmp, sizeof(tmp));
@@ -1084,13 +590,14 @@ is_set(const char *v)
 
 /* Render ops into b. Returns a BUF_* code. */
 static int
-render(const struct tpl *t, const struct ops *o, char *const *v, struct buf *b)
+render(const struct notice_tpl *t, const struct notice_ops *o, char *const *v,
+    struct buf *b)
 {
 	size_t i;
 	int rc = BUF_OK;
 
 	for (i = 0; i < o->n && rc == BUF_OK; i++) {
-		const struct op *op = &o->v[i];
+		const struct notice_op *op = &o->v[i];
 
 		switch (op->type) {
 		case OP_TEXT:
@@ -1109,372 +616,6 @@ render(const struct tpl *t, const struct ops *o, char *const *v, struct buf *b)
 		}
 	}
 	return rc;
-}
-
-/* ---- the message ---- */
-
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int
-base64_into(struct buf *b, const unsigned char *in, size_t len, bool lines)
-{
-	char q[4];
-	size_t i, col = 0;
-	int rc = BUF_OK;
-
-	for (i = 0; i < len && rc == BUF_OK; i += 3) {
-		uint32_t x = (uint32_t)in[i] << 16;
-
-		if (i + 1 < len)
-			x |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < len)
-			x |= in[i + 2];
-		q[0] = b64[x >> 18 & 63];
-		q[1] = b64[x >> 12 & 63];
-		q[2] = i + 1 < len ? b64[x >> 6 & 63] : '=';
-		q[3] = i + 2 < len ? b64[x & 63] : '=';
-		rc = buf_append(b, q, 4);
-		col += 4;
-		if (lines && rc == BUF_OK && (col == 76 || i + 3 >= len)) {
-			rc = buf_puts(b, "\r\n");
-			col = 0;
-		}
-	}
-	return rc;
-}
-
-/*
- * s as RFC 2047 B encoded-words of UTF-8, each at most 75 characters and
- * never splitting a character, folded so that no line passes 76: the
- * first word has room characters, the next ones a line each.
- */
-static int
-encode_words(struct buf *b, const char *s, size_t room)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, take, max;
-	int rc = BUF_OK;
-	bool first = true;
-
-	if (room < 20)
-		room = 20;
-	do {
-		size_t word = first ? room : 75;
-
-		if (word > 75)
-			word = 75;
-		max = (word - 12) / 4 * 3; /* "=?UTF-8?B?" "?=" */
-		take = n - i < max ? n - i : max;
-		while (take > 0 && i + take < n && (p[i + take] & 0xc0) == 0x80)
-			take--;
-		if (!first)
-			rc = buf_puts(b, "\r\n ");
-		if (rc == BUF_OK)
-			rc = buf_puts(b, "=?UTF-8?B?");
-		if (rc == BUF_OK)
-			rc = base64_into(b, p + i, take, false);
-		if (rc == BUF_OK)
-			rc = buf_puts(b, "?=");
-		i += take;
-		first = false;
-	} while (i < n && rc == BUF_OK && take > 0);
-	return rc;
-}
-
-static bool
-plain_ascii(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			return false;
-	return true;
-}
-
-/* A header field whose value is free text (encoded when it must be). */
-static int
-text_header(struct buf *b, const char *name, const char *value)
-{
-	size_t used = strlen(name) + 2;
-	int rc;
-
-	if ((rc = buf_puts(b, name)) != BUF_OK ||
-	    (rc = buf_puts(b, ": ")) != BUF_OK)
-		return rc;
-	if (plain_ascii(value) && strstr(value, "=?") == NULL &&
-	    used + strlen(value) <= 78)
-		rc = buf_puts(b, value);
-	else
-		rc = encode_words(b, value, 76 - used);
-	return rc == BUF_OK ? buf_puts(b, "\r\n") : rc;
-}
-
-/* An address for a header: no controls, no spaces, no brackets. */
-static int
-addr_into(struct buf *b, const char *a)
-{
-	size_t n, i;
-	int rc = BUF_OK;
-
-	while (*a == ' ' || *a == '<')
-		a++;
-	n = strlen(a);
-	while (n > 0 && (a[n - 1] == '>' || a[n - 1] == ' '))
-		n--;
-	if (n > 320)
-		n = 320;
-	for (i = 0; i < n && rc == BUF_OK; i++) {
-		unsigned char c = (unsigned char)a[i];
-
-		if (c > 0x20 && c != 0x7f && c != '<' && c != '>' && c != ',')
-			rc = buf_putc(b, c);
-	}
-	return rc;
-}
-
-/* From: "Name <addr>", the name quoted or encoded as it needs. */
-static int
-from_header(struct buf *b, const char *from)
-{
-	const char *lt = strrchr(from, '<');
-	char *name = NULL;
-	struct buf addr;
-	size_t n, i, col;
-	int rc;
-
-	if ((rc = buf_puts(b, "From: ")) != BUF_OK)
-		return rc;
-	if (lt != NULL && lt > from) {
-		n = (size_t)(lt - from);
-		while (n > 0 && from[n - 1] == ' ')
-			n--;
-		if ((name = strndup(from, n)) == NULL)
-			return BUF_ENOMEM;
-		for (i = 0; name[i] == '"' || name[i] == ' '; i++)
-			;
-		memmove(name, name + i, strlen(name + i) + 1);
-		n = strlen(name);
-		while (n > 0 && name[n - 1] == '"')
-			name[--n] = '\0';
-	}
-	if (name != NULL && *name != '\0') {
-		char *c = clean(name, 200);
-
-		if (c == NULL)
-			rc = BUF_ENOMEM;
-		else if (plain_ascii(c) && strstr(c, "=?") == NULL) {
-			rc = buf_putc(b, '"');
-			for (i = 0; c[i] != '\0' && rc == BUF_OK; i++) {
-				if (c[i] == '"' || c[i] == '\\')
-					rc = buf_putc(b, '\\');
-				if (rc == BUF_OK)
-					rc = buf_putc(b, c[i]);
-			}
-			if (rc == BUF_OK)
-				rc = buf_putc(b, '"');
-		} else
-			rc = encode_words(b, c, 70);
-		free(c);
-	}
-	free(name);
-	if (rc != BUF_OK)
-		return rc;
-	/* the address on the name's line when it fits in 78 */
-	buf_init(&addr, 400);
-	if ((rc = buf_putc(&addr, '<')) == BUF_OK &&
-	    (rc = addr_into(&addr, lt != NULL ? lt : from)) == BUF_OK &&
-	    (rc = buf_putc(&addr, '>')) == BUF_OK) {
-		for (col = 0; col < b->len && b->data[b->len - col - 1] != '\n';
-		     col++)
-			;
-		if (col > 6)
-			rc = buf_puts(
-			    b, col + 1 + addr.len > 78 ? "\r\n " : " ");
-		if (rc == BUF_OK)
-			rc = buf_append(b, addr.data, addr.len);
-		if (rc == BUF_OK)
-			rc = buf_puts(b, "\r\n");
-	}
-	buf_free(&addr);
-	return rc;
-}
-
-static int
-to_header(struct buf *b, const char *const *to, size_t n, const char *dflt)
-{
-	const char *one[1] = { dflt };
-	size_t i, col = 4, mark;
-	int rc;
-
-	if (n == 0 && dflt != NULL) {
-		to = one;
-		n = 1;
-	}
-	rc = buf_puts(b, "To: ");
-	if (n == 0 && rc == BUF_OK)
-		rc = buf_puts(b, "undisclosed-recipients:;");
-	for (i = 0; i < n && rc == BUF_OK; i++) {
-		if (i > 0) {
-			bool fold = col > 60;
-
-			rc = buf_puts(b, fold ? ",\r\n " : ", ");
-			col = fold ? 1 : col + 2;
-		}
-		mark = b->len;
-		if (rc == BUF_OK)
-			rc = buf_putc(b, '<');
-		if (rc == BUF_OK)
-			rc = addr_into(b, to[i] != NULL ? to[i] : "");
-		if (rc == BUF_OK)
-			rc = buf_putc(b, '>');
-		col += b->len - mark;
-	}
-	return rc == BUF_OK ? buf_puts(b, "\r\n") : rc;
-}
-
-static const char *const wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
-	"Sat" };
-static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-
-/* RFC 5322 date in the local zone: "Sun, 22 Nov 2026 19:15:00 +0900". */
-static void
-rfc5322_date(long long t, char *out, size_t outlen)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	long off;
-
-	if (localtime_r(&tt, &tm) == NULL)
-		gmtime_r(&tt, &tm);
-	off = tm.tm_gmtoff / 60;
-	snprintf(out, outlen, "%s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld",
-	    wday[tm.tm_wday % 7], tm.tm_mday, mon[tm.tm_mon % 12],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
-}
-
-static void
-random_hex(char *out, size_t nbytes)
-{
-	unsigned char r[16] = { 0 };
-	size_t got = 0, i;
-	ssize_t n;
-
-	if (nbytes > sizeof(r))
-		nbytes = sizeof(r);
-	while (got < nbytes) {
-		n = getrandom(r + got, nbytes - got, 0);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	for (i = 0; i < nbytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", r[i]);
-}
-
-/* The domain of the From: address, for Message-ID. */
-static void
-from_domain(const char *from, char *out, size_t outlen)
-{
-	const char *at = from ? strrchr(from, '@') : NULL;
-	size_t o = 0;
-
-	if (at != NULL)
-		for (at++; *at != '\0' && *at != '>' && o + 1 < outlen; at++)
-			if ((*at >= 'a' && *at <= 'z') ||
-			    (*at >= 'A' && *at <= 'Z') ||
-			    (*at >= '0' && *at <= '9') || *at == '.' ||
-			    *at == '-')
-				out[o++] = *at;
-	if (o == 0)
-		snprintf(out, outlen, "dlp-milter.invalid");
-	else
-		out[o] = '\0';
-}
-
-/* ---- signing ---- */
-
-/* The body as signed: CR removed, trailing empty lines dropped. */
-struct canon {
-	struct sha256_ctx h;
-	size_t pending_nl; /* newlines held back until more text comes */
-	bool any;
-};
-
-static void
-canon_init(struct canon *c)
-{
-	sha256_init(&c->h);
-	c->pending_nl = 0;
-	c->any = false;
-}
-
-static void
-canon_update(struct canon *c, const unsigned char *p, size_t len)
-{
-	size_t i, start = 0;
-
-	for (i = 0; i < len; i++) {
-		if (p[i] != '\r' && p[i] != '\n')
-			continue;
-		if (i > start) {
-			while (c->pending_nl > 0) {
-				sha256_update(&c->h, 1, (const uint8_t *)"\n");
-				c->pending_nl--;
-			}
-			sha256_update(&c->h, i - start, p + start);
-			c->any = true;
-		}
-		if (p[i] == '\n')
-			c->pending_nl++;
-		start = i + 1;
-	}
-	if (len > start) {
-		while (c->pending_nl > 0) {
-			sha256_update(&c->h, 1, (const uint8_t *)"\n");
-			c->pending_nl--;
-		}
-		sha256_update(&c->h, len - start, p + start);
-		c->any = true;
-	}
-}
-
-/* The body hash as lower-case hex (65 bytes). */
-static void
-canon_final(struct canon *c, char *hex)
-{
-	uint8_t d[SHA256_DIGEST_SIZE];
-	size_t i;
-
-	if (c->any)
-		sha256_update(&c->h, 1, (const uint8_t *)"\n");
-	sha256_digest(&c->h, sizeof(d), d);
-	for (i = 0; i < sizeof(d); i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-}
-
-/* mac = HMAC(HMAC(secret, context), context "\n" t "\n" bodyhash). */
-static void
-sign(const unsigned char *secret, size_t secretlen, long long t,
-    const char *bodyhash, uint8_t mac[SHA256_DIGEST_SIZE])
-{
-	struct hmac_sha256_ctx h;
-	uint8_t key[SHA256_DIGEST_SIZE];
-	char head[64];
-	int n;
-
-	hmac_sha256_set_key(&h, secretlen, secret);
-	hmac_sha256_update(
-	    &h, strlen(SIGN_CONTEXT), (const uint8_t *)SIGN_CONTEXT);
-	hmac_sha256_digest(&h, sizeof(key), key);
-	hmac_sha256_set_key(&h, sizeof(key), key);
-	n = snprintf(head, sizeof(head), SIGN_CONTEXT "\n%lld\n", t);
-	hmac_sha256_update(&h, (size_t)n, (const uint8_t *)head);
-	hmac_sha256_update(&h, 64, (const uint8_t *)bodyhash);
-	hmac_sha256_digest(&h, SHA256_DIGEST_SIZE, mac);
-	explicit_bzero(key, sizeof(key));
-	explicit_bzero(&h, sizeof(h));
 }
 
 /* ---- notice_render ---- */
@@ -1496,7 +637,8 @@ build_body(struct buf *b, const char *text, size_t textlen,
 		    "charset=UTF-8\r\nContent-Transfer-Encoding: "
 		    "base64\r\n\r\n");
 	if (rc == BUF_OK)
-		rc = base64_into(b, (const unsigned char *)text, textlen, true);
+		rc = notice_base64(
+		    b, (const unsigned char *)text, textlen, true);
 	if (boundary == NULL || rc != BUF_OK)
 		return rc;
 	if ((rc = buf_puts(b, "\r\n--")) != BUF_OK ||
@@ -1556,10 +698,9 @@ notice_render(const struct notice_templates *t, enum notice_kind kind,
 {
 	char *v[NVARS] = { 0 };
 	struct buf raw, text, subj, body, msg;
-	char boundary[48], rnd[33], dom[128], date[64], hash[65], line[512];
+	char boundary[48], rnd[33], dom[128], date[64], line[512];
 	const char *id = in->inc ? in->inc->id : NULL;
 	long long now = in->now ? in->now : (long long)time(NULL);
-	uint8_t mac[SHA256_DIGEST_SIZE];
 	size_t i, max;
 	bool eightbit = false;
 	char *subject = NULL;
@@ -1585,9 +726,9 @@ notice_render(const struct notice_templates *t, enum notice_kind kind,
 	if (render(&t->t[kind], &t->t[kind].body, v, &raw) != BUF_OK ||
 	    crlf_text(&text, &raw) != BUF_OK ||
 	    render(&t->t[kind], &t->t[kind].subject, v, &subj) != BUF_OK ||
-	    (subject = clean(buf_cstr(&subj), VALUE_MAX)) == NULL)
+	    (subject = notice_clean(buf_cstr(&subj), VALUE_MAX)) == NULL)
 		goto out;
-	random_hex(rnd, 16);
+	notice_random_hex(rnd, 16);
 	if (in->attach != NULL) {
 		for (i = 0; i < in->attach_len && !eightbit; i++)
 			eightbit = (unsigned char)in->attach[i] >= 0x80;
@@ -1598,13 +739,14 @@ notice_render(const struct notice_templates *t, enum notice_kind kind,
 		goto out;
 
 	/* the header */
-	from_domain(in->from, dom, sizeof(dom));
-	rfc5322_date(now, date, sizeof(date));
-	random_hex(rnd, 8);
-	if (from_header(&msg, in->from ? in->from : "dlp-milter") != BUF_OK ||
-	    to_header(&msg, in->to, in->n_to,
+	notice_from_domain(in->from, dom, sizeof(dom));
+	notice_date(now, date, sizeof(date));
+	notice_random_hex(rnd, 8);
+	if (notice_header_from(&msg, in->from ? in->from : "dlp-milter") !=
+		BUF_OK ||
+	    notice_header_to(&msg, in->to, in->n_to,
 		in->inc ? in->inc->sender : NULL) != BUF_OK ||
-	    text_header(&msg, "Subject", subject) != BUF_OK)
+	    notice_header_text(&msg, "Subject", subject) != BUF_OK)
 		goto out;
 	snprintf(line, sizeof(line),
 	    "Date: %s\r\nMessage-ID: <%s.%s@%s>\r\nMIME-Version: 1.0\r\n", date,
@@ -1626,7 +768,7 @@ notice_render(const struct notice_templates *t, enum notice_kind kind,
 		"X-Auto-Response-Suppress: All\r\n") != BUF_OK)
 		goto out;
 	if (id != NULL) {
-		char *cid = clean(id, sizeof(in->inc->id));
+		char *cid = notice_clean(id, sizeof(in->inc->id));
 
 		snprintf(line, sizeof(line), "X-DLP-Incident: %s\r\n",
 		    cid ? cid : "");
@@ -1635,19 +777,9 @@ notice_render(const struct notice_templates *t, enum notice_kind kind,
 			goto out;
 	}
 	if (keylen > 0) {
-		struct canon c;
-
-		canon_init(&c);
-		canon_update(
-		    &c, body.data ? body.data : (unsigned char *)"", body.len);
-		canon_final(&c, hash);
-		sign(key, keylen, now, hash, mac);
-		i = (size_t)snprintf(line, sizeof(line),
-		    NOTICE_HEADER ": v1; t=%lld; mac=", now);
-		for (size_t k = 0; k < sizeof(mac); k++)
-			i += (size_t)snprintf(
-			    line + i, sizeof(line) - i, "%02x", mac[k]);
-		snprintf(line + i, sizeof(line) - i, "\r\n");
+		notice_signature(key, keylen, now,
+		    body.data ? body.data : (unsigned char *)"", body.len, line,
+		    sizeof(line));
 		if (buf_puts(&msg, line) != BUF_OK)
 			goto out;
 	}
@@ -1666,134 +798,6 @@ out:
 	buf_free(&body);
 	buf_free(&msg);
 	return rc;
-}
-
-/* ---- notice_check ---- */
-
-struct notice_check {
-	bool parsed; /* the header value was well formed */
-	long long t;
-	uint8_t mac[SHA256_DIGEST_SIZE];
-	struct canon c;
-	bool finished;
-	char hash[65];
-};
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static const char *
-skip_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	return p;
-}
-
-/* "v1; t=DIGITS; mac=64HEX", whitespace and folding allowed. */
-static bool
-parse_value(struct notice_check *c, const char *v)
-{
-	bool have_t = false, have_mac = false;
-	const char *p = skip_ws(v);
-	size_t i;
-
-	if (strncmp(p, "v1", 2) != 0)
-		return false;
-	p = skip_ws(p + 2);
-	while (*p == ';') {
-		p = skip_ws(p + 1);
-		if (strncmp(p, "t=", 2) == 0 && !have_t) {
-			long long t = 0;
-
-			p += 2;
-			for (i = 0; p[i] >= '0' && p[i] <= '9'; i++) {
-				if (i >= 18)
-					return false;
-				t = t * 10 + (p[i] - '0');
-			}
-			if (i == 0)
-				return false;
-			c->t = t;
-			p += i;
-			have_t = true;
-		} else if (strncmp(p, "mac=", 4) == 0 && !have_mac) {
-			p += 4;
-			for (i = 0; i < sizeof(c->mac); i++) {
-				int hi = hexval(p[2 * i]), lo;
-
-				if (hi < 0 || (lo = hexval(p[2 * i + 1])) < 0)
-					return false;
-				c->mac[i] = (uint8_t)(hi << 4 | lo);
-			}
-			p += 2 * sizeof(c->mac);
-			if (hexval(*p) >= 0)
-				return false;
-			have_mac = true;
-		} else
-			return false;
-		p = skip_ws(p);
-	}
-	return *p == '\0' && have_t && have_mac;
-}
-
-struct notice_check *
-notice_check_new(const char *header_value)
-{
-	struct notice_check *c = calloc(1, sizeof(*c));
-
-	if (c == NULL)
-		return NULL;
-	canon_init(&c->c);
-	c->parsed = header_value != NULL && parse_value(c, header_value);
-	return c;
-}
-
-void
-notice_check_body(struct notice_check *c, const void *data, size_t len)
-{
-	if (c == NULL || c->finished || !c->parsed)
-		return;
-	canon_update(&c->c, data, len);
-}
-
-bool
-notice_check_valid(struct notice_check *c, const unsigned char *key,
-    size_t keylen, long long now, long long max_age)
-{
-	uint8_t mac[SHA256_DIGEST_SIZE], diff = 0;
-	size_t i;
-
-	if (c == NULL || !c->parsed || key == NULL || keylen == 0)
-		return false;
-	if (!c->finished) {
-		canon_final(&c->c, c->hash);
-		c->finished = true;
-	}
-	sign(key, keylen, c->t, c->hash, mac);
-	for (i = 0; i < sizeof(mac); i++)
-		diff |= mac[i] ^ c->mac[i];
-	if (diff != 0)
-		return false;
-	return now - c->t <= max_age && c->t - now <= FUTURE_SKEW;
-}
-
-void
-notice_check_free(struct notice_check *c)
-{
-	if (c == NULL)
-		return;
-	explicit_bzero(c, sizeof(*c));
-	free(c);
 }
 
 int
