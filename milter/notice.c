@@ -489,6 +489,40 @@ digest_text(const struct store_incident *list, size_t n, bool ja)
 	return steal(&b);
 }
 
+/* Whether a finding (counted or not) is in the mail's subject. */
+static bool
+subject_found(const struct store_incident *inc)
+{
+	size_t i;
+
+	for (i = 0; i < inc->n_findings; i++)
+		if (inc->findings[i].path != NULL &&
+		    strcmp(inc->findings[i].path, "subject") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A subject that held a detected value is shown with every digit
+ * (ASCII or full-width) as '*': the sender still knows the mail, and
+ * the notice holds no value. In place (full-width stays 3 bytes).
+ */
+static void
+mask_digits(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			*p = '*';
+		else if (p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 &&
+		    p[2] <= 0x99) {
+			p[2] = 0x8a; /* U+FF0A FULLWIDTH ASTERISK */
+			p += 2;
+		}
+	}
+}
+
 static bool
 is_admin(enum notice_kind kind)
 {
@@ -564,6 +598,8 @@ vars_fill(char **v, enum notice_kind kind, const struct notice_input *in)
 	    (inc->ruleset != NULL &&
 		(v[V_RULESET] = notice_clean(inc->ruleset, 100)) == NULL))
 		return -1;
+	if (v[V_SUBJECT] != NULL && subject_found(inc))
+		mask_digits(v[V_SUBJECT]);
 	if (inc->size > 0) {
 		format_size(inc->size, tmp, sizeof(tmp));
 		if ((v[V_SIZE] = strdup(tmp)) == NULL)

@@ -635,9 +635,10 @@ test_sender_reject_message(void **state)
 	assert_non_null(strstr(head, "\r\nTo: <taro@example.jp>\r\n"));
 	v = header(head, "Subject");
 	subj = decode_words(v);
+	/* a value was found in the subject: its digits are masked */
 	assert_string_equal(subj,
 	    "[DLP] 送信できませんでした / Not sent: "
-	    "名簿の送付 (10月分)");
+	    "名簿の送付 (**月分)");
 	free(subj);
 	free(v);
 	assert_non_null(
@@ -664,7 +665,8 @@ test_sender_reject_message(void **state)
 
 	text = body_text(msg);
 	assert_non_null(strstr(text, "taro@example.jp 様\r\n"));
-	assert_non_null(strstr(text, "  件名: 名簿の送付 (10月分)\r\n"));
+	assert_non_null(strstr(text, "  件名: 名簿の送付 (**月分)\r\n"));
+	assert_null(strstr(text, "10月分"));
 	assert_non_null(
 	    strstr(text, "  宛先: partner@example.com, other@example.net\r\n"));
 	assert_non_null(strstr(text, "  日時: 2026-11-22 10:15 JST\r\n"));
@@ -1055,6 +1057,37 @@ test_malformed_signature_headers(void **state)
 	notice_check_free(NULL);
 }
 
+/* The subject is shown as it is, unless a value was found in it. */
+static void
+test_subject_masked_when_found_in_it(void **state)
+{
+	struct notice_templates *t = shipped();
+	struct store_incident inc;
+	struct notice_input in = { 0 };
+	char *msg, *text;
+	size_t len;
+
+	incident(&inc);
+	inc.subject = "番号 1234-5678-7777 と１２３４";
+	in.inc = &inc;
+	in.now = T0;
+	render_ok(t, NOTICE_ADMIN_INCIDENT, &in, false, &msg, &len);
+	text = body_text(msg);
+	assert_non_null(strstr(text, "番号 ****-****-**** と＊＊＊＊\r\n"));
+	assert_null(strstr(text, "1234-5678"));
+	assert_null(strstr(text, "１２３４"));
+	free(text);
+	free(msg);
+	/* no finding in the subject: shown whole */
+	inc.n_findings = 5;
+	render_ok(t, NOTICE_ADMIN_INCIDENT, &in, false, &msg, &len);
+	text = body_text(msg);
+	assert_non_null(strstr(text, "番号 1234-5678-7777 と１２３４\r\n"));
+	free(text);
+	free(msg);
+	notice_templates_free(t);
+}
+
 /* No reason flags (an older incident): counted findings mean personal
    data; without counted findings no reason is made up. */
 static void
@@ -1132,6 +1165,7 @@ main(void)
 		cmocka_unit_test(test_attachment),
 		cmocka_unit_test(test_signature),
 		cmocka_unit_test(test_malformed_signature_headers),
+		cmocka_unit_test(test_subject_masked_when_found_in_it),
 		cmocka_unit_test(test_why_fallback),
 		cmocka_unit_test(test_kind_for_action),
 	};
