@@ -7,7 +7,8 @@
  * was protected, which kinds were found how often, masked samples and
  * keyed fingerprints) and nothing that would make the trail itself a
  * leak: no detected value, no text, no full recipient address, no
- * subject (its length only). Strings that are not UTF-8 (jansson refuses
+ * subject (its length only), and a path whose file name held a value
+ * with that name's digits masked. Strings that are not UTF-8 (jansson refuses
  * them) are replaced by "(invalid UTF-8)".
  *
  * The writer appends each event as one write() on an O_APPEND
@@ -246,6 +247,58 @@ node_findings(const struct dlp_report *rep, const char *path)
 	return out;
 }
 
+/* Whether a value was found in the name of the file at path, or of a
+   file that contains it. */
+static bool
+name_flagged(const struct dlp_report *rep, const char *path)
+{
+	size_t i, n;
+
+	for (i = 0; i < rep->n_findings; i++) {
+		const struct dlp_finding *f = &rep->findings[i];
+
+		if (f->location == NULL || strcmp(f->location, "name") != 0 ||
+		    f->path == NULL)
+			continue;
+		n = strlen(f->path);
+		if (strncmp(path, f->path, n) == 0 &&
+		    (path[n] == '\0' || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A node's path; when a file name on it held a detected value, its
+ * names (after the MIME part number) have every digit, ASCII or
+ * full-width, masked as '*', so the trail does not keep the value.
+ */
+static json_t *
+path_json(const struct dlp_report *rep, const char *path)
+{
+	unsigned char *p;
+	char *copy;
+	json_t *j;
+
+	if (path == NULL || !name_flagged(rep, path))
+		return jstr(path);
+	if ((copy = strdup(path)) == NULL)
+		return NULL;
+	p = (unsigned char *)strchr(copy, '/');
+	for (; p != NULL && *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			*p = '*';
+		else if (p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 &&
+		    p[2] <= 0x99) {
+			p[2] = 0x8a; /* U+FF0A FULLWIDTH ASTERISK */
+			p += 2;
+		}
+	}
+	j = jstr(copy);
+	free(copy);
+	return j;
+}
+
 static json_t *
 node_json(const struct dlp_report *rep, const struct dlp_node *n)
 {
@@ -254,7 +307,7 @@ node_json(const struct dlp_report *rep, const struct dlp_node *n)
 
 	if (o == NULL)
 		return NULL;
-	rc |= set(o, "path", jstr(n->path));
+	rc |= set(o, "path", path_json(rep, n->path));
 	rc |= set(o, "type", jstr(n->type));
 	rc |= set(o, "size", json_integer((json_int_t)n->size));
 	rc |= set(o, "sha256", n->sha256[0] ? jstr(n->sha256) : json_null());

@@ -198,11 +198,79 @@ format_size(size_t n, char *out, size_t outlen)
 		snprintf(out, outlen, "%.1f GB", n / (1024.0 * 1024 * 1024));
 }
 
-/* The place of a finding, for people, in one language. */
+/* Whether a finding (counted or not) is in the mail's subject. */
+static bool
+subject_found(const struct store_incident *inc)
+{
+	size_t i;
+
+	for (i = 0; i < inc->n_findings; i++)
+		if (inc->findings[i].path != NULL &&
+		    strcmp(inc->findings[i].path, "subject") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether f's place names a file whose name held a value: the place of a
+ * finding at location "name", or a place inside that file.
+ */
+static bool
+name_flagged(const struct store_incident *inc, const struct store_finding *f)
+{
+	static const char sep[] = " \xe2\x80\xba "; /* " › " */
+	size_t i, n;
+
+	if (f->where == NULL)
+		return false;
+	for (i = 0; i < inc->n_findings; i++) {
+		const struct store_finding *g = &inc->findings[i];
+
+		if (g->location == NULL || strcmp(g->location, "name") != 0 ||
+		    g->where == NULL)
+			continue;
+		n = strlen(g->where);
+		if (strncmp(f->where, g->where, n) == 0 &&
+		    (f->where[n] == '\0' ||
+			strncmp(f->where + n, sep, sizeof(sep) - 1) == 0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A subject or file name that held a detected value is shown with every
+ * digit (ASCII or full-width) as '*': the sender still knows the mail
+ * and the file, and the notice holds no value. In place (a full-width
+ * digit stays 3 bytes).
+ */
+static void
+mask_digits(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			*p = '*';
+		else if (p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 &&
+		    p[2] <= 0x99) {
+			p[2] = 0x8a; /* U+FF0A FULLWIDTH ASTERISK */
+			p += 2;
+		}
+	}
+}
+
+/*
+ * The place of a finding, for people, in one language; the file names'
+ * digits masked when a value was found in the name of that file (or of
+ * the file it is in).
+ */
 static int
-place_label(struct buf *b, const struct store_finding *f, bool ja)
+place_label(struct buf *b, const struct store_incident *inc,
+    const struct store_finding *f, bool ja)
 {
 	const char *loc = f->location, *bang;
+	size_t mark;
 	int rc;
 
 	if (f->where == NULL) {
@@ -219,8 +287,11 @@ place_label(struct buf *b, const struct store_finding *f, bool ja)
 			rc = BUF_OK;
 		if (rc == BUF_OK)
 			rc = buf_puts(b, ja ? "添付ファイル " : "attachment ");
+		mark = b->len;
 		if (rc == BUF_OK)
 			rc = clean_into(b, f->where, 300, false);
+		if (rc == BUF_OK && name_flagged(inc, f))
+			mask_digits((char *)b->data + mark);
 		if (rc == BUF_OK && loc != NULL && strcmp(loc, "name") == 0 &&
 		    ja)
 			rc = buf_puts(b, " のファイル名");
@@ -336,7 +407,7 @@ findings_text(const struct store_incident *inc, bool ja, bool all)
 		if (!f->counted && !all)
 			continue;
 		buf_reset(&key);
-		if (place_label(&key, f, true) != BUF_OK)
+		if (place_label(&key, inc, f, true) != BUF_OK)
 			goto out;
 		for (j = 0; j < n_places; j++)
 			if (strcmp(places[j].key, buf_cstr(&key)) == 0)
@@ -361,7 +432,7 @@ findings_text(const struct store_incident *inc, bool ja, bool all)
 		if (rc == BUF_OK)
 			rc = buf_puts(&b, "- ");
 		if (rc == BUF_OK)
-			rc = place_label(&b, p->first, ja);
+			rc = place_label(&b, inc, p->first, ja);
 		if (rc == BUF_OK)
 			rc = buf_puts(&b, ": ");
 		for (k = 0; k < p->n_kinds && rc == BUF_OK; k++) {
@@ -487,40 +558,6 @@ digest_text(const struct store_incident *list, size_t n, bool ja)
 		return NULL;
 	}
 	return steal(&b);
-}
-
-/* Whether a finding (counted or not) is in the mail's subject. */
-static bool
-subject_found(const struct store_incident *inc)
-{
-	size_t i;
-
-	for (i = 0; i < inc->n_findings; i++)
-		if (inc->findings[i].path != NULL &&
-		    strcmp(inc->findings[i].path, "subject") == 0)
-			return true;
-	return false;
-}
-
-/*
- * A subject that held a detected value is shown with every digit
- * (ASCII or full-width) as '*': the sender still knows the mail, and
- * the notice holds no value. In place (full-width stays 3 bytes).
- */
-static void
-mask_digits(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-
-	for (; *p != '\0'; p++) {
-		if (*p >= '0' && *p <= '9')
-			*p = '*';
-		else if (p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x90 &&
-		    p[2] <= 0x99) {
-			p[2] = 0x8a; /* U+FF0A FULLWIDTH ASTERISK */
-			p += 2;
-		}
-	}
 }
 
 static bool

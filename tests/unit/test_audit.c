@@ -403,6 +403,39 @@ test_no_clear_value_in_line(void **state)
 	clear(&r);
 }
 
+/* A file name that held the value: the path's names are masked. */
+static void
+test_file_name_value_masked(void **state)
+{
+	struct dlp_report r;
+	char *s;
+	json_t *e;
+
+	sample_report(&r, "x");
+	free(r.nodes[1].path);
+	r.nodes[1].path = xs("2/申請書_402807356121.zip");
+	free(r.nodes[2].path);
+	r.nodes[2].path = xs("2/申請書_402807356121.zip/２０２４.xlsx");
+	add_node(
+	    &r, "3/2024.csv", "text/csv", 10, DLP_ENC_PLAIN, NULL, NULL, SHA_A);
+	add_finding(&r, "2/申請書_402807356121.zip", "jp.my_number",
+	    "my_number", DLP_CONF_LOW, 1, "****-****-6121", NULL, false, NULL);
+	free(r.findings[4].location);
+	r.findings[4].location = xs("name");
+	e = audit_event(
+	    "DLP-1", NULL, NULL, &r, DLP_REJECT, DLP_REJECT, NULL, T0);
+	s = json_dumps(e, JSON_COMPACT);
+	assert_null(strstr(s, "402807356121"));
+	assert_non_null(strstr(s, "\"path\":\"2/申請書_************.zip\""));
+	assert_non_null(
+	    strstr(s, "\"path\":\"2/申請書_************.zip/＊＊＊＊.xlsx\""));
+	assert_non_null(strstr(s, "\"path\":\"3/2024.csv\""));
+	assert_non_null(strstr(s, "\"path\":\"1\""));
+	free(s);
+	json_decref(e);
+	clear(&r);
+}
+
 /* A real scan of a synthetic My Number next to its context word. */
 static void
 test_real_scan_leaks_nothing(void **state)
@@ -656,6 +689,7 @@ main(void)
 		cmocka_unit_test(test_event_without_report),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_no_clear_value_in_line),
+		cmocka_unit_test(test_file_name_value_masked),
 		cmocka_unit_test(test_real_scan_leaks_nothing),
 		cmocka_unit_test(test_reopen_after_rename),
 		cmocka_unit_test(test_reopen_failure_keeps_old_file),

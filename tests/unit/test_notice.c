@@ -582,6 +582,69 @@ test_findings_bounded(void **state)
 	free(f);
 }
 
+/* A file name that held a value is shown with its digits masked, as is
+   every place inside that file; other places are not. */
+static void
+test_file_name_digits_masked(void **state)
+{
+	struct store_finding f[] = {
+		{ .path = "2/申請書_123456789018.zip",
+		    .where = "申請書_123456789018.zip",
+		    .location = "name",
+		    .kind = "my_number",
+		    .name_ja = "個人番号",
+		    .name_en = "My Number",
+		    .count = 1,
+		    .masked = "****-****-9018",
+		    .counted = true },
+		{ .path = "2/申請書_123456789018.zip/2024.csv",
+		    .where = "申請書_123456789018.zip › 2024.csv",
+		    .kind = "my_number",
+		    .name_ja = "個人番号",
+		    .name_en = "My Number",
+		    .count = 2,
+		    .masked = "****-****-1111",
+		    .counted = true },
+		{ .path = "3/2024年度.csv",
+		    .where = "2024年度.csv",
+		    .kind = "my_number",
+		    .name_ja = "個人番号",
+		    .name_en = "My Number",
+		    .count = 1,
+		    .masked = "****-****-2222",
+		    .counted = true },
+		{ .path = "4/申請書_123456789018.zip.txt",
+		    .where = "申請書_123456789018.zip.txt",
+		    .kind = "my_number",
+		    .name_ja = "個人番号",
+		    .name_en = "My Number",
+		    .count = 1,
+		    .masked = "****-****-3333",
+		    .counted = true },
+	};
+	struct store_incident inc;
+	char *ja, *en;
+
+	incident(&inc);
+	inc.findings = f;
+	inc.n_findings = 4;
+	ja = notice_findings_text(&inc, "ja");
+	en = notice_findings_text(&inc, "en");
+	assert_string_equal(ja,
+	    "- 添付ファイル 申請書_************.zip のファイル名: 個人番号 1件 "
+	    "(例 ****-****-9018)\n"
+	    "- 添付ファイル 申請書_************.zip › ****.csv: 個人番号 2件 "
+	    "(例 ****-****-1111)\n"
+	    "- 添付ファイル 2024年度.csv: 個人番号 1件 (例 ****-****-2222)\n"
+	    "- 添付ファイル 申請書_123456789018.zip.txt: 個人番号 1件 (例 "
+	    "****-****-3333)\n");
+	assert_non_null(strstr(en,
+	    "- file name of attachment 申請書_************.zip: My Number: "
+	    "1"));
+	free(ja);
+	free(en);
+}
+
 /* File names cannot carry controls, bidi overrides or bad UTF-8. */
 static void
 test_values_cleaned(void **state)
@@ -1157,6 +1220,7 @@ main(void)
 		cmocka_unit_test(test_sections_and_standalone_lines),
 		cmocka_unit_test(test_findings_grouped_by_place),
 		cmocka_unit_test(test_findings_bounded),
+		cmocka_unit_test(test_file_name_digits_masked),
 		cmocka_unit_test(test_values_cleaned),
 		cmocka_unit_test(test_sender_reject_message),
 		cmocka_unit_test(test_every_shipped_kind_renders),
