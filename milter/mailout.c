@@ -9,7 +9,10 @@
  * standard input is one end of a socketpair so that a child that dies
  * early gives EPIPE to send(MSG_NOSIGNAL), never SIGPIPE to the daemon.
  * Its stdout and stderr are read (the first 200 bytes become the error
- * text). Exit status: 0 sent; EX_USAGE (64), EX_DATAERR (65), EX_NOUSER
+ * text). The child gets no other descriptor of the daemon, an empty
+ * signal mask and default dispositions (libmilter's threads block
+ * signals, a daemon may ignore SIGPIPE). The caller must not have set
+ * SIGCHLD to SIG_IGN (the child could then not be waited for). Exit status: 0 sent; EX_USAGE (64), EX_DATAERR (65), EX_NOUSER
  * (67) and EX_NOHOST (68) say the message or its addresses are wrong, so
  * they are permanent (1); every other status, a signal, a failed spawn
  * or a timeout is temporary (-1): losing a notice is worse than a
@@ -231,12 +234,14 @@ send_sendmail(const struct dlp_notice_conf *nc, const char *from,
     char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t mask, dflt;
 	struct child_io io = { -1, -1, { 0 }, 0 };
 	const char *path =
 	    nc->sendmail_path ? nc->sendmail_path : "/usr/sbin/sendmail";
 	char **argv = NULL, out[ERR_OUTPUT_MAX + 1];
 	int sv[2] = { -1, -1 }, pp[2] = { -1, -1 }, status = 0, e, rc = -1;
-	bool fa_ok = false, wrote;
+	bool fa_ok = false, attr_ok = false, wrote;
 	pid_t pid;
 	size_t i;
 
@@ -259,11 +264,33 @@ send_sendmail(const struct dlp_notice_conf *nc, const char *from,
 	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
 		goto spawn_error;
 	fa_ok = true;
+	if ((e = posix_spawnattr_init(&attr)) != 0)
+		goto spawn_error;
+	attr_ok = true;
 	if ((e = posix_spawn_file_actions_adddup2(&fa, sv[1], 0)) != 0 ||
 	    (e = posix_spawn_file_actions_adddup2(&fa, pp[1], 1)) != 0 ||
 	    (e = posix_spawn_file_actions_adddup2(&fa, pp[1], 2)) != 0)
 		goto spawn_error;
-	e = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+	/* the daemon's other descriptors are not the child's business */
+	if ((e = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0)
+		goto spawn_error;
+#endif
+	/* libmilter blocks signals in its threads and a daemon may ignore
+	   SIGPIPE: the child starts with neither */
+	sigemptyset(&mask);
+	sigemptyset(&dflt);
+	sigaddset(&dflt, SIGPIPE);
+	sigaddset(&dflt, SIGCHLD);
+	sigaddset(&dflt, SIGHUP);
+	sigaddset(&dflt, SIGINT);
+	sigaddset(&dflt, SIGTERM);
+	if ((e = posix_spawnattr_setsigmask(&attr, &mask)) != 0 ||
+	    (e = posix_spawnattr_setsigdefault(&attr, &dflt)) != 0 ||
+	    (e = posix_spawnattr_setflags(
+		 &attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0)
+		goto spawn_error;
+	e = posix_spawn(&pid, path, &fa, &attr, argv, environ);
 spawn_error:
 	if (e != 0) {
 		snprintf(err, errlen, "sendmail: cannot run %s: %s", path,
@@ -291,8 +318,10 @@ spawn_error:
 	}
 	if (!wrote)
 		snprintf(err, errlen,
-		    "sendmail: could not write the message (status %d)%s%s",
-		    status, *out ? ": " : "", out);
+		    "sendmail: could not write the message (exit status "
+		    "%d)%s%s",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		    *out ? ": " : "", out);
 	else if (WIFEXITED(status)) {
 		int x = WEXITSTATUS(status);
 
@@ -308,6 +337,8 @@ spawn_error:
 out:
 	if (fa_ok)
 		posix_spawn_file_actions_destroy(&fa);
+	if (attr_ok)
+		posix_spawnattr_destroy(&attr);
 	for (i = 0; i < 2; i++) {
 		if (sv[i] >= 0)
 			close(sv[i]);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -680,6 +682,53 @@ test_sendmail_errors(void **state)
 	assert_non_null(strstr(err, "killed by signal 9"));
 }
 
+/* The child starts with no blocked or ignored signals and none of the
+   caller's other descriptors, whatever the daemon's threads do. */
+static void
+test_sendmail_clean_child(void **state)
+{
+	struct dlp_notice_conf nc;
+	const char *rcpts[] = { "a@example.jp" };
+	char script[512], err[256], *sig, *fds, *p;
+	sigset_t block, old;
+	struct sigaction ign = { 0 }, oldpipe;
+	int fd;
+
+	snprintf(script, sizeof(script),
+	    "grep -E '^Sig(Blk|Ign)' /proc/$$/status > %s/sig\n"
+	    "ls /proc/$$/fd > %s/fds\ncat >/dev/null\n",
+	    tmpdir, tmpdir);
+	write_script("probe", script);
+	nc = sendmail_conf("probe");
+	fd = open("/dev/null", O_RDONLY); /* no O_CLOEXEC */
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, 50), 50);
+	close(fd);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &oldpipe);
+	assert_int_equal(mailout_send(&nc, "dlp@example.jp", rcpts, 1, msg1,
+			     sizeof(msg1) - 1, err, sizeof(err)),
+	    0);
+	sigaction(SIGPIPE, &oldpipe, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(50);
+	sig = slurp("sig");
+	fds = slurp("fds");
+	assert_non_null(strstr(sig, "SigBlk:\t0000000000000000\n"));
+	/* SIGPIPE is signal 13: bit 0x1000 of SigIgn */
+	p = strstr(sig, "SigIgn:\t");
+	assert_non_null(p);
+	assert_int_equal(strtoull(p + 8, NULL, 16) & 0x1000ULL, 0);
+	for (p = fds; *p != '\0'; p = strchr(p, '\n') + 1)
+		assert_int_not_equal(strtol(p, NULL, 10), 50);
+	free(sig);
+	free(fds);
+}
+
 /* ---- the outbox ---- */
 
 static void
@@ -768,6 +817,7 @@ main(void)
 		cmocka_unit_test(test_sendmail_argv_and_stdin),
 		cmocka_unit_test(test_sendmail_exit_status),
 		cmocka_unit_test(test_sendmail_errors),
+		cmocka_unit_test(test_sendmail_clean_child),
 		cmocka_unit_test(test_flush_outbox),
 	};
 
