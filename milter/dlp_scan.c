@@ -31,13 +31,13 @@
 
 enum {
 	OPT_JSON = 256,
+	OPT_NOTICE,
 	OPT_TEXT,
 	OPT_EXPLAIN,
 	OPT_FROM,
 	OPT_RCPT,
 	OPT_ATTACHMENT,
-	OPT_TEST_RULES,
-	OPT_NOTICE
+	OPT_TEST_RULES
 };
 
 struct opts {
@@ -194,64 +194,6 @@ out:
 	return rc;
 }
 
-static void
-print_text(const char *file, const struct dlp_report *r, bool explain)
-{
-	size_t i;
-
-	printf("%s: %s", file, dlp_action_name(r->action));
-	if (r->would_action != r->action)
-		printf(" (would %s)", dlp_action_name(r->would_action));
-	printf("%s%s\n", r->skipped ? " [skipped: not outbound]" : "",
-	    r->partial ? " [partial]" : "");
-	for (i = 0; i < r->n_reasons; i++)
-		printf("  reason: %s\n", r->reasons[i]);
-	for (i = 0; i < r->n_findings; i++) {
-		const struct dlp_finding *f = &r->findings[i];
-
-		printf("  finding: %s (%s, %s) in %s: %zu distinct, %s, e.g. "
-		       "%s%s\n",
-		    f->name_en ? f->name_en : f->kind, f->kind, f->rule_id,
-		    f->path, f->count, dlp_confidence_name(f->confidence),
-		    f->masked, f->monitor ? " [monitor rule]" : "");
-	}
-	for (i = 0; i < r->n_nodes; i++) {
-		const struct dlp_node *n = &r->nodes[i];
-
-		printf("  part %s: %s%s%s, %zu bytes, %s", n->path, n->type,
-		    n->charset ? "; charset=" : "",
-		    n->charset ? n->charset : "", n->size,
-		    dlp_encryption_name(n->encryption));
-		if (n->method)
-			printf(" (%s%s)", n->method, n->weak ? ", weak" : "");
-		if (n->reason)
-			printf(" (%s)", n->reason);
-		printf("\n");
-		if (n->text != NULL)
-			printf("  --- text of %s ---\n%.*s\n  ---\n", n->path,
-			    (int)n->text_len, n->text);
-	}
-	if (!explain)
-		return;
-	for (i = 0; i < r->n_hits; i++) {
-		const struct dlp_hit *h = &r->hits[i];
-
-		printf("  explain: %s in %s: %s\n", h->rule_id, h->path,
-		    h->masked);
-		if (h->validator)
-			printf("    validator %s: %s\n", h->validator,
-			    h->validator_ok ? "valid" : "invalid");
-		printf("    context: %s\n",
-		    h->context_seen && *h->context_seen ? h->context_seen
-							: "(none)");
-		if (h->negative_seen && *h->negative_seen)
-			printf("    negative context: %s\n", h->negative_seen);
-		printf("    window: %s\n", h->window ? h->window : "");
-		printf("    confidence: %s (%s)\n",
-		    dlp_confidence_name(h->confidence), h->why ? h->why : "");
-	}
-}
-
 /*
  * --notice: the notice the sender would get for this message's action,
  * from the config's templates (the tree's conf/templates when the config
@@ -318,6 +260,64 @@ out:
 	store_incident_clear(&inc);
 	notice_templates_free(t);
 	return status;
+}
+
+static void
+print_text(const char *file, const struct dlp_report *r, bool explain)
+{
+	size_t i;
+
+	printf("%s: %s", file, dlp_action_name(r->action));
+	if (r->would_action != r->action)
+		printf(" (would %s)", dlp_action_name(r->would_action));
+	printf("%s%s\n", r->skipped ? " [skipped: not outbound]" : "",
+	    r->partial ? " [partial]" : "");
+	for (i = 0; i < r->n_reasons; i++)
+		printf("  reason: %s\n", r->reasons[i]);
+	for (i = 0; i < r->n_findings; i++) {
+		const struct dlp_finding *f = &r->findings[i];
+
+		printf("  finding: %s (%s, %s) in %s: %zu distinct, %s, e.g. "
+		       "%s%s\n",
+		    f->name_en ? f->name_en : f->kind, f->kind, f->rule_id,
+		    f->path, f->count, dlp_confidence_name(f->confidence),
+		    f->masked, f->monitor ? " [monitor rule]" : "");
+	}
+	for (i = 0; i < r->n_nodes; i++) {
+		const struct dlp_node *n = &r->nodes[i];
+
+		printf("  part %s: %s%s%s, %zu bytes, %s", n->path, n->type,
+		    n->charset ? "; charset=" : "",
+		    n->charset ? n->charset : "", n->size,
+		    dlp_encryption_name(n->encryption));
+		if (n->method)
+			printf(" (%s%s)", n->method, n->weak ? ", weak" : "");
+		if (n->reason)
+			printf(" (%s)", n->reason);
+		printf("\n");
+		if (n->text != NULL)
+			printf("  --- text of %s ---\n%.*s\n  ---\n", n->path,
+			    (int)n->text_len, n->text);
+	}
+	if (!explain)
+		return;
+	for (i = 0; i < r->n_hits; i++) {
+		const struct dlp_hit *h = &r->hits[i];
+
+		printf("  explain: %s in %s: %s\n", h->rule_id, h->path,
+		    h->masked);
+		if (h->validator)
+			printf("    validator %s: %s\n", h->validator,
+			    h->validator_ok ? "valid" : "invalid");
+		printf("    context: %s\n",
+		    h->context_seen && *h->context_seen ? h->context_seen
+							: "(none)");
+		if (h->negative_seen && *h->negative_seen)
+			printf("    negative context: %s\n", h->negative_seen);
+		printf("    window: %s\n", h->window ? h->window : "");
+		printf("    confidence: %s (%s)\n",
+		    dlp_confidence_name(h->confidence), h->why ? h->why : "");
+	}
 }
 
 static int
@@ -415,13 +415,13 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "notice", no_argument, NULL, OPT_NOTICE },
 		{ "text", no_argument, NULL, OPT_TEXT },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "rcpt", required_argument, NULL, OPT_RCPT },
 		{ "attachment", no_argument, NULL, OPT_ATTACHMENT },
 		{ "test-rules", no_argument, NULL, OPT_TEST_RULES },
-		{ "notice", no_argument, NULL, OPT_NOTICE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -441,6 +441,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			o.json = true;
+			break;
+		case OPT_NOTICE:
+			o.notice = true;
 			break;
 		case OPT_TEXT:
 			o.text = true;
@@ -463,9 +466,6 @@ main(int argc, char **argv)
 			break;
 		case OPT_TEST_RULES:
 			want_test = true;
-			break;
-		case OPT_NOTICE:
-			o.notice = true;
 			break;
 		case 'h':
 			usage(stdout);
