@@ -197,9 +197,10 @@ parse_region(const char *file, const char *src, size_t start, size_t end,
 				ls--;
 			while (le < end && src[le] != '\n')
 				le++;
+			/* (ls never passes pos: a tag earlier on the
+			   line is not blank) */
 			if (blank(src + ls, text_end - ls) &&
-			    blank(src + after, le - after) &&
-			    (ls == start || src[ls - 1] == '\n')) {
+			    blank(src + after, le - after)) {
 				text_end = ls;
 				if (le < end) {
 					after = le + 1;
