@@ -511,6 +511,44 @@ test_sections_and_standalone_lines(void **state)
 	rm_dir(dir);
 }
 
+/* A template saved with CRLF line ends renders as with LF. */
+static void
+test_crlf_template(void **state)
+{
+	static const char tpl[] =
+	    "# c\r\nSubject: s {{incident}}\r\n\r\n"
+	    "a\r\n{{#why_size}}\r\nbig\r\n{{/why_size}}\r\n"
+	    "{{^why_size}}\r\nsmall\r\n{{/why_size}}\r\nz\r\n";
+	struct notice_templates *t;
+	struct store_incident inc;
+	struct notice_input in = { 0 };
+	struct dlp_error err = { 0 };
+	char dir[64], *msg, *text, *head, *subj;
+	const char *body;
+	size_t len;
+
+	good_dir(dir);
+	write_file(dir, "admin-incident.txt", tpl, sizeof(tpl) - 1);
+	t = notice_templates_load(dir, &err);
+	if (t == NULL)
+		fail_msg("%s:%u: %s", err.file, err.line, err.msg);
+	incident(&inc);
+	in.inc = &inc;
+	in.now = T0;
+	render_ok(t, NOTICE_ADMIN_INCIDENT, &in, false, &msg, &len);
+	text = body_text(msg);
+	assert_string_equal(text, "a\r\nsmall\r\nz\r\n");
+	split(msg, &head, &body);
+	subj = header(head, "Subject");
+	assert_string_equal(subj, "s DLP-20261122-1A2B3C4D");
+	free(subj);
+	free(head);
+	free(text);
+	free(msg);
+	notice_templates_free(t);
+	rm_dir(dir);
+}
+
 static void
 test_findings_grouped_by_place(void **state)
 {
@@ -1218,6 +1256,7 @@ main(void)
 		cmocka_unit_test(test_load_missing_and_oversized_file),
 		cmocka_unit_test(test_shipped_templates_load),
 		cmocka_unit_test(test_sections_and_standalone_lines),
+		cmocka_unit_test(test_crlf_template),
 		cmocka_unit_test(test_findings_grouped_by_place),
 		cmocka_unit_test(test_findings_bounded),
 		cmocka_unit_test(test_file_name_digits_masked),
