@@ -6,7 +6,8 @@
 #   make test          deps + all, then every test (see tests/run-tests)
 #   make eval          accuracy on the generated labelled corpus (tests/eval/,
 #                      docs/accuracy.md): per-detector P/R/F1, message actions
-#   make install       binaries, /etc/dlp-milter, rules, systemd unit
+#   make install       binaries, /etc/dlp-milter, rules, notice templates
+#                      (edited ones are kept), systemd unit
 #   make format-check  clang-format on every C file
 #   make format        rewrite C files in place with clang-format
 
@@ -156,6 +157,10 @@ install: all
 	test -f $(DESTDIR)$(SYSCONFDIR)/dlp-milter/dlp-milter.yaml || \
 	    sed 's|^  dir: ../patterns|  dir: patterns|' conf/dlp-milter.yaml \
 	    > $(DESTDIR)$(SYSCONFDIR)/dlp-milter/dlp-milter.yaml
+	install -d $(DESTDIR)$(SYSCONFDIR)/dlp-milter/templates
+	for f in conf/templates/*.txt conf/templates/README.md; do \
+	    t=$(DESTDIR)$(SYSCONFDIR)/dlp-milter/templates/$${f##*/}; \
+	    test -f $$t || install -m 0644 $$f $$t || exit 1; done
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|; s|@SYSCONFDIR@|$(SYSCONFDIR)|' \
 	    conf/dlp-milter.service \
 	    > $(DESTDIR)/lib/systemd/system/dlp-milter.service

@@ -3,14 +3,24 @@
  * as one line to a file (and/or handed to the caller for syslog).
  *
  * The event (audit_event()): "time" (RFC 3339 with zone), "queue_id",
- * "incident", "sender", "recipient_domains" (distinct, lower case),
- * "size", "action", "would", "reasons", "why", "ruleset", "skipped",
- * "partial", "exceptions", and "nodes": per node its path, type, size,
- * sha256, encryption (plain / encrypted / not-inspectable), method,
- * reason, weak, and "findings" by kind: count, confidence, samples
- * (masked) and fingerprints (keyed HMAC, see dlp_finding). Never a
- * detected value in clear, never text of the message but its subject
- * (which is not written either: only its length).
+ * "incident", "sender" (without <>), "client" (the SMTP client's
+ * address or null), "recipients" (how many), "recipient_domains"
+ * (distinct, lower case, in order), "message_id", "size",
+ * "subject_length", "action", "would", "error" (the caller's text or
+ * null), "reasons", "why" (names: personal, not_inspected,
+ * unapproved_encryption, encrypted, classification, size,
+ * denied_domain, attachment_ban, exposure, internal_error), "ruleset",
+ * "skipped", "partial", "exceptions", "elapsed_ms", and "nodes": per
+ * node its path, type, size, sha256 (null when the node had no bytes),
+ * encryption (plain / encrypted / not-inspectable), method, reason,
+ * weak, and "findings" by kind: count (distinct values summed over the
+ * kind's rules), counted (of those, what reached the policy),
+ * confidence (the highest), rules, samples (masked) and fingerprints
+ * (keyed HMAC, see dlp_finding), at most 10 each, and exceptions. Never
+ * a detected value in clear, never text of the message, not even its
+ * subject (only its length); a path whose file name held a value has
+ * that name's digits masked. Without a report (internal error) the
+ * event has the envelope, the action and why ["internal_error"].
  *
  * The writer (struct audit_log): appends lines with O_APPEND (each
  * line one write(), so concurrent writers never interleave); reopened by

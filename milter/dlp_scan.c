@@ -23,12 +23,15 @@
 #include "config.h"
 #include "detect.h"
 #include "dlp.h"
+#include "notice.h"
 #include "report.h"
+#include "store.h"
 
 #define MAX_RCPTS 1000
 
 enum {
 	OPT_JSON = 256,
+	OPT_NOTICE,
 	OPT_TEXT,
 	OPT_EXPLAIN,
 	OPT_FROM,
@@ -41,7 +44,7 @@ enum {
 
 struct opts {
 	const char *config;
-	bool json, text, explain, attachment;
+	bool json, text, explain, attachment, notice;
 	const char *from;
 	const char *rcpts[MAX_RCPTS];
 	size_t n_rcpts;
@@ -58,6 +61,7 @@ usage(FILE *fp)
 	    "                [--now YYYY-MM-DD] MESSAGE.eml...\n"
 	    "       dlp-scan [options] --attachment FILE...\n"
 	    "       dlp-scan [-c CONFIG] --test-rules [DIR]\n"
+	    "       dlp-scan [options] --notice MESSAGE.eml...\n"
 	    "\n"
 	    "  -c CONFIG      config file (default " DLP_TREE_CONFIG
 	    " when it\n"
@@ -80,6 +84,9 @@ usage(FILE *fp)
 	    "message\n"
 	    "  --test-rules   run every rule's examples (rules of DIR, or "
 	    "of the config)\n"
+	    "  --notice       print the notice the sender would get "
+	    "(signed with the\n"
+	    "                 config's secret when it has one)\n"
 	    "\n"
 	    "Exit: 0 scanned, 1 rule examples failed, 2 usage/config "
 	    "error, 3 internal error\n");
@@ -195,6 +202,74 @@ out:
 	explicit_bzero(buf, sizeof(buf));
 	fclose(fp);
 	return rc;
+}
+
+/*
+ * --notice: the notice the sender would get for this message's action,
+ * from the config's templates (the tree's conf/templates when the config
+ * names none), approvers from the config, signed with its secret.
+ */
+static int
+print_notice(const struct dlp_engine *e, const struct dlp_envelope *env,
+    const struct dlp_report *r)
+{
+	const struct dlp_config *cfg = dlp_engine_config(e);
+	const char *dir = cfg->notices.templates_dir;
+	const char *const *ap;
+	struct store_incident inc = { 0 };
+	struct notice_input in = { 0 };
+	struct notice_templates *t;
+	struct dlp_error err = { 0 };
+	char id[32], msg[1200], *out = NULL;
+	int kind = notice_kind_for_action(r->action), status = 3;
+	size_t n_ap = 0, i, len;
+
+	if (kind < 0 && r->notify_sender)
+		kind = NOTICE_SENDER_EXPOSURE;
+	if (kind < 0) {
+		printf("no notice: action %s\n", dlp_action_name(r->action));
+		return 0;
+	}
+	if (dir == NULL)
+		dir = access("conf/templates", R_OK) == 0 ? "conf/templates"
+							  : DLP_SYSCONFDIR
+		    "/dlp-milter/templates";
+	if ((t = notice_templates_load(dir, &err)) == NULL) {
+		dlp_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "dlp-scan: %s\n", msg);
+		return 2;
+	}
+	dlp_incident_id(id, sizeof(id));
+	if (store_incident_from_report(&inc, id, NULL, env, r, r->action,
+		env->now ? env->now : (long long)time(NULL)) != 0)
+		goto out;
+	if (r->action == DLP_APPROVE &&
+	    (ap = config_approvers(cfg, inc.sender, &n_ap)) != NULL) {
+		if ((inc.approvers = calloc(n_ap, sizeof(char *))) == NULL)
+			goto out;
+		for (i = 0; i < n_ap; i++, inc.n_approvers++)
+			if ((inc.approvers[i] = strdup(ap[i])) == NULL)
+				goto out;
+	}
+	in.inc = &inc;
+	in.contact = cfg->notices.contact;
+	in.from = cfg->notices.from ? cfg->notices.from
+				    : "dlp-milter <postmaster@localhost>";
+	in.to = (const char *const *)&inc.sender;
+	in.n_to = 1;
+	in.now = env->now;
+	if (notice_render(t, (enum notice_kind)kind, &in, cfg->secret,
+		cfg->secret_len, &out, &len) < 0)
+		goto out;
+	fwrite(out, 1, len, stdout);
+	status = 0;
+out:
+	if (status != 0)
+		fprintf(stderr, "dlp-scan: out of memory\n");
+	free(out);
+	store_incident_clear(&inc);
+	notice_templates_free(t);
+	return status;
 }
 
 static void
@@ -313,7 +388,10 @@ scan_one(struct dlp_engine *e, const char *path, const struct opts *o)
 	r = dlp_scan_report(s);
 	if (r->internal_error)
 		status = 3;
-	if (o->json) {
+	if (o->notice) {
+		rc = print_notice(e, &env, r);
+		status = rc > status ? rc : status;
+	} else if (o->json) {
 		if ((j = report_json(r, o->explain)) == NULL ||
 		    json_object_set_new(j, "file", json_string(path)) < 0 ||
 		    (out = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII)) ==
@@ -378,6 +456,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "notice", no_argument, NULL, OPT_NOTICE },
 		{ "text", no_argument, NULL, OPT_TEXT },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ "from", required_argument, NULL, OPT_FROM },
@@ -405,6 +484,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			o.json = true;
+			break;
+		case OPT_NOTICE:
+			o.notice = true;
 			break;
 		case OPT_TEXT:
 			o.text = true;

@@ -38,7 +38,12 @@ int mailout_send(const struct dlp_notice_conf *nc, const char *envelope_from,
  */
 struct store;
 int mailout_flush(struct store *st, const struct dlp_notice_conf *nc,
-    long long now, unsigned *sent, unsigned *failed, char *err,
-    size_t errlen);
+    long long now, unsigned *sent, unsigned *failed, char *err, size_t errlen);
+
+/*
+ * mailout_set_timeout_ms: the per-step timeout (default 30000 ms) for
+ * every later call in the process; for tests, before threads start.
+ */
+void mailout_set_timeout_ms(int ms);
 
 #endif

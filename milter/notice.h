@@ -15,12 +15,14 @@
  * -n checks them), never when a mail is stopped.
  *
  * The message: UTF-8, one text/plain part with the Japanese text and
- * the English text as the template writes them, quoted-printable or
- * base64, Subject RFC 2047 encoded, Date, Message-ID, Auto-Submitted:
- * auto-generated, and X-DLP-Notice: a signature over the body (HMAC with
- * the config's secret, see notice_verify()) so that the milter lets its
- * own notices through and nobody else's: a sender cannot forge it
- * without the secret, and copying it onto other content breaks it.
+ * the English text as the template writes them, in base64, Subject RFC
+ * 2047 encoded, Date, Message-ID, Auto-Submitted: auto-generated,
+ * X-DLP-Incident, and X-DLP-Notice: a signature over the body (HMAC
+ * with a key derived from the config's secret, see notice_check_new())
+ * so that the milter lets its own notices through and nobody else's: a
+ * sender cannot forge it without the secret, and copying it onto other
+ * content breaks it. Values inserted are cleaned of controls and
+ * bidirectional overrides; header values cannot add header lines.
  *
  * Findings are listed per place: "添付ファイル 名簿.zip › 2024/名簿.xlsx
  * (Sheet1): 個人番号 12件 (例 ****-****-9018)" and in English
@@ -29,7 +31,8 @@
  * detected value.
  *
  * Pure (no I/O but reading templates at load) and thread-safe once
- * loaded.
+ * loaded. Implemented by notice.c, notice_template.c, notice_mime.c and
+ * notice_sign.c (notice_int.h).
  */
 #ifndef DLP_NOTICE_H
 #define DLP_NOTICE_H
@@ -91,29 +94,39 @@ struct notice_input {
 
 /*
  * notice_render: the complete message (headers and body, CRLF lines)
- * for kind, signed with key (keylen 0: unsigned, e.g. dlp-scan without
- * a secret). *out is malloc'ed (the caller frees), *outlen its length.
- * Returns 0, or -1 when memory ran out.
+ * for kind, signed with key: the config's secret (cfg->secret,
+ * cfg->secret_len), from which the signing key is derived; keylen 0:
+ * unsigned (e.g. dlp-scan without a secret). *out is malloc'ed (the
+ * caller frees), *outlen its length. Returns 0, or -1 when memory ran out
+ * or the rendered text passed its bound (1 MB).
  */
 int notice_render(const struct notice_templates *t, enum notice_kind kind,
     const struct notice_input *in, const unsigned char *key, size_t keylen,
     char **out, size_t *outlen);
 
-/* notice_findings_text: the findings lines alone (lang "ja" or "en"). */
+/*
+ * notice_findings_text: the findings lines alone (lang "ja" or "en"),
+ * counted findings only, each line ending in "\n" ("" when none). A new
+ * string the caller frees; NULL for another lang or when memory ran out.
+ */
 char *notice_findings_text(const struct store_incident *inc, const char *lang);
 
 /*
  * The signature header: "X-DLP-Notice: v1; t=UNIXTIME; mac=HEX" where
- * mac is HMAC-SHA-256(key, "dlp-notice-v1\n" t "\n" body-hash) and
- * body-hash the SHA-256 of the body with CR removed and trailing empty
- * lines dropped (so the MTA's line-ending changes do not break it).
+ * mac is HMAC-SHA-256(key, "dlp-notice-v1\n" t "\n" body-hash), key is
+ * HMAC-SHA-256(secret, "dlp-notice-v1") and body-hash the lower-case hex
+ * SHA-256 of the body with CR removed and trailing empty lines dropped
+ * (so the MTA's line-ending changes do not break it).
  */
 #define NOTICE_HEADER "X-DLP-Notice"
 
 /*
  * struct notice_check: the milter feeds the header value and the body as
  * it comes (any chunking), then asks whether the signature holds and is
- * younger than max_age seconds.
+ * younger than max_age seconds (and not more than 300 s ahead of now).
+ * key is the config's secret, as for notice_render(). notice_check_new()
+ * accepts any value (NULL, malformed: the check then fails) and returns
+ * NULL only when memory ran out; the other calls accept NULL.
  */
 struct notice_check;
 struct notice_check *notice_check_new(const char *header_value);
