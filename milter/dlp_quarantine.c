@@ -378,17 +378,17 @@ conf_path(const char *v, const char *dflt)
 
 /* A Sendmail queue file: DIR/<p><qid>, or DIR/qf|df/<p><qid>. */
 static void
-sm_file(struct ctx *c, const char *sub, char p, const char *qid, char *out,
-    size_t outlen)
+sm_file(struct ctx *c, const char *sub, const char *p, const char *qid,
+    char *out, size_t outlen)
 {
 	const char *dir = conf_path(
 	    c->cfg->quarantine.sendmail_queue_dir, "/var/spool/mqueue");
 	struct stat sb;
 
-	snprintf(out, outlen, "%s/%c%s", dir, p, qid);
+	snprintf(out, outlen, "%s/%s%s", dir, p, qid);
 	if (lstat(out, &sb) == 0)
 		return;
-	snprintf(out, outlen, "%s/%s/%c%s", dir, sub, p, qid);
+	snprintf(out, outlen, "%s/%s/%s%s", dir, sub, p, qid);
 }
 
 static int
@@ -429,8 +429,8 @@ mta_delete(struct ctx *c, const char *qid, char *err, size_t errlen)
 		    rest, 2, NULL, err, errlen);
 	}
 	/* hf: the queue control file of a quarantined message */
-	sm_file(c, "qf", 'h', qid, hf, sizeof(hf));
-	sm_file(c, "df", 'd', qid, df, sizeof(df));
+	sm_file(c, "qf", "hf", qid, hf, sizeof(hf));
+	sm_file(c, "df", "df", qid, df, sizeof(df));
 	/* the message names the file, not the (configured) directory */
 	if (unlink(hf) != 0) {
 		snprintf(err, errlen, "cannot remove hf%s: %s", qid,
@@ -488,7 +488,7 @@ sm_original(
 	int rc = -1;
 
 	buf_init(&hf, 1024 * 1024);
-	sm_file(c, "qf", 'h', qid, path, sizeof(path));
+	sm_file(c, "qf", "hf", qid, path, sizeof(path));
 	if (read_file(path, &hf, err, errlen) != 0)
 		goto out;
 	p = buf_cstr(&hf);
@@ -517,7 +517,7 @@ sm_original(
 	}
 	if (buf_putc(out, '\n') != BUF_OK)
 		goto big;
-	sm_file(c, "df", 'd', qid, path, sizeof(path));
+	sm_file(c, "df", "df", qid, path, sizeof(path));
 	if (read_file(path, out, err, errlen) != 0)
 		goto out;
 	rc = 0;
@@ -1169,24 +1169,34 @@ cmd_purge(struct ctx *c, const struct args *a)
 static void
 print_stats_rows(json_t *arr, const char *by)
 {
-	static const char *const acts[] = { "reject", "quarantine", "approve",
-		"tag", "monitor" };
-	static const char *const states[] = { "released", "approved", "deleted",
-		"rejected", "expired" };
-	json_t *g, *r;
+	/* columns: actions done, then decisions after holding */
+	static const struct {
+		const char *key, *head;
+		bool action;
+	} cols[] = {
+		{ "reject", "rej", true },
+		{ "quarantine", "quar", true },
+		{ "approve", "appr", true },
+		{ "tag", "tag", true },
+		{ "monitor", "mon", true },
+		{ "released", "rel'd", false },
+		{ "approved", "app'd", false },
+		{ "deleted", "del'd", false },
+		{ "rejected", "rej'd", false },
+		{ "expired", "exp'd", false },
+	};
+	json_t *g, *r, *src;
 	size_t i, k;
 	char name[128], rate[16];
+	const char *p;
 
 	printf("%-28s %-12s %5s %5s %5s", by, "period", "hits", "msgs", "vals");
-	for (k = 0; k < sizeof(acts) / sizeof(acts[0]); k++)
-		printf(" %5.5s", acts[k]);
-	for (k = 0; k < sizeof(states) / sizeof(states[0]); k++)
-		printf(" %5.5s", states[k]);
+	for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
+		printf(" %5s", cols[k].head);
 	printf(" %6s\n", "rel%");
 	json_array_foreach(arr, i, g)
 	{
-		const char *p = json_string_value(json_object_get(g, "period"));
-
+		p = json_string_value(json_object_get(g, "period"));
 		printable(json_string_value(json_object_get(g, by)), name,
 		    sizeof(name));
 		printf("%-28s %-12s %5lld %5lld %5lld", name, p ? p : "all",
@@ -1195,14 +1205,13 @@ print_stats_rows(json_t *arr, const char *by)
 			json_object_get(g, "messages")),
 		    (long long)json_integer_value(
 			json_object_get(g, "values")));
-		for (k = 0; k < sizeof(acts) / sizeof(acts[0]); k++)
-			printf(" %5lld",
-			    (long long)json_integer_value(json_object_get(
-				json_object_get(g, "actions"), acts[k])));
-		for (k = 0; k < sizeof(states) / sizeof(states[0]); k++)
+		for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++) {
+			src =
+			    cols[k].action ? json_object_get(g, "actions") : g;
 			printf(" %5lld",
 			    (long long)json_integer_value(
-				json_object_get(g, states[k])));
+				json_object_get(src, cols[k].key)));
+		}
 		r = json_object_get(g, "release_rate");
 		if (json_is_number(r))
 			snprintf(rate, sizeof(rate), "%.1f",

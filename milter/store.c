@@ -10,6 +10,10 @@
  * ever pasted into SQL text (only fixed fragments chosen from constant
  * tables, as the stats period's expression).
  *
+ * Deleted rows are overwritten (secure_delete): a sent notice may have
+ * carried an expired original back to its sender, and a purged incident
+ * should not linger in free pages.
+ *
  * Tables (schema version 1, PRAGMA user_version): incidents, recipients,
  * findings, approvers, history (every decision), notices and
  * notice_rcpts (the outbox). Children go with their incident (foreign
@@ -19,7 +23,9 @@
  * What it does not do: decide anything about mail (the caller does the
  * MTA action first, then records it here), log, or keep a value in
  * clear (findings carry masked samples and keyed fingerprints; a subject
- * in which a finding was made is not kept).
+ * in which a finding was made is not kept; the one exception is an
+ * expired original on its way back to its sender, in the outbox until it
+ * is sent).
  *
  * Limits: store_list() returns at most STORE_LIST_MAX incidents; an
  * incident's strings are bounded by what the engine produced.
@@ -348,7 +354,9 @@ setup(struct store *st, const char *path)
 		return rc;
 	}
 	sqlite3_finalize(s);
-	if ((rc = exec(st, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+	if ((rc = exec(st,
+		 "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+		 " PRAGMA secure_delete=ON",
 		 "set pragmas")) != 0)
 		return rc;
 	if (v == SCHEMA_VERSION)
