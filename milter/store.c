@@ -23,7 +23,8 @@
  * What it does not do: decide anything about mail (the caller does the
  * MTA action first, then records it here), log, or keep a value in
  * clear (findings carry masked samples and keyed fingerprints; a subject
- * in which a finding was made is not kept; the one exception is an
+ * or file name in which a finding was made is kept with its digits
+ * masked; the one exception is an
  * expired original on its way back to its sender, in the outbox until it
  * is sent).
  *
@@ -507,7 +508,7 @@ nomem:
 	return NULL;
 }
 
-/* Whether a finding lies in the subject: then the subject is not kept. */
+/* Whether a finding lies in the subject: its digits are then masked. */
 static bool
 subject_has_finding(const struct dlp_report *rep)
 {
@@ -518,6 +519,86 @@ subject_has_finding(const struct dlp_report *rep)
 		    strcmp(rep->findings[i].path, "subject") == 0)
 			return true;
 	return false;
+}
+
+/*
+ * Every digit of s[0..len) as '*', ASCII or full-width (U+FF10..19
+ * become U+FF0A, FULLWIDTH ASTERISK), in place: lengths do not change.
+ * The same rule as the notices' (notice.c), so a masked text stays as
+ * it is when a notice masks it again.
+ */
+static void
+mask_digits(char *s, size_t len)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t i;
+
+	for (i = 0; i < len && p[i] != '\0'; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			p[i] = '*';
+		else if (i + 2 < len && p[i] == 0xef && p[i + 1] == 0xbc &&
+		    p[i + 2] >= 0x90 && p[i + 2] <= 0x99) {
+			p[i + 2] = 0x8a;
+			i += 2;
+		}
+	}
+}
+
+/* A node path's names, after its MIME section ("2/名簿.zip/a.csv"). */
+static void
+mask_path_names(char *path)
+{
+	char *slash = strchr(path, '/');
+
+	if (slash != NULL)
+		mask_digits(slash, strlen(slash));
+}
+
+/*
+ * Whether the node at path is, or lies inside, a file whose name held a
+ * value (a finding at location "name"): then the names in its path and
+ * place are masked, since they carry the value.
+ */
+static bool
+name_flagged(const struct dlp_report *rep, const char *path)
+{
+	const struct dlp_finding *g;
+	size_t i, n;
+
+	if (path == NULL)
+		return false;
+	for (i = 0; i < rep->n_findings; i++) {
+		g = &rep->findings[i];
+		if (g->location == NULL || strcmp(g->location, "name") != 0 ||
+		    g->path == NULL || strchr(g->path, '/') == NULL)
+			continue;
+		n = strlen(g->path);
+		if (strncmp(path, g->path, n) == 0 &&
+		    (path[n] == '\0' || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* The names of flagged files where the reasons quote their paths. */
+static void
+mask_reasons(char *reasons, const struct dlp_report *rep)
+{
+	const struct dlp_finding *g;
+	char *hit, *slash;
+	size_t i, n;
+
+	for (i = 0; i < rep->n_findings; i++) {
+		g = &rep->findings[i];
+		if (g->location == NULL || strcmp(g->location, "name") != 0 ||
+		    g->path == NULL || (slash = strchr(g->path, '/')) == NULL)
+			continue;
+		n = strlen(g->path);
+		for (hit = strstr(reasons, g->path); hit != NULL;
+		     hit = strstr(hit + n, g->path))
+			mask_digits(hit + (slash - g->path),
+			    n - (size_t)(slash - g->path));
+	}
 }
 
 static int
@@ -547,6 +628,11 @@ findings_from_report(struct store_incident *inc, const struct dlp_report *rep)
 		/* NULL both when no file name contains it and on ENOMEM:
 		   a missing place only makes the notice less precise */
 		o->where = report_place(rep, f->path);
+		if (name_flagged(rep, f->path)) {
+			mask_path_names(o->path);
+			if (o->where != NULL)
+				mask_digits(o->where, strlen(o->where));
+		}
 		o->confidence = f->confidence;
 		o->count = f->count;
 		o->counted = !f->monitor && f->exception == NULL;
@@ -588,11 +674,14 @@ store_incident_from_report(struct store_incident *inc, const char *incident_id,
 	if (rep == NULL)
 		return 0;
 	inc->size = rep->message_size;
-	if (!subject_has_finding(rep) && !dup_str(&inc->subject, rep->subject))
+	if (!dup_str(&inc->subject, rep->subject))
 		goto nomem;
+	if (inc->subject != NULL && subject_has_finding(rep))
+		mask_digits(inc->subject, strlen(inc->subject));
 	if ((inc->reasons = join_reasons(rep)) == NULL ||
 	    !dup_str(&inc->ruleset, rep->ruleset_version))
 		goto nomem;
+	mask_reasons(inc->reasons, rep);
 	if (findings_from_report(inc, rep) != 0)
 		goto nomem;
 	return 0;

@@ -129,8 +129,11 @@ const char *store_errmsg(const struct store *st);
  * envelope (the strings are copied; masked samples and fingerprints only).
  * state is STORE_HELD for quarantine and approve, else STORE_DONE. A
  * finding is counted unless it is a monitor finding or under an
- * exception; its "where" comes from report_place(). A subject in which
- * a finding was made is not kept (subject NULL): it holds a value.
+ * exception; its "where" comes from report_place(). Text that held a
+ * value is kept with every digit masked ('*'; full-width digits U+FF0A),
+ * as the notices show it: the subject when a finding is in it, and the
+ * file names (in paths, places and reasons) of a file whose name held a
+ * finding (location "name") and of everything inside it.
  * rep may be NULL (the engine failed): envelope only. The approvers are
  * the caller's to fill. Returns 0 or STORE_ENOMEM (inc then cleared).
  */

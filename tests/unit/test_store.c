@@ -3,10 +3,11 @@
  * test. Opening creates the directory (0700) and the file (0600) and
  * keeps data across reopening; incidents round-trip with findings,
  * recipients, approvers and a UTF-8 subject; incidents are built from a
- * report (counted findings, places, a subject holding a finding not
- * kept); list filters; the decision state machine with self-approval;
- * purge; statistics; the notice outbox; schema version refusal; and the
- * errors of an unusable path or file. Test data is synthetic.
+ * report (counted findings, places; the digits of a subject or file
+ * name that held a value masked); list filters; the decision state
+ * machine with self-approval; purge; statistics; the notice outbox;
+ * schema version refusal; and the errors of an unusable path or file.
+ * Test data is synthetic.
  */
 #define _XOPEN_SOURCE 700
 #include <setjmp.h>
@@ -400,12 +401,12 @@ test_incident_from_report(void **state)
 	store_incident_clear(&inc);
 	drop_report(&r);
 
-	/* a finding in the subject: the subject is not kept */
+	/* a finding in the subject: its digits are masked */
 	make_report(&r, true);
 	assert_int_equal(store_incident_from_report(
 			     &inc, "I", NULL, &env, &r, DLP_QUARANTINE, T0),
 	    0);
-	assert_null(inc.subject);
+	assert_string_equal(inc.subject, "社員名簿 ****");
 	store_incident_clear(&inc);
 	drop_report(&r);
 
@@ -417,6 +418,73 @@ test_incident_from_report(void **state)
 	assert_string_equal(inc.sender, "alice@example.jp");
 	assert_int_equal(inc.state, STORE_DONE);
 	store_incident_clear(&inc);
+}
+
+/* A file whose name held a value: its names are masked everywhere. */
+static void
+test_incident_name_finding_masked(void **state)
+{
+	struct dlp_report r;
+	struct store_incident inc;
+	struct dlp_node *n;
+	struct dlp_finding *f;
+	struct dlp_envelope env = { "a@example.jp", NULL, 0, NULL, 0 };
+	/* "１２-123456789018.zip", the first two digits full-width */
+	const char *name = "2/\xef\xbc\x91\xef\xbc\x92-123456789018.zip";
+	const char *fw2 = "\xef\xbc\x8a\xef\xbc\x8a"; /* "＊＊" */
+	char path[128], want[256];
+
+	memset(&r, 0, sizeof(r));
+	r.subject = strdup("Re: 2026 roster");
+	r.reasons = calloc(1, sizeof(char *));
+	r.reasons[0] = malloc(256);
+	snprintf(
+	    r.reasons[0], 256, "node %s: not-inspectable; node 3/b7.pdf", name);
+	r.n_reasons = 1;
+	n = report_add_node(&r);
+	n->path = strdup(name);
+	n = report_add_node(&r);
+	snprintf(path, sizeof(path), "%s/in2.csv", name);
+	n->path = strdup(path);
+	n = report_add_node(&r);
+	n->path = strdup("3/b7.pdf");
+	f = report_add_finding(&r);
+	f->rule_id = strdup("my_number_context");
+	f->kind = strdup("my_number");
+	f->path = strdup(name);
+	f->location = strdup("name");
+	f->count = 1;
+	f = report_add_finding(&r);
+	f->rule_id = strdup("phone_jp");
+	f->kind = strdup("phone");
+	f->path = strdup(path);
+	f->count = 1;
+	f = report_add_finding(&r);
+	f->rule_id = strdup("phone_jp");
+	f->kind = strdup("phone");
+	f->path = strdup("3/b7.pdf");
+	f->count = 1;
+	assert_int_equal(store_incident_from_report(
+			     &inc, "I", NULL, &env, &r, DLP_QUARANTINE, T0),
+	    0);
+	/* no finding in the subject: kept as it is */
+	assert_string_equal(inc.subject, "Re: 2026 roster");
+	snprintf(want, sizeof(want), "2/%s-************.zip", fw2);
+	assert_string_equal(inc.findings[0].path, want);
+	assert_string_equal(inc.findings[0].where, want + 2);
+	snprintf(want, sizeof(want), "2/%s-************.zip/in*.csv", fw2);
+	assert_string_equal(inc.findings[1].path, want);
+	snprintf(want, sizeof(want), "%s-************.zip \xe2\x80\xba in*.csv",
+	    fw2);
+	assert_string_equal(inc.findings[1].where, want);
+	/* another file keeps its name */
+	assert_string_equal(inc.findings[2].path, "3/b7.pdf");
+	assert_string_equal(inc.findings[2].where, "b7.pdf");
+	snprintf(want, sizeof(want),
+	    "node 2/%s-************.zip: not-inspectable; node 3/b7.pdf", fw2);
+	assert_string_equal(inc.reasons, want);
+	store_incident_clear(&inc);
+	drop_report(&r);
 }
 
 static void
@@ -938,6 +1006,7 @@ main(void)
 		T(test_get_unknown_and_duplicate),
 		T(test_set_queue_id),
 		T(test_incident_from_report),
+		T(test_incident_name_finding_masked),
 		T(test_list_filters),
 		T(test_decide_state_machine),
 		T(test_self_approval_refused),
