@@ -49,17 +49,19 @@ DEB_PKGS := gcc make pkg-config libc6-dev clang-format \
 DAEMON_SRCS := milter/dlp_milter.c milter/milter_glue.c milter/log.c \
 	       milter/incident.c
 SCAN_SRCS   := milter/dlp_scan.c
-ENGINE_SRCS := $(filter-out $(DAEMON_SRCS) $(SCAN_SRCS), \
+QUAR_SRCS   := milter/dlp_quarantine.c
+ENGINE_SRCS := $(filter-out $(DAEMON_SRCS) $(SCAN_SRCS) $(QUAR_SRCS), \
 		$(sort $(wildcard milter/*.c)))
 ENGINE_OBJS := $(ENGINE_SRCS:milter/%.c=$(B)/obj/%.o)
 DAEMON_OBJS := $(DAEMON_SRCS:milter/%.c=$(B)/obj/%.o)
 SCAN_OBJS   := $(SCAN_SRCS:milter/%.c=$(B)/obj/%.o)
+QUAR_OBJS   := $(QUAR_SRCS:milter/%.c=$(B)/obj/%.o)
 LIB	    := $(B)/libdlp.a
 
 UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-BINS := $(B)/dlp-milter $(B)/dlp-scan
+BINS := $(B)/dlp-milter $(B)/dlp-scan $(B)/dlp-quarantine
 
 # Dictionaries of the person_record detector, generated from Debian's
 # mecab-ipadic and skkdic-extra data (never committed: see tools/mkdict).
@@ -118,6 +120,9 @@ $(B)/dlp-milter: $(DAEMON_OBJS) $(LIB)
 $(B)/dlp-scan: $(SCAN_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(B)/dlp-quarantine: $(QUAR_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(B)/tests/%: tests/unit/%.c $(LIB) milter/*.h | $(B)/tests
 	$(CC) $(CFLAGS) -Imilter -o $@ $< $(LIB) $(PKG_LIBS) -lcmocka
 
@@ -150,6 +155,8 @@ install: all
 	    $(DESTDIR)/lib/systemd/system
 	install -m 0755 $(B)/dlp-milter $(DESTDIR)$(PREFIX)/sbin/dlp-milter
 	install -m 0755 $(B)/dlp-scan $(DESTDIR)$(PREFIX)/bin/dlp-scan
+	install -m 0755 $(B)/dlp-quarantine \
+	    $(DESTDIR)$(PREFIX)/sbin/dlp-quarantine
 	install -m 0644 patterns/*.yaml patterns/VERSION \
 	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns/
 	install -m 0644 patterns/dict/*.txt \
@@ -164,6 +171,9 @@ install: all
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|; s|@SYSCONFDIR@|$(SYSCONFDIR)|' \
 	    conf/dlp-milter.service \
 	    > $(DESTDIR)/lib/systemd/system/dlp-milter.service
+	for u in dlp-quarantine-expire.service dlp-quarantine-expire.timer; do \
+	    sed 's|@SBINDIR@|$(PREFIX)/sbin|; s|@SYSCONFDIR@|$(SYSCONFDIR)|' \
+	    conf/$$u > $(DESTDIR)/lib/systemd/system/$$u || exit 1; done
 
 C_FILES = $(wildcard milter/*.c milter/*.h tests/unit/*.c tests/unit/*.h \
 	    tests/bench/*.c)

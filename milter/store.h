@@ -127,8 +127,15 @@ const char *store_errmsg(const struct store *st);
 /*
  * store_incident_from_report: fill inc from a finished report and its
  * envelope (the strings are copied; masked samples and fingerprints only).
- * state is STORE_HELD for quarantine and approve, else STORE_DONE.
- * Returns 0 or STORE_ENOMEM.
+ * state is STORE_HELD for quarantine and approve, else STORE_DONE. A
+ * finding is counted unless it is a monitor finding or under an
+ * exception; its "where" comes from report_place(). Text that held a
+ * value is kept with every digit masked ('*'; full-width digits U+FF0A),
+ * as the notices show it: the subject when a finding is in it, and the
+ * file names (in paths, places and reasons) of a file whose name held a
+ * finding (location "name") and of everything inside it.
+ * rep may be NULL (the engine failed): envelope only. The approvers are
+ * the caller's to fill. Returns 0 or STORE_ENOMEM (inc then cleared).
  */
 int store_incident_from_report(struct store_incident *inc,
     const char *incident_id, const char *queue_id,
@@ -138,15 +145,21 @@ int store_incident_from_report(struct store_incident *inc,
 /* store_incident_clear: free inc's strings; inc is zeroed. */
 void store_incident_clear(struct store_incident *inc);
 
-/* store_add: insert an incident with its findings (one transaction). */
+/*
+ * store_add: insert an incident with its recipients, approvers (stored
+ * lower case) and findings, in one transaction. A second incident with
+ * the same id is STORE_EIO.
+ */
 int store_add(struct store *st, const struct store_incident *inc);
 
 /* store_get: load incident id (with findings and decision) into inc. */
 int store_get(struct store *st, const char *id, struct store_incident *inc);
 
 /*
- * store_list: incidents matching f, newest first, without findings.
- * *out is a new array the caller frees with store_list_free().
+ * store_list: incidents matching f (f NULL: all), newest first, with
+ * recipients and approvers but without findings; at most 100,000.
+ * Senders and approvers match ignoring ASCII case and <>. *out is a new
+ * array the caller frees with store_list_free().
  */
 int store_list(struct store *st, const struct store_filter *f,
     struct store_incident **out, size_t *n);
@@ -176,7 +189,29 @@ int store_purge(struct store *st, long long before, size_t *n);
  * before: hits (findings), messages, distinct values, each action, and
  * releases and approvals after review (the false-positive signal),
  * grouped by period ("day", "week", "month" or NULL: the whole range).
- * Returns a new JSON text (the caller frees) in *json.
+ * Returns a new JSON text (the caller frees) in *json; an unknown period
+ * is STORE_EIO. before <= 0: no upper bound. The shape:
+ *
+ *   {"since": S, "before": B, "period": "day" | "week" | "month" | null,
+ *    "rules": [{"rule_id": "my_number_context", "kind": "my_number",
+ *               "period": "2026-11-22" | null,
+ *               "hits": n,          findings (one per rule and node)
+ *               "messages": n,      incidents with such a finding
+ *               "values": n,        distinct values, summed over nodes
+ *               "fingerprints": n,  distinct fingerprints
+ *               "actions": {"reject": n, "quarantine": n, ...},
+ *                                   incidents per action done
+ *               "released": n, "approved": n, "deleted": n,
+ *               "rejected": n, "expired": n,   incidents per decision
+ *               "release_rate": x | null}, ...],
+ *    "kinds": [the same per kind, without "rule_id"]}
+ *
+ * release_rate = (released + approved) / (released + approved + deleted
+ * + rejected): of the held mail a person reviewed, how much was let go;
+ * null when none was reviewed (expiry is no review). Periods are UTC:
+ * "YYYY-MM-DD", "YYYY-Www" (weeks from Monday, %W) and "YYYY-MM";
+ * groups are sorted by period, then name. Monitor findings and those
+ * under an exception are counted too: a rule's accuracy is the point.
  */
 int store_stats(struct store *st, long long since, long long before,
     const char *period, char **json);
@@ -202,7 +237,8 @@ int store_notice_done(struct store *st, long long id);
 
 /*
  * store_notice_retry: failed: try again at next_try (attempts counted);
- * after max_attempts it is kept with state failed and no longer due.
+ * after max_attempts it is kept with state failed and no longer due
+ * (max_attempts 0 or 1: failed now, e.g. a permanent refusal).
  */
 int store_notice_retry(
     struct store *st, long long id, long long next_try, unsigned max_attempts);

@@ -1,0 +1,1557 @@
+/*
+ * dlp-quarantine - held mail and its incidents, for administrators and
+ * approvers: list, show, release, delete, approve, reject, expire, purge,
+ * statistics, the notice outbox (flush) and the administrators' digest.
+ *
+ * It reads the incident store (store.h) the daemon writes, acts on the
+ * MTA's hold queue, then records the decision: the MTA action comes
+ * first, so a failed action leaves the incident held (and says so, exit
+ * 1); a decision on an incident that is no longer held is refused before
+ * anything is done. Approvals and rejections by an approver are checked
+ * (one of the incident's approvers, never the sender) before the MTA is
+ * touched, and again by store_decide() inside its transaction.
+ *
+ * MTA commands run without a shell (posix_spawn, argv built here, the
+ * queue id checked to be 6 to 32 letters and digits first), their output
+ * captured with a bound and a time limit, their exit status checked.
+ * Postfix: postsuper -H (release), postsuper -d (delete), postcat -q -h
+ * -b (the original, for expiry with return). Sendmail: sendmail -qQ
+ * -qI<id> -Q (unquarantine), unlinking hf<id> and df<id> in the queue
+ * directory (delete), the hf file's header lines and the df file (the
+ * original).
+ *
+ * Output never holds a detected value: findings are shown with their
+ * masked samples and fingerprints, and the store keeps nothing else.
+ * Text from mail (subjects, file names, addresses) is printed with
+ * control characters replaced.
+ *
+ * Exit status: 0 ok, 1 failure (a message on stderr naming the incident),
+ * 2 usage.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "config.h"
+#include "dlp.h"
+#include "mailout.h"
+#include "notice.h"
+#include "store.h"
+
+extern char **environ;
+
+#define ORIGINAL_MAX  (64u * 1024 * 1024) /* a returned original */
+#define CMD_ERR_MAX   4096		  /* a command's stderr kept */
+#define CMD_TIMEOUT_S 300		  /* an MTA command's wall time */
+#define QID_MIN	      6
+#define QID_MAX	      32
+
+/* Exit statuses. */
+#define EX_OK	 0
+#define EX_FAIL	 1
+#define EX_USAGE 2
+
+static const char *progname = "dlp-quarantine";
+
+/* ---- options ---- */
+
+enum {
+	OPT_STATE = 256,
+	OPT_SENDER,
+	OPT_APPROVER,
+	OPT_SINCE,
+	OPT_JSON,
+	OPT_REASON,
+	OPT_BY,
+	OPT_NOW,
+	OPT_OLDER,
+	OPT_PERIOD,
+};
+
+/* Which options a command takes (bit (opt - OPT_STATE)). */
+#define O(x) (1u << ((x)-OPT_STATE))
+
+struct args {
+	const char *state, *sender, *approver, *reason, *by, *period, *id;
+	const char *since, *now, *older;
+	bool json;
+};
+
+struct ctx {
+	struct dlp_config *cfg;
+	struct store *st;
+	struct notice_templates *tpl; /* loaded when a notice is needed */
+	long long now;
+	unsigned queued; /* notices queued by this run */
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct ctx *, const struct args *);
+	unsigned opts;	 /* accepted options */
+	bool id;	 /* takes an incident id */
+	const char *use; /* its usage line */
+};
+
+static void usage(FILE *fp);
+
+static void __attribute__((format(printf, 1, 2))) errx_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A non-negative integer, fully parsed and at most max. */
+static bool
+parse_num(const char *s, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A printable copy for a terminal: controls become '?'. */
+static const char *
+printable(const char *s, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	if (s == NULL)
+		s = "";
+	for (i = 0; s[i] != '\0' && o + 1 < outlen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	/* cut short: never inside a UTF-8 sequence (o == i here, and
+	   s[o] is not yet overwritten when out is s) */
+	if (s[i] != '\0')
+		while (o > 0 && ((unsigned char)s[o] & 0xc0) == 0x80)
+			o--;
+	out[o] = '\0';
+	return out;
+}
+
+static const char *
+time_text(long long t, char *out, size_t outlen)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || localtime_r(&tt, &tm) == NULL ||
+	    strftime(out, outlen, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+		snprintf(out, outlen, "-");
+	return out;
+}
+
+/* An address without <> and blanks, in a caller's buffer. */
+static const char *
+bare_addr(const char *a, char *out, size_t outlen)
+{
+	size_t n;
+
+	while (*a == ' ' || *a == '\t')
+		a++;
+	n = strlen(a);
+	while (n > 0 && (a[n - 1] == ' ' || a[n - 1] == '\t'))
+		n--;
+	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
+		a++;
+		n -= 2;
+	}
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, a, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* ---- running MTA commands ---- */
+
+/* A queue id we pass to a command or use in a file name. */
+static bool
+qid_ok(const char *q)
+{
+	size_t i;
+
+	if (q == NULL)
+		return false;
+	for (i = 0; q[i] != '\0'; i++)
+		if (!isalnum((unsigned char)q[i]) || i >= QID_MAX)
+			return false;
+	return i >= QID_MIN;
+}
+
+/* The first line of a command's stderr, printable, for a message. */
+static void
+first_line(const struct buf *b, char *out, size_t outlen)
+{
+	const char *s = buf_cstr(b);
+	size_t n = strcspn(s, "\n");
+	char line[512];
+
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, s, n);
+	line[n] = '\0';
+	printable(line, out, outlen);
+}
+
+/*
+ * Run argv (argv[0] the path), stdin /dev/null, stdout into out (at most
+ * its maximum: more is an error) or discarded (out NULL), stderr kept
+ * for the message. 0 when it exited 0; else -1 with err filled.
+ */
+static int
+run_cmd(char *const argv[], struct buf *out, char *err, size_t errlen)
+{
+	posix_spawn_file_actions_t fa;
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
+	struct pollfd pfd[2];
+	struct buf eb;
+	char chunk[8192], line[512];
+	time_t deadline = time(NULL) + CMD_TIMEOUT_S;
+	pid_t pid = -1;
+	int rc = -1, status, n_open, i, sp;
+	ssize_t n;
+	bool too_big = false;
+
+	buf_init(&eb, CMD_ERR_MAX);
+	if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	if (posix_spawn_file_actions_init(&fa) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+	sp = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(po[1]);
+	close(pe[1]);
+	po[1] = pe[1] = -1;
+	if (sp != 0) {
+		snprintf(
+		    err, errlen, "cannot run %s: %s", argv[0], strerror(sp));
+		pid = -1;
+		goto out;
+	}
+	pfd[0].fd = po[0];
+	pfd[1].fd = pe[0];
+	n_open = 2;
+	while (n_open > 0) {
+		long left = (long)(deadline - time(NULL));
+
+		if (left <= 0) {
+			snprintf(err, errlen, "%s: no answer in %d s", argv[0],
+			    CMD_TIMEOUT_S);
+			goto out;
+		}
+		for (i = 0; i < 2; i++)
+			pfd[i].events = pfd[i].fd >= 0 ? POLLIN : 0;
+		if (poll(pfd, 2, (int)(left * 1000)) < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].fd < 0 || pfd[i].revents == 0)
+				continue;
+			n = read(pfd[i].fd, chunk, sizeof(chunk));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				close(pfd[i].fd);
+				if (i == 0)
+					po[0] = -1;
+				else
+					pe[0] = -1;
+				pfd[i].fd = -1;
+				n_open--;
+				continue;
+			}
+			if (i == 1)
+				(void)buf_append_trunc(&eb, chunk, (size_t)n);
+			else if (out != NULL &&
+			    buf_append(out, chunk, (size_t)n) != BUF_OK)
+				too_big = true;
+		}
+		if (too_big) {
+			snprintf(err, errlen, "%s: output over %zu bytes",
+			    argv[0], out->max);
+			goto out;
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			pid = -1;
+			goto out;
+		}
+	pid = -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		rc = 0;
+		goto out;
+	}
+	first_line(&eb, line, sizeof(line));
+	if (WIFEXITED(status))
+		snprintf(err, errlen, "%s exited with status %d%s%s", argv[0],
+		    WEXITSTATUS(status), *line ? ": " : "", line);
+	else
+		snprintf(err, errlen, "%s killed by signal %d", argv[0],
+		    WTERMSIG(status));
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	for (i = 0; i < 2; i++) {
+		if (po[i] >= 0)
+			close(po[i]);
+		if (pe[i] >= 0)
+			close(pe[i]);
+	}
+	buf_free(&eb);
+	return rc;
+}
+
+/* Postfix's postsuper or postcat with [-c DIR], then the rest. */
+static int
+run_postfix(struct ctx *c, const char *path, const char *const rest[],
+    size_t n_rest, struct buf *out, char *err, size_t errlen)
+{
+	const char *argv[16];
+	size_t a = 0, i;
+
+	argv[a++] = path;
+	if (c->cfg->quarantine.postfix_config_dir != NULL) {
+		argv[a++] = "-c";
+		argv[a++] = c->cfg->quarantine.postfix_config_dir;
+	}
+	for (i = 0; i < n_rest && a + 1 < sizeof(argv) / sizeof(argv[0]); i++)
+		argv[a++] = rest[i];
+	argv[a] = NULL;
+	return run_cmd((char *const *)argv, out, err, errlen);
+}
+
+static const char *
+conf_path(const char *v, const char *dflt)
+{
+	return v != NULL && *v != '\0' ? v : dflt;
+}
+
+/* A Sendmail queue file: DIR/<p><qid>, or DIR/qf|df/<p><qid>. */
+static void
+sm_file(struct ctx *c, const char *sub, const char *p, const char *qid,
+    char *out, size_t outlen)
+{
+	const char *dir = conf_path(
+	    c->cfg->quarantine.sendmail_queue_dir, "/var/spool/mqueue");
+	struct stat sb;
+
+	snprintf(out, outlen, "%s/%s%s", dir, p, qid);
+	if (lstat(out, &sb) == 0)
+		return;
+	snprintf(out, outlen, "%s/%s/%s%s", dir, sub, p, qid);
+}
+
+static int
+mta_release(struct ctx *c, const char *qid, char *err, size_t errlen)
+{
+	char opt[64];
+	const char *argv[5];
+
+	if (c->cfg->quarantine.mta == DLP_MTA_POSTFIX) {
+		const char *rest[] = { "-H", qid };
+
+		return run_postfix(c,
+		    conf_path(c->cfg->quarantine.postsuper_path,
+			"/usr/sbin/postsuper"),
+		    rest, 2, NULL, err, errlen);
+	}
+	snprintf(opt, sizeof(opt), "-qI%s", qid);
+	argv[0] =
+	    conf_path(c->cfg->quarantine.sendmail_path, "/usr/sbin/sendmail");
+	argv[1] = "-qQ";
+	argv[2] = opt;
+	argv[3] = "-Q";
+	argv[4] = NULL;
+	return run_cmd((char *const *)argv, NULL, err, errlen);
+}
+
+static int
+mta_delete(struct ctx *c, const char *qid, char *err, size_t errlen)
+{
+	char hf[PATH_MAX], df[PATH_MAX];
+
+	if (c->cfg->quarantine.mta == DLP_MTA_POSTFIX) {
+		const char *rest[] = { "-d", qid };
+
+		return run_postfix(c,
+		    conf_path(c->cfg->quarantine.postsuper_path,
+			"/usr/sbin/postsuper"),
+		    rest, 2, NULL, err, errlen);
+	}
+	/* hf: the queue control file of a quarantined message */
+	sm_file(c, "qf", "hf", qid, hf, sizeof(hf));
+	sm_file(c, "df", "df", qid, df, sizeof(df));
+	/* the message names the file, not the (configured) directory */
+	if (unlink(hf) != 0) {
+		snprintf(err, errlen, "cannot remove hf%s: %s", qid,
+		    strerror(errno));
+		return -1;
+	}
+	if (unlink(df) != 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove df%s: %s", qid,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Read a whole file into b (bounded by b's maximum). */
+static int
+read_file(const char *path, struct buf *b, char *err, size_t errlen)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		snprintf(
+		    err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || buf_append(b, chunk, (size_t)n) != BUF_OK) {
+			snprintf(err, errlen, "cannot read %s: %s", path,
+			    n < 0 ? strerror(errno) : "too large");
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * Sendmail's original: the header lines of the hf file ("H" records,
+ * "H?flags?Name: value", continuation lines starting with a blank),
+ * an empty line, then the df file as it is.
+ */
+static int
+sm_original(
+    struct ctx *c, const char *qid, struct buf *out, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct buf hf;
+	const char *p, *end, *nl, *q;
+	bool in_header = false;
+	int rc = -1;
+
+	buf_init(&hf, 1024 * 1024);
+	sm_file(c, "qf", "hf", qid, path, sizeof(path));
+	if (read_file(path, &hf, err, errlen) != 0)
+		goto out;
+	p = buf_cstr(&hf);
+	end = p + hf.len;
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (*p == 'H') {
+			q = p + 1;
+			if (*q == '?' &&
+			    (q = memchr(q + 1, '?', (size_t)(nl - q - 1))) !=
+				NULL)
+				q++;
+			else
+				q = p + 1;
+			in_header = true;
+		} else if (in_header && (*p == ' ' || *p == '\t')) {
+			q = p;
+		} else {
+			in_header = false;
+			continue;
+		}
+		if (buf_append(out, q, (size_t)(nl - q)) != BUF_OK ||
+		    buf_putc(out, '\n') != BUF_OK)
+			goto big;
+	}
+	if (buf_putc(out, '\n') != BUF_OK)
+		goto big;
+	sm_file(c, "df", "df", qid, path, sizeof(path));
+	if (read_file(path, out, err, errlen) != 0)
+		goto out;
+	rc = 0;
+	goto out;
+big:
+	snprintf(err, errlen, "the original is over %zu bytes", out->max);
+out:
+	buf_free(&hf);
+	return rc;
+}
+
+static int
+mta_original(
+    struct ctx *c, const char *qid, struct buf *out, char *err, size_t errlen)
+{
+	if (c->cfg->quarantine.mta == DLP_MTA_POSTFIX) {
+		/* -h -b: the message's headers and body, no envelope */
+		const char *rest[] = { "-q", "-h", "-b", qid };
+
+		return run_postfix(c,
+		    conf_path(
+			c->cfg->quarantine.postcat_path, "/usr/sbin/postcat"),
+		    rest, 4, out, err, errlen);
+	}
+	return sm_original(c, qid, out, err, errlen);
+}
+
+/* ---- notices ---- */
+
+static int
+load_templates(struct ctx *c)
+{
+	struct dlp_error e;
+	char msg[1200];
+
+	if (c->tpl != NULL)
+		return 0;
+	if (c->cfg->notices.templates_dir == NULL) {
+		errx_msg("no notice templates configured (notices.templates)");
+		return -1;
+	}
+	memset(&e, 0, sizeof(e));
+	if ((c->tpl = notice_templates_load(
+		 c->cfg->notices.templates_dir, &e)) == NULL) {
+		dlp_error_format(&e, msg, sizeof(msg));
+		errx_msg("%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Render kind for to[] and queue it in the outbox. */
+static int
+queue_notice(struct ctx *c, enum notice_kind kind,
+    const struct store_incident *inc, const struct store_incident *list,
+    size_t n_list, const char *const *to, size_t n_to, const char *attach,
+    size_t attach_len)
+{
+	struct notice_input in;
+	char *msg = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (load_templates(c) != 0)
+		return -1;
+	memset(&in, 0, sizeof(in));
+	in.inc = inc;
+	in.contact = c->cfg->notices.contact;
+	in.from = c->cfg->notices.from;
+	in.to = to;
+	in.n_to = n_to;
+	in.list = list;
+	in.n_list = n_list;
+	in.now = c->now;
+	in.attach = attach;
+	in.attach_len = attach_len;
+	if (inc != NULL) {
+		in.decided_by = inc->decided_by;
+		in.decision_reason = inc->decision_reason;
+	}
+	if (notice_render(c->tpl, kind, &in, c->cfg->secret, c->cfg->secret_len,
+		&msg, &len) != 0) {
+		errx_msg("%s: cannot render the notice: out of memory",
+		    inc != NULL ? inc->id : "digest");
+		return -1;
+	}
+	rc = store_notice_add(c->st, inc != NULL ? inc->id : NULL,
+	    c->cfg->notices.envelope_from != NULL
+		? c->cfg->notices.envelope_from
+		: "",
+	    to, n_to, msg, len, c->now);
+	free(msg);
+	if (rc != 0) {
+		errx_msg("%s: cannot queue the notice: %s",
+		    inc != NULL ? inc->id : "digest", store_errmsg(c->st));
+		return -1;
+	}
+	c->queued++;
+	return 0;
+}
+
+/* The sender's notice about inc (as now stored), unless the null sender. */
+static int
+notify_sender(struct ctx *c, enum notice_kind kind, const char *id,
+    const char *attach, size_t attach_len)
+{
+	struct store_incident inc;
+	const char *to[1];
+	int rc;
+
+	if ((rc = store_get(c->st, id, &inc)) != 0) {
+		errx_msg("%s: %s", id, store_errmsg(c->st));
+		return -1;
+	}
+	if (inc.sender == NULL || *inc.sender == '\0') {
+		store_incident_clear(&inc);
+		return 0; /* never mail the null sender */
+	}
+	to[0] = inc.sender;
+	rc = queue_notice(c, kind, &inc, NULL, 0, to, 1, attach, attach_len);
+	store_incident_clear(&inc);
+	return rc;
+}
+
+/* Send what this run queued (and whatever else is due). */
+static void
+flush_queued(struct ctx *c)
+{
+	unsigned sent = 0, failed = 0;
+	char err[512] = "";
+
+	if (c->queued == 0)
+		return;
+	if (mailout_flush(c->st, &c->cfg->notices, c->now, &sent, &failed, err,
+		sizeof(err)) != 0)
+		errx_msg("notices queued, not sent yet: %s", err);
+	else if (failed > 0)
+		errx_msg("%u notice(s) not sent yet (retried later): %s",
+		    failed, err);
+}
+
+/* ---- JSON and text forms of incidents ---- */
+
+static json_t *
+jstr(const char *s)
+{
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) == NULL)
+		j = json_string("(invalid UTF-8)");
+	return j;
+}
+
+static json_t *
+jstrv(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, jstr(v[i]));
+	return a;
+}
+
+static json_t *
+finding_json(const struct store_finding *f)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:o,"
+			 " s:o, s:b}",
+	    "path", jstr(f->path), "where", jstr(f->where), "location",
+	    jstr(f->location), "rule_id", jstr(f->rule_id), "kind",
+	    jstr(f->kind), "name_ja", jstr(f->name_ja), "name_en",
+	    jstr(f->name_en), "confidence", dlp_confidence_name(f->confidence),
+	    "count", (json_int_t)f->count, "masked", jstr(f->masked),
+	    "fingerprint", jstr(f->fingerprint), "counted", f->counted);
+}
+
+static json_t *
+incident_json(const struct store_incident *inc, bool findings)
+{
+	json_t *o, *a;
+	size_t i;
+
+	o = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:I, s:s, s:s, s:I,"
+		      " s:o, s:o, s:s, s:o, s:I, s:o, s:o}",
+	    "id", inc->id, "time", (json_int_t)inc->time, "queue_id",
+	    jstr(inc->queue_id), "sender", jstr(inc->sender), "rcpts",
+	    jstrv(inc->rcpts, inc->n_rcpts), "subject", jstr(inc->subject),
+	    "size", (json_int_t)inc->size, "action",
+	    dlp_action_name(inc->action), "would", dlp_action_name(inc->would),
+	    "why", (json_int_t)inc->why, "reasons", jstr(inc->reasons),
+	    "ruleset", jstr(inc->ruleset), "state",
+	    store_state_name(inc->state), "decided_by", jstr(inc->decided_by),
+	    "decided_at", (json_int_t)inc->decided_at, "decision_reason",
+	    jstr(inc->decision_reason), "approvers",
+	    jstrv(inc->approvers, inc->n_approvers));
+	if (o == NULL || !findings)
+		return o;
+	if ((a = json_array()) == NULL ||
+	    json_object_set_new(o, "findings", a) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	for (i = 0; i < inc->n_findings; i++)
+		if (json_array_append_new(a, finding_json(&inc->findings[i])) !=
+		    0) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
+}
+
+static int
+print_json(json_t *j)
+{
+	char *s;
+
+	if (j == NULL || (s = json_dumps(j, JSON_INDENT(2))) == NULL) {
+		json_decref(j);
+		errx_msg("out of memory");
+		return EX_FAIL;
+	}
+	puts(s);
+	free(s);
+	json_decref(j);
+	return EX_OK;
+}
+
+/* ---- the commands ---- */
+
+static int
+cmd_list(struct ctx *c, const struct args *a)
+{
+	struct store_filter f = { -1, 0, 0, NULL, NULL, 0 };
+	struct store_incident *v;
+	size_t n, i;
+	long long days;
+	char t[64], s1[128], s2[128], q[64];
+	json_t *arr;
+
+	if (a->state != NULL && (f.state = store_state_parse(a->state)) < 0) {
+		errx_msg("unknown state '%s' (held, released, deleted, "
+			 "approved, rejected, expired, done)",
+		    a->state);
+		return EX_USAGE;
+	}
+	if (a->since != NULL) {
+		if (!parse_num(a->since, 36500, &days)) {
+			errx_msg("--since wants a number of days");
+			return EX_USAGE;
+		}
+		f.since = c->now - days * 86400;
+	}
+	f.sender = a->sender;
+	f.approver = a->approver;
+	if (store_list(c->st, &f, &v, &n) != 0) {
+		errx_msg("%s", store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	if (a->json) {
+		arr = json_array();
+		for (i = 0; arr != NULL && i < n; i++)
+			if (json_array_append_new(
+				arr, incident_json(&v[i], false)) != 0) {
+				json_decref(arr);
+				arr = NULL;
+			}
+		store_list_free(v, n);
+		return print_json(arr);
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(
+		    q, sizeof(q), "%s", v[i].queue_id ? v[i].queue_id : "-");
+		printf("%-22s %-20s %-9s %-10s %-12s %s -> %s%s\n", v[i].id,
+		    time_text(v[i].time, t, sizeof(t)),
+		    store_state_name(v[i].state), dlp_action_name(v[i].action),
+		    printable(q, q, sizeof(q)),
+		    printable(
+			*v[i].sender ? v[i].sender : "<>", s1, sizeof(s1)),
+		    printable(
+			v[i].n_rcpts ? v[i].rcpts[0] : "-", s2, sizeof(s2)),
+		    v[i].n_rcpts > 1 ? " (+more)" : "");
+	}
+	if (n == 0)
+		printf("no incidents\n");
+	store_list_free(v, n);
+	return EX_OK;
+}
+
+static void
+print_incident(const struct store_incident *inc)
+{
+	char t[64], s[1024];
+	size_t i;
+	const struct store_finding *f;
+
+	printf("incident:  %s\n", inc->id);
+	printf("time:      %s\n", time_text(inc->time, t, sizeof(t)));
+	printf("state:     %s\n", store_state_name(inc->state));
+	printf("action:    %s", dlp_action_name(inc->action));
+	if (inc->would != inc->action)
+		printf(" (would %s)", dlp_action_name(inc->would));
+	printf("\nqueue id:  %s\n",
+	    printable(inc->queue_id ? inc->queue_id : "-", s, sizeof(s)));
+	printf("sender:    %s\n",
+	    printable(*inc->sender ? inc->sender : "<>", s, sizeof(s)));
+	for (i = 0; i < inc->n_rcpts; i++)
+		printf("%s %s\n", i == 0 ? "recipient:" : "          ",
+		    printable(inc->rcpts[i], s, sizeof(s)));
+	printf("subject:   %s\n",
+	    inc->subject ? printable(inc->subject, s, sizeof(s))
+			 : "(not kept)");
+	printf("size:      %zu\n", inc->size);
+	printf("reasons:   %s\n", printable(inc->reasons, s, sizeof(s)));
+	printf("ruleset:   %s\n", printable(inc->ruleset, s, sizeof(s)));
+	for (i = 0; i < inc->n_approvers; i++)
+		printf("%s %s\n", i == 0 ? "approver: " : "          ",
+		    printable(inc->approvers[i], s, sizeof(s)));
+	if (inc->decided_by != NULL) {
+		printf("decided:   by %s",
+		    printable(inc->decided_by, s, sizeof(s)));
+		printf(" at %s", time_text(inc->decided_at, t, sizeof(t)));
+		printf(": %s\n", printable(inc->decision_reason, s, sizeof(s)));
+	}
+	printf("findings:  %zu\n", inc->n_findings);
+	for (i = 0; i < inc->n_findings; i++) {
+		f = &inc->findings[i];
+		printf("  %s", printable(f->path, s, sizeof(s)));
+		if (f->location != NULL)
+			printf(" (%s)", printable(f->location, s, sizeof(s)));
+		printf(": %s %s %s, %zu, e.g. %s",
+		    printable(f->rule_id, s, sizeof(s)), f->kind,
+		    dlp_confidence_name(f->confidence), f->count,
+		    f->masked ? f->masked : "-");
+		if (f->fingerprint != NULL)
+			printf(", fp %s", f->fingerprint);
+		if (!f->counted)
+			printf(" [not counted]");
+		printf("\n");
+	}
+}
+
+static int
+cmd_show(struct ctx *c, const struct args *a)
+{
+	struct store_incident inc;
+	int rc;
+
+	if ((rc = store_get(c->st, a->id, &inc)) != 0) {
+		errx_msg("%s: %s", a->id, store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	if (a->json) {
+		rc = print_json(incident_json(&inc, true));
+	} else {
+		print_incident(&inc);
+		rc = EX_OK;
+	}
+	store_incident_clear(&inc);
+	return rc;
+}
+
+/* The user behind this run: $SUDO_USER, else the login of the uid. */
+static const char *
+invoking_user(char *out, size_t outlen)
+{
+	const char *s = getenv("SUDO_USER");
+	struct passwd *pw;
+
+	if (s != NULL && *s != '\0')
+		snprintf(out, outlen, "%s", s);
+	else if ((pw = getpwuid(getuid())) != NULL)
+		snprintf(out, outlen, "%s", pw->pw_name);
+	else
+		snprintf(out, outlen, "uid %u", (unsigned)getuid());
+	return out;
+}
+
+/*
+ * Load a held incident for a decision: 0 with inc filled, or an exit
+ * status (messages printed) when it is unknown, not held or has no
+ * usable queue id.
+ */
+static int
+held_incident(struct ctx *c, const char *id, struct store_incident *inc)
+{
+	if (store_get(c->st, id, inc) != 0) {
+		errx_msg("%s: %s", id, store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	if (inc->state != STORE_HELD) {
+		errx_msg("%s: not held (state %s)", id,
+		    store_state_name(inc->state));
+		goto fail;
+	}
+	if (inc->queue_id == NULL) {
+		errx_msg("%s: no queue id recorded: release or delete it with "
+			 "the MTA's own tools",
+		    id);
+		goto fail;
+	}
+	if (!qid_ok(inc->queue_id)) {
+		errx_msg("%s: refusing a queue id that is not 6 to 32 letters "
+			 "and digits",
+		    id);
+		goto fail;
+	}
+	return 0;
+fail:
+	store_incident_clear(inc);
+	return EX_FAIL;
+}
+
+/* Whether by may approve or reject inc; prints why not. */
+static bool
+approver_ok(const struct store_incident *inc, const char *by)
+{
+	char who[320];
+	size_t i;
+
+	bare_addr(by, who, sizeof(who));
+	if (*who == '\0' || strcasecmp(who, inc->sender) == 0) {
+		errx_msg("%s: refused: nobody approves or rejects own mail",
+		    inc->id);
+		return false;
+	}
+	for (i = 0; i < inc->n_approvers; i++)
+		if (strcasecmp(who, inc->approvers[i]) == 0)
+			return true;
+	errx_msg("%s: refused: %s is not an approver of this incident", inc->id,
+	    who);
+	return false;
+}
+
+static const struct {
+	enum store_state state;
+	bool release; /* else delete */
+	enum notice_kind notice;
+	const char *done;
+} decisions[] = {
+	{ STORE_RELEASED, true, NOTICE_SENDER_RELEASED, "released" },
+	{ STORE_DELETED, false, NOTICE_SENDER_DELETED, "deleted" },
+	{ STORE_APPROVED, true, NOTICE_SENDER_APPROVED,
+	    "approved and released" },
+	{ STORE_REJECTED, false, NOTICE_SENDER_REJECTED,
+	    "rejected and deleted" },
+};
+
+/* release, delete, approve, reject: MTA first, then the record. */
+static int
+decide(struct ctx *c, const struct args *a, size_t which)
+{
+	struct store_incident inc;
+	char user[256], err[1024];
+	const char *by;
+	int rc;
+
+	by = a->by != NULL ? a->by : invoking_user(user, sizeof(user));
+	if ((rc = held_incident(c, a->id, &inc)) != 0)
+		return rc;
+	if ((decisions[which].state == STORE_APPROVED ||
+		decisions[which].state == STORE_REJECTED) &&
+	    !approver_ok(&inc, by)) {
+		store_incident_clear(&inc);
+		return EX_FAIL;
+	}
+	rc = decisions[which].release
+	    ? mta_release(c, inc.queue_id, err, sizeof(err))
+	    : mta_delete(c, inc.queue_id, err, sizeof(err));
+	store_incident_clear(&inc);
+	if (rc != 0) {
+		errx_msg("%s: %s failed, the mail stays held: %s", a->id,
+		    decisions[which].release ? "release" : "delete", err);
+		return EX_FAIL;
+	}
+	if ((rc = store_decide(c->st, a->id, decisions[which].state, by,
+		 a->reason, c->now)) != 0) {
+		errx_msg("%s: the MTA %s it, but the store was not updated: %s",
+		    a->id, decisions[which].release ? "released" : "deleted",
+		    store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	printf("%s: %s\n", a->id, decisions[which].done);
+	rc = EX_OK;
+	if (c->cfg->notices.outcome &&
+	    notify_sender(c, decisions[which].notice, a->id, NULL, 0) != 0)
+		rc = EX_FAIL;
+	flush_queued(c);
+	return rc;
+}
+
+static int
+cmd_release(struct ctx *c, const struct args *a)
+{
+	return decide(c, a, 0);
+}
+
+static int
+cmd_delete(struct ctx *c, const struct args *a)
+{
+	return decide(c, a, 1);
+}
+
+static int
+cmd_approve(struct ctx *c, const struct args *a)
+{
+	return decide(c, a, 2);
+}
+
+static int
+cmd_reject(struct ctx *c, const struct args *a)
+{
+	return decide(c, a, 3);
+}
+
+/* expire_action return: the original back to its sender, then delete. */
+static int
+expire_return(
+    struct ctx *c, const struct store_incident *inc, char *err, size_t errlen)
+{
+	struct buf orig, crlf;
+	const unsigned char *p;
+	size_t i;
+	int rc = -1;
+
+	buf_init(&orig, ORIGINAL_MAX);
+	buf_init(&crlf, ORIGINAL_MAX + ORIGINAL_MAX / 2);
+	if (mta_original(c, inc->queue_id, &orig, err, errlen) != 0)
+		goto out;
+	/* the notice is CRLF throughout: so is the message it carries */
+	p = orig.data;
+	for (i = 0; i < orig.len; i++) {
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r') &&
+		    buf_putc(&crlf, '\r') != BUF_OK)
+			goto big;
+		if (buf_putc(&crlf, p[i]) != BUF_OK)
+			goto big;
+	}
+	if (queue_notice(c, NOTICE_SENDER_EXPIRED, inc, NULL, 0,
+		(const char *const *)&inc->sender, 1, buf_cstr(&crlf),
+		crlf.len) != 0) {
+		snprintf(err, errlen, "the notice could not be queued");
+		goto out;
+	}
+	rc = 0;
+	goto out;
+big:
+	snprintf(err, errlen, "the original is too large to return");
+out:
+	buf_free(&orig);
+	buf_free(&crlf);
+	return rc;
+}
+
+static int
+cmd_expire(struct ctx *c, const struct args *a)
+{
+	const struct dlp_quarantine_conf *q = &c->cfg->quarantine;
+	struct store_filter f = { STORE_HELD, 0, 0, NULL, NULL, 0 };
+	struct store_incident *v, inc;
+	size_t n, i, done = 0, failed = 0;
+	char err[1024], reason[128];
+	bool ret;
+
+	if (a->now != NULL && !parse_num(a->now, LLONG_MAX / 2, &c->now)) {
+		errx_msg("--now wants UNIX seconds");
+		return EX_USAGE;
+	}
+	if (q->expire_after <= 0) {
+		printf("expiry is off (quarantine.expire_after: 0)\n");
+		return EX_OK;
+	}
+	f.before = c->now - q->expire_after;
+	if (f.before <= 0)
+		f.before = 1;
+	if (store_list(c->st, &f, &v, &n) != 0) {
+		errx_msg("%s", store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	snprintf(
+	    reason, sizeof(reason), "held longer than %lld s", q->expire_after);
+	for (i = 0; i < n; i++) {
+		const char *id = v[i].id;
+
+		if (held_incident(c, id, &inc) != 0) {
+			failed++;
+			continue;
+		}
+		ret = q->expire_action == DLP_EXPIRE_RETURN &&
+		    *inc.sender != '\0';
+		if (ret && expire_return(c, &inc, err, sizeof(err)) != 0) {
+			errx_msg(
+			    "%s: cannot return it, it stays held: %s", id, err);
+			store_incident_clear(&inc);
+			failed++;
+			continue;
+		}
+		if (mta_delete(c, inc.queue_id, err, sizeof(err)) != 0) {
+			errx_msg("%s: delete failed, the mail stays held: %s",
+			    id, err);
+			store_incident_clear(&inc);
+			failed++;
+			continue;
+		}
+		store_incident_clear(&inc);
+		if (store_decide(c->st, id, STORE_EXPIRED, "expiry", reason,
+			c->now) != 0) {
+			errx_msg("%s: deleted, but the store was not updated: "
+				 "%s",
+			    id, store_errmsg(c->st));
+			failed++;
+			continue;
+		}
+		printf(
+		    "%s: expired%s\n", id, ret ? ", returned to sender" : "");
+		done++;
+		if (!ret && c->cfg->notices.outcome &&
+		    notify_sender(c, NOTICE_SENDER_EXPIRED, id, NULL, 0) != 0)
+			failed++;
+	}
+	store_list_free(v, n);
+	printf("expired %zu incident(s)%s", done, failed ? "" : "\n");
+	if (failed)
+		printf(", %zu failed\n", failed);
+	flush_queued(c);
+	return failed ? EX_FAIL : EX_OK;
+}
+
+static int
+cmd_purge(struct ctx *c, const struct args *a)
+{
+	long long days;
+	size_t n = 0;
+
+	if (a->older == NULL || !parse_num(a->older, 36500, &days)) {
+		errx_msg("purge wants --older-than DAYS");
+		return EX_USAGE;
+	}
+	if (store_purge(c->st, c->now - days * 86400, &n) != 0) {
+		errx_msg("%s", store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	printf("purged %zu incident(s)\n", n);
+	return EX_OK;
+}
+
+static void
+print_stats_rows(json_t *arr, const char *by)
+{
+	/* columns: actions done, then decisions after holding */
+	static const struct {
+		const char *key, *head;
+		bool action;
+	} cols[] = {
+		{ "reject", "rej", true },
+		{ "quarantine", "quar", true },
+		{ "approve", "appr", true },
+		{ "tag", "tag", true },
+		{ "monitor", "mon", true },
+		{ "released", "rel'd", false },
+		{ "approved", "app'd", false },
+		{ "deleted", "del'd", false },
+		{ "rejected", "rej'd", false },
+		{ "expired", "exp'd", false },
+	};
+	json_t *g, *r, *src;
+	size_t i, k;
+	char name[128], rate[16];
+	const char *p;
+
+	printf("%-28s %-12s %5s %5s %5s", by, "period", "hits", "msgs", "vals");
+	for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
+		printf(" %5s", cols[k].head);
+	printf(" %6s\n", "rel%");
+	json_array_foreach(arr, i, g)
+	{
+		p = json_string_value(json_object_get(g, "period"));
+		printable(json_string_value(json_object_get(g, by)), name,
+		    sizeof(name));
+		printf("%-28s %-12s %5lld %5lld %5lld", name, p ? p : "all",
+		    (long long)json_integer_value(json_object_get(g, "hits")),
+		    (long long)json_integer_value(
+			json_object_get(g, "messages")),
+		    (long long)json_integer_value(
+			json_object_get(g, "values")));
+		for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++) {
+			src =
+			    cols[k].action ? json_object_get(g, "actions") : g;
+			printf(" %5lld",
+			    (long long)json_integer_value(
+				json_object_get(src, cols[k].key)));
+		}
+		r = json_object_get(g, "release_rate");
+		if (json_is_number(r))
+			snprintf(rate, sizeof(rate), "%.1f",
+			    100.0 * json_number_value(r));
+		else
+			snprintf(rate, sizeof(rate), "-");
+		printf(" %6s\n", rate);
+	}
+}
+
+static int
+cmd_stats(struct ctx *c, const struct args *a)
+{
+	long long days = 30;
+	char *text;
+	json_t *root;
+	json_error_t jerr;
+
+	if (a->since != NULL && !parse_num(a->since, 36500, &days)) {
+		errx_msg("--since wants a number of days");
+		return EX_USAGE;
+	}
+	if (a->period != NULL && strcmp(a->period, "day") != 0 &&
+	    strcmp(a->period, "week") != 0 && strcmp(a->period, "month") != 0) {
+		errx_msg("--period is day, week or month");
+		return EX_USAGE;
+	}
+	if (store_stats(c->st, c->now - days * 86400, c->now + 1, a->period,
+		&text) != 0) {
+		errx_msg("%s", store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	if (a->json) {
+		puts(text);
+		free(text);
+		return EX_OK;
+	}
+	root = json_loads(text, 0, &jerr);
+	free(text);
+	if (root == NULL) {
+		errx_msg("statistics: %s", jerr.text);
+		return EX_FAIL;
+	}
+	printf("incidents of the last %lld day(s), by rule:\n", days);
+	print_stats_rows(json_object_get(root, "rules"), "rule_id");
+	printf("\nby kind:\n");
+	print_stats_rows(json_object_get(root, "kinds"), "kind");
+	printf("\nrel%%: released and approved, of those a person "
+	       "reviewed\n");
+	json_decref(root);
+	return EX_OK;
+}
+
+static int
+cmd_flush(struct ctx *c, const struct args *a)
+{
+	unsigned sent = 0, failed = 0;
+	char err[512] = "";
+
+	if (mailout_flush(c->st, &c->cfg->notices, c->now, &sent, &failed, err,
+		sizeof(err)) != 0) {
+		errx_msg("flush: %s", err);
+		return EX_FAIL;
+	}
+	printf("notices: %u sent, %u not sent%s%s\n", sent, failed,
+	    failed ? ": " : "", failed ? err : "");
+	return EX_OK;
+}
+
+static int
+cmd_digest(struct ctx *c, const struct args *a)
+{
+	struct store_filter f = { -1, 0, 0, NULL, NULL, 0 };
+	struct store_incident *v;
+	long long hours = 24;
+	size_t n;
+	int rc = EX_OK;
+
+	if (a->since != NULL && !parse_num(a->since, 24 * 36500, &hours)) {
+		errx_msg("--since wants a number of hours");
+		return EX_USAGE;
+	}
+	if (c->cfg->notices.n_admin_to == 0) {
+		errx_msg("no administrators to send a digest to "
+			 "(notices.admin.to)");
+		return EX_FAIL;
+	}
+	f.since = c->now - hours * 3600;
+	if (store_list(c->st, &f, &v, &n) != 0) {
+		errx_msg("%s", store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	if (n == 0) {
+		printf("no incidents in the last %lld hour(s): no digest\n",
+		    hours);
+	} else if (queue_notice(c, NOTICE_ADMIN_DIGEST, NULL, v, n,
+		       (const char *const *)c->cfg->notices.admin_to,
+		       c->cfg->notices.n_admin_to, NULL, 0) != 0) {
+		rc = EX_FAIL;
+	} else {
+		printf("digest of %zu incident(s) queued for %zu "
+		       "administrator(s)\n",
+		    n, c->cfg->notices.n_admin_to);
+	}
+	store_list_free(v, n);
+	flush_queued(c);
+	return rc;
+}
+
+static const struct command commands[] = {
+	{ "list", cmd_list,
+	    O(OPT_STATE) | O(OPT_SENDER) | O(OPT_APPROVER) | O(OPT_SINCE) |
+		O(OPT_JSON),
+	    false,
+	    "list [--state S] [--sender A] [--approver A] [--since DAYS] "
+	    "[--json]" },
+	{ "show", cmd_show, O(OPT_JSON), true, "show ID [--json]" },
+	{ "release", cmd_release, O(OPT_REASON) | O(OPT_BY), true,
+	    "release ID --reason TEXT [--by WHO]" },
+	{ "delete", cmd_delete, O(OPT_REASON) | O(OPT_BY), true,
+	    "delete ID --reason TEXT [--by WHO]" },
+	{ "approve", cmd_approve, O(OPT_REASON) | O(OPT_BY), true,
+	    "approve ID --by APPROVER [--reason TEXT]" },
+	{ "reject", cmd_reject, O(OPT_REASON) | O(OPT_BY), true,
+	    "reject ID --by APPROVER --reason TEXT" },
+	{ "expire", cmd_expire, O(OPT_NOW), false, "expire [--now UNIXTIME]" },
+	{ "purge", cmd_purge, O(OPT_OLDER), false, "purge --older-than DAYS" },
+	{ "stats", cmd_stats, O(OPT_SINCE) | O(OPT_PERIOD) | O(OPT_JSON), false,
+	    "stats [--since DAYS] [--period day|week|month] [--json]" },
+	{ "flush", cmd_flush, 0, false, "flush" },
+	{ "digest", cmd_digest, O(OPT_SINCE), false, "digest [--since HOURS]" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: dlp-quarantine [-c CONFIG] COMMAND [options]\n");
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(fp, "       dlp-quarantine %s\n", commands[i].use);
+	fprintf(fp,
+	    "\n"
+	    "  -c CONFIG  config file (default " DLP_TREE_CONFIG
+	    " when run from a\n"
+	    "             build tree, else " DLP_SYSTEM_CONFIG ")\n"
+	    "  --by       who decides (default: $SUDO_USER, else the user)\n"
+	    "\n"
+	    "Exit: 0 ok, 1 failure, 2 usage error\n");
+}
+
+/*
+ * default_config: DLP_TREE_CONFIG when this program is <cwd>/build/<name>
+ * and that file exists, else DLP_SYSTEM_CONFIG (as dlp-milter does: an
+ * installed tool never picks up a file from the current directory).
+ */
+static const char *
+default_config(void)
+{
+	char exe[PATH_MAX], cwd[PATH_MAX];
+	ssize_t n;
+	size_t cl;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
+		return DLP_SYSTEM_CONFIG;
+	exe[n] = '\0';
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return DLP_SYSTEM_CONFIG;
+	cl = strlen(cwd);
+	if (strncmp(exe, cwd, cl) != 0 ||
+	    strncmp(exe + cl, "/build/", 7) != 0 ||
+	    strchr(exe + cl + 7, '/') != NULL)
+		return DLP_SYSTEM_CONFIG;
+	if (access(DLP_TREE_CONFIG, R_OK) != 0)
+		return DLP_SYSTEM_CONFIG;
+	return DLP_TREE_CONFIG;
+}
+
+/* The command's options and its id; EX_OK or EX_USAGE (printed). */
+static int
+parse_command(const struct command *cmd, int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "sender", required_argument, NULL, OPT_SENDER },
+		{ "approver", required_argument, NULL, OPT_APPROVER },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "by", required_argument, NULL, OPT_BY },
+		{ "now", required_argument, NULL, OPT_NOW },
+		{ "older-than", required_argument, NULL, OPT_OLDER },
+		{ "period", required_argument, NULL, OPT_PERIOD },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	optind = 0; /* GNU: start over, on the command's own argv */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (ch < OPT_STATE || ch > OPT_PERIOD ||
+		    (cmd->opts & O(ch)) == 0) {
+			errx_msg("%s: unknown option or missing argument: %s",
+			    cmd->name, argv[optind - 1]);
+			goto bad;
+		}
+		switch (ch) {
+		case OPT_STATE:
+			a->state = optarg;
+			break;
+		case OPT_SENDER:
+			a->sender = optarg;
+			break;
+		case OPT_APPROVER:
+			a->approver = optarg;
+			break;
+		case OPT_SINCE:
+			a->since = optarg;
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_REASON:
+			a->reason = optarg;
+			break;
+		case OPT_BY:
+			a->by = optarg;
+			break;
+		case OPT_NOW:
+			a->now = optarg;
+			break;
+		case OPT_OLDER:
+			a->older = optarg;
+			break;
+		case OPT_PERIOD:
+			a->period = optarg;
+			break;
+		}
+	}
+	if (cmd->id) {
+		if (optind >= argc) {
+			errx_msg("%s: which incident?", cmd->name);
+			goto bad;
+		}
+		a->id = argv[optind++];
+	}
+	if (optind < argc) {
+		errx_msg("%s: unexpected argument", cmd->name);
+		goto bad;
+	}
+	/* what each decision needs */
+	if ((cmd->run == cmd_release || cmd->run == cmd_delete ||
+		cmd->run == cmd_reject) &&
+	    (a->reason == NULL || *a->reason == '\0')) {
+		errx_msg("%s: --reason is required", cmd->name);
+		goto bad;
+	}
+	if ((cmd->run == cmd_approve || cmd->run == cmd_reject) &&
+	    (a->by == NULL || *a->by == '\0')) {
+		errx_msg("%s: --by APPROVER is required", cmd->name);
+		goto bad;
+	}
+	if (cmd->run == cmd_purge && a->older == NULL) {
+		errx_msg("purge: --older-than DAYS is required");
+		goto bad;
+	}
+	return EX_OK;
+bad:
+	fprintf(stderr, "usage: dlp-quarantine %s\n", cmd->use);
+	return EX_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config = NULL;
+	const struct command *cmd = NULL;
+	struct dlp_error err;
+	struct args a;
+	struct ctx c;
+	char msg[1200];
+	int i = 1, rc;
+	size_t k;
+
+	memset(&c, 0, sizeof(c));
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return EX_OK;
+		}
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			config = argv[i + 1];
+			i += 2;
+			continue;
+		}
+		if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0') {
+			config = argv[i] + 2;
+			i++;
+			continue;
+		}
+		errx_msg("unknown option or missing argument: %s", argv[i]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	for (k = 0; k < N_COMMANDS; k++)
+		if (strcmp(argv[i], commands[k].name) == 0)
+			cmd = &commands[k];
+	if (cmd == NULL) {
+		errx_msg("unknown command '%s'", argv[i]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if ((rc = parse_command(cmd, argc - i, argv + i, &a)) != EX_OK)
+		return rc;
+	if (config == NULL)
+		config = default_config();
+	memset(&err, 0, sizeof(err));
+	if ((c.cfg = config_load(config, &err)) == NULL) {
+		dlp_error_format(&err, msg, sizeof(msg));
+		errx_msg("%s", msg);
+		return EX_FAIL;
+	}
+	if ((c.st = store_open(c.cfg->quarantine.db_path, msg, sizeof(msg))) ==
+	    NULL) {
+		errx_msg("%s", msg);
+		config_free(c.cfg);
+		return EX_FAIL;
+	}
+	c.now = (long long)time(NULL);
+	rc = cmd->run(&c, &a);
+	notice_templates_free(c.tpl);
+	store_close(c.st);
+	config_free(c.cfg);
+	return rc;
+}
