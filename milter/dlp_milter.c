@@ -259,24 +259,31 @@ signal_thread(void *arg)
 }
 
 /*
- * start_signal_thread: block SIGTERM, SIGINT and SIGHUP in every thread
- * (libmilter creates its threads later and inherits the mask) and wait
- * for them in a thread of ours. Returns 0 or an errno value.
+ * block_signals, start_signal_thread: block SIGTERM, SIGINT and SIGHUP
+ * in every thread (threads created later, ours and libmilter's, inherit
+ * the mask: block first, before any thread starts, or a signal could
+ * kill the process through a thread that does not block it) and wait for
+ * them in a thread of ours. Return 0 or an errno value.
  */
+static sigset_t signal_set;
+
+static int
+block_signals(void)
+{
+	sigemptyset(&signal_set);
+	sigaddset(&signal_set, SIGTERM);
+	sigaddset(&signal_set, SIGINT);
+	sigaddset(&signal_set, SIGHUP);
+	return pthread_sigmask(SIG_BLOCK, &signal_set, NULL);
+}
+
 static int
 start_signal_thread(void)
 {
-	static sigset_t set;
 	pthread_t tid;
 	int rc;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if ((rc = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0)
-		return rc;
-	if ((rc = pthread_create(&tid, NULL, signal_thread, &set)) != 0)
+	if ((rc = pthread_create(&tid, NULL, signal_thread, &signal_set)) != 0)
 		return rc;
 	return pthread_detach(tid);
 }
@@ -520,6 +527,8 @@ serve(struct dlp_engine *e, const struct options *o, const char *sock,
 	}
 	/* after daemonize(): fork() keeps only the calling thread, and an
 	   SQLite connection must not cross a fork */
+	if ((rc = block_signals()) != 0)
+		fatal("cannot block signals: %s", strerror(rc));
 	if ((daemon_incidents = incidents_start(cfg, why, sizeof(why))) == NULL)
 		fatal("%s", why);
 	milter_glue_set_incidents(daemon_incidents);
