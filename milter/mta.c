@@ -272,10 +272,24 @@ mta_release(const struct dlp_quarantine_conf *qc, const char *qid, char *err,
 	}
 	if (qc->mta == DLP_MTA_POSTFIX) {
 		const char *rest[] = { "-H", qid };
+		const char *flush[] = { "-i", qid };
+		const char *ps =
+		    conf_path(qc->postsuper_path, "/usr/sbin/postsuper");
+		const char *slash = strrchr(ps, '/');
+		char pq[PATH_MAX], perr[256];
 
-		return run_postfix(qc,
-		    conf_path(qc->postsuper_path, "/usr/sbin/postsuper"), rest,
-		    2, NULL, err, errlen);
+		if (run_postfix(qc, ps, rest, 2, NULL, err, errlen) != 0)
+			return -1;
+		/*
+		 * postsuper -H moves it to the deferred queue, which waits
+		 * for the next queue run (queue_run_delay, 5 minutes by
+		 * default): postqueue -i, beside postsuper, sends it now.
+		 * Released it is either way, so a failure here is not one.
+		 */
+		snprintf(pq, sizeof(pq), "%.*spostqueue",
+		    slash != NULL ? (int)(slash - ps + 1) : 0, ps);
+		(void)run_postfix(qc, pq, flush, 2, NULL, perr, sizeof(perr));
+		return 0;
 	}
 	snprintf(opt, sizeof(opt), "-qI%s", qid);
 	argv[0] = conf_path(qc->sendmail_path, "/usr/sbin/sendmail");

@@ -457,15 +457,24 @@ store_open(const char *path, char *msg, size_t msglen)
 	}
 	if (make_parent(path, msg, msglen) != 0)
 		return NULL;
-	/* created here with 0600, so that no umask widens it; SQLite
-	   gives its -wal and -shm files the database file's mode */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
+	/*
+	 * Created here with 0600, so that no umask widens it; SQLite
+	 * gives its -wal and -shm files the database file's mode. Only
+	 * when it does not exist (O_EXCL): closing any descriptor of an
+	 * open database drops every POSIX lock this process holds on it,
+	 * and another process could then delete a WAL still in use (seen:
+	 * the daemon's second connection made dlp-quarantine delete the
+	 * daemon's WAL, and the incidents in it were lost).
+	 */
+	fd = open(
+	    path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno != EEXIST) {
 		snprintf(
 		    msg, msglen, "cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(msg, msglen, "out of memory");
 		return NULL;

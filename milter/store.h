@@ -224,7 +224,9 @@ int store_notice_add(struct store *st, const char *incident,
     const char *message, size_t message_len, long long now);
 
 /*
- * store_notice_next: the oldest notice due at now (next_try <= now) into
+ * store_notice_next: claim the oldest notice due at now (next_try <= now:
+ * it is then not due for 10 minutes, so two flushers, the daemon and
+ * dlp-quarantine, never send it twice; done or retry settle it) into
  * *out, or STORE_ENOENT when none is due. Clear with
  * store_notice_clear().
  */

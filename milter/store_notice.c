@@ -94,8 +94,61 @@ store_notice_clear(struct store_notice *n)
 	memset(n, 0, sizeof(*n));
 }
 
+/*
+ * How long a notice handed out by store_notice_next() stays claimed: the
+ * daemon's outbox thread and dlp-quarantine flush the same outbox, and
+ * a notice must go out once. A sender that dies mid-send leaves it to be
+ * tried again after this.
+ */
+#define NOTICE_LEASE 600
+
+static int notice_read(
+    struct store *st, long long now, struct store_notice *out);
+
+/* claim: move next_try past the lease, unless another flusher did. */
+static int
+claim(struct store *st, const struct store_notice *n, long long now)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = store_prep(st,
+		 "UPDATE notices SET next_try = ? WHERE id = ?"
+		 " AND next_try = ? AND state = 'queued'",
+		 &s)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, now + NOTICE_LEASE);
+	sqlite3_bind_int64(s, 2, n->id);
+	sqlite3_bind_int64(s, 3, n->next_try);
+	rc = store_step(st, s, "claim a notice");
+	sqlite3_finalize(s);
+	if (rc != 0)
+		return rc;
+	return sqlite3_changes(st->db) == 1 ? 0 : STORE_ENOENT;
+}
+
 int
 store_notice_next(struct store *st, long long now, struct store_notice *out)
+{
+	unsigned tries;
+	int rc;
+
+	/* another flusher may take the same one between read and claim */
+	for (tries = 0; tries < 8; tries++) {
+		if ((rc = notice_read(st, now, out)) != 0)
+			return rc;
+		if ((rc = claim(st, out, now)) == 0)
+			return 0;
+		store_notice_clear(out);
+		if (rc != STORE_ENOENT)
+			return rc;
+	}
+	store_seterr(st, "the outbox is busy");
+	return STORE_ENOENT;
+}
+
+static int
+notice_read(struct store *st, long long now, struct store_notice *out)
 {
 	sqlite3_stmt *s;
 	char idtext[32];

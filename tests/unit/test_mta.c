@@ -27,7 +27,7 @@
 struct fx {
 	char dir[64];
 	char log[128];
-	char postsuper[128], postcat[128], sendmail[128];
+	char postsuper[128], postcat[128], sendmail[128], postqueue[128];
 	struct dlp_quarantine_conf qc;
 };
 
@@ -75,6 +75,9 @@ setup(void **state)
 	script(fx, fx->postcat, sizeof(fx->postcat), "postcat",
 	    "printf 'Subject: held\\n\\nbody line\\n'\n");
 	script(fx, fx->sendmail, sizeof(fx->sendmail), "sendmail", "exit 0\n");
+	/* beside postsuper: a release asks it to send the mail now */
+	script(
+	    fx, fx->postqueue, sizeof(fx->postqueue), "postqueue", "exit 0\n");
 	fx->qc.mta = DLP_MTA_POSTFIX;
 	fx->qc.postsuper_path = fx->postsuper;
 	fx->qc.postcat_path = fx->postcat;
@@ -157,8 +160,10 @@ test_postfix_argv(void **state)
 	buf_free(&b);
 	assert_string_equal(logged(fx),
 	    "postsuper -H 4ABCDEF123\n"
+	    "postqueue -i 4ABCDEF123\n"
 	    "postsuper -d 4ABCDEF124\n"
 	    "postsuper -c /etc/postfix-out -H 4ABCDEF125\n"
+	    "postqueue -c /etc/postfix-out -i 4ABCDEF125\n"
 	    "postcat -c /etc/postfix-out -q -h -b 4ABCDEF126\n");
 }
 

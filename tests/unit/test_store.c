@@ -860,7 +860,7 @@ test_outbox(void **state)
 	const char *to2[] = { "admin@example.jp", "sec@example.jp" };
 	const char msg1[] = "Subject: one\r\n\r\nfirst\r\n";
 	const char msg2[] = "Subject: two\r\n\r\nsec\0ond\r\n";
-	struct store_notice n;
+	struct store_notice n, n2;
 	long long id1, id2;
 
 	assert_int_equal(store_notice_next(fx->st, T0, &n), STORE_ENOENT);
@@ -887,6 +887,9 @@ test_outbox(void **state)
 	assert_int_equal(store_notice_next(fx->st, T0 + 5, &n), 0);
 	id2 = n.id;
 	assert_true(id2 != id1);
+	/* claimed: another flusher (the daemon's outbox thread and
+	   dlp-quarantine share the outbox) does not get it too */
+	assert_int_equal(store_notice_next(fx->st, T0 + 5, &n2), STORE_ENOENT);
 	assert_null(n.incident);
 	assert_int_equal(n.n_rcpts, 2);
 	assert_string_equal(n.rcpts[1], "sec@example.jp");
