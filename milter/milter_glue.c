@@ -32,6 +32,8 @@
 
 /* Longest SMTP reply line we build (libmilter allows 980). */
 #define REPLY_LINE_MAX 200
+/* The one-line reply of a sendmail(1) submission (libmilter: 980). */
+#define REPLY_ONELINE_MAX 900
 /* Reply lines: libmilter allows 32; we need at most this many. */
 #define REPLY_LINES 16
 /* Findings listed one per line in a reject reply. */
@@ -63,6 +65,9 @@ struct conn {
 	struct msg *msg;	   /* the message in progress, or NULL */
 	bool msg_failed;	   /* MAIL FROM came but msg_new() failed */
 	char client_addr[INET6_ADDRSTRLEN]; /* "" when not an IP client */
+	/* mail submitted with sendmail(1): Postfix's cleanup connects as
+	   localhost, 127.0.0.1, port 0 (an SMTP client has a port) */
+	bool local_submission;
 };
 
 /* The verdict of one message, as applied and logged. */
@@ -73,6 +78,7 @@ struct verdict {
 	const char *error;	/* why on_internal_error applied, or NULL */
 	const struct dlp_report *rep; /* NULL when the engine gave none */
 	bool notice;		      /* one of our own notices, let through */
+	bool local; /* submitted with sendmail(1): one-line reject */
 };
 
 /* Set by milter_glue_register() before smfi_main(); then read-only. */
@@ -397,6 +403,35 @@ apply_internal_error(
 	return reply(ctx, v, "451", "4.3.0", text, DLP_TEMPFAIL);
 }
 
+/*
+ * apply_reject_oneline: the reject of mail submitted with sendmail(1),
+ * as one reply line. Postfix turns it into the bounce the sender
+ * receives, where a multi-line reply would read "...__550-5.7.1 ...":
+ * the lines are joined with spaces, those that do not fit left out.
+ */
+static sfsistat
+apply_reject_oneline(
+    SMFICTX *ctx, struct verdict *v, char lines[][REPLY_LINE_MAX], size_t n)
+{
+	char text[REPLY_ONELINE_MAX];
+	size_t len = 0, i, l;
+
+	text[0] = '\0';
+	for (i = 0; i < n; i++) {
+		l = strlen(lines[i]);
+		if (len + l + 2 > sizeof(text))
+			continue;
+		if (len > 0)
+			text[len++] = ' ';
+		memcpy(text + len, lines[i], l + 1);
+		len += l;
+	}
+	if (smfi_setreply(ctx, "550", "5.7.1", text) != MI_SUCCESS)
+		log_warn("incident=%s: smfi_setreply failed", v->incident);
+	v->action = DLP_REJECT;
+	return SMFIS_REJECT;
+}
+
 static sfsistat
 apply_reject(SMFICTX *ctx, const struct dlp_config *cfg, struct verdict *v)
 {
@@ -406,6 +441,8 @@ apply_reject(SMFICTX *ctx, const struct dlp_config *cfg, struct verdict *v)
 
 	n = reject_lines(v->rep, v->incident,
 	    cfg != NULL ? cfg->milter.reply_contact : NULL, lines);
+	if (v->local)
+		return apply_reject_oneline(ctx, v, lines, n);
 	for (i = 0; i <= REPLY_LINES; i++)
 		l[i] = i < n ? lines[i] : NULL;
 	/*
@@ -751,10 +788,11 @@ mlfi_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 	if ((c = conn_of(ctx)) == NULL || sa == NULL)
 		return SMFIS_NOREPLY;
 	/* the client's address, for policy.attachment_ban.clients */
-	if (sa->sa_family == AF_INET)
+	if (sa->sa_family == AF_INET) {
 		(void)inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr,
 		    c->client_addr, sizeof(c->client_addr));
-	else if (sa->sa_family == AF_INET6)
+		c->local_submission = ((struct sockaddr_in *)sa)->sin_port == 0;
+	} else if (sa->sa_family == AF_INET6)
 		(void)inet_ntop(AF_INET6,
 		    &((struct sockaddr_in6 *)sa)->sin6_addr, c->client_addr,
 		    sizeof(c->client_addr));
@@ -885,6 +923,7 @@ mlfi_eom(SMFICTX *ctx)
 	v.action = v.would = DLP_TEMPFAIL;
 	c = conn_of(ctx);
 	m = c != NULL ? c->msg : NULL;
+	v.local = c != NULL && c->local_submission;
 	if (c == NULL)
 		v.error = "conn-nomem";
 	else if (m == NULL)

@@ -576,6 +576,50 @@ test_my_number_is_rejected_with_incident_in_reply_and_log(void **state)
 	free(log);
 }
 
+/*
+ * Mail submitted with sendmail(1): Postfix's cleanup connects as
+ * 127.0.0.1 port 0 and turns the reject into a bounce, where one line
+ * reads well and a multi-line reply does not.
+ */
+static void
+test_sendmail_submission_is_rejected_in_one_line(void **state)
+{
+	struct sockaddr_in local, client;
+	SMFICTX ctx;
+
+	memset(&local, 0, sizeof(local));
+	local.sin_family = AF_INET;
+	local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	client = local;
+	client.sin_port = htons(40123);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.queue_id = "4QX1Yz2kLmz9";
+	assert_int_equal(
+	    mlfi_connect(&ctx, "localhost", (struct sockaddr *)&local),
+	    SMFIS_NOREPLY);
+	assert_int_equal(run_message(&ctx, &number_msg), SMFIS_REJECT);
+	close_ctx(&ctx);
+	assert_string_equal(ctx.rcode, "550");
+	assert_int_equal(ctx.n_reply, 1);
+	assert_non_null(strstr(ctx.reply[0],
+	    "Message rejected by data loss prevention, incident DLP-"));
+	assert_non_null(
+	    strstr(ctx.reply[0], " Found: My Number x1 in part 1 "));
+	assert_non_null(strstr(ctx.reply[0], "quote the incident ID."));
+	assert_no_number(ctx.reply[0]);
+	free(log_text());
+	/* an SMTP client on loopback has a port: the multi-line reply */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.queue_id = "4QX1Yz2kLmz9";
+	assert_int_equal(
+	    mlfi_connect(&ctx, "localhost", (struct sockaddr *)&client),
+	    SMFIS_NOREPLY);
+	assert_int_equal(run_message(&ctx, &number_msg), SMFIS_REJECT);
+	close_ctx(&ctx);
+	assert_true(ctx.n_reply >= 4);
+	free(log_text());
+}
+
 static void
 test_internal_only_mail_is_accepted_at_eoh_unscanned(void **state)
 {
@@ -1139,6 +1183,7 @@ main(void)
 		T(test_clean_message_is_accepted_with_one_verdict_line),
 		T(test_headers_and_body_are_fed_as_name_colon_value_crlf),
 		T(test_my_number_is_rejected_with_incident_in_reply_and_log),
+		T(test_sendmail_submission_is_rejected_in_one_line),
 		T(test_internal_only_mail_is_accepted_at_eoh_unscanned),
 		T(test_one_external_recipient_makes_the_message_scanned),
 		T(test_monitor_mode_delivers_and_logs_the_would_be_action),
