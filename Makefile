@@ -161,8 +161,14 @@ install: all
 	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns/
 	install -m 0644 patterns/dict/*.txt \
 	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns/dict/
+	# installed: the secret in the state directory (the service's user
+	# creates it there: /etc is read-only to it), notices by SMTP (the
+	# hardened unit cannot run the setgid postdrop behind sendmail)
 	test -f $(DESTDIR)$(SYSCONFDIR)/dlp-milter/dlp-milter.yaml || \
-	    sed 's|^  dir: ../patterns|  dir: patterns|' conf/dlp-milter.yaml \
+	    sed -e 's|^  dir: ../patterns|  dir: patterns|' \
+	    -e 's|^secret_file: dlp-milter.key|secret_file: /var/lib/dlp-milter/dlp-milter.key|' \
+	    -e 's|^  transport: sendmail|  transport: smtp|' \
+	    conf/dlp-milter.yaml \
 	    > $(DESTDIR)$(SYSCONFDIR)/dlp-milter/dlp-milter.yaml
 	install -d $(DESTDIR)$(SYSCONFDIR)/dlp-milter/templates
 	for f in conf/templates/*.txt conf/templates/README.md; do \
