@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "report.h"
 
 #define MAX_DOMAINS 1000
 #define MAX_SAMPLES 10 /* masked samples and fingerprints per kind */
@@ -58,25 +59,6 @@ audit_time(long long t, char *out, size_t outlen)
 	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
-}
-
-/* A string, JSON null for NULL; jansson refuses invalid UTF-8. */
-static json_t *
-jstr(const char *s)
-{
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) == NULL)
-		j = json_string("(invalid UTF-8)");
-	return j;
-}
-
-static int
-set(json_t *o, const char *key, json_t *v)
-{
-	return v == NULL ? -1 : json_object_set_new(o, key, v);
 }
 
 /* "<a@b>" -> "a@b" (a new string). */
@@ -124,7 +106,7 @@ recipient_domains(const struct dlp_envelope *env)
 		if (seen)
 			continue;
 		if (json_array_size(a) == MAX_DOMAINS ||
-		    json_array_append_new(a, jstr(d)) < 0)
+		    json_array_append_new(a, report_jstr(d)) < 0)
 			break;
 	}
 	return a;
@@ -153,7 +135,7 @@ strings_json(char *const *v, size_t n)
 	size_t i;
 
 	for (i = 0; a != NULL && i < n; i++)
-		if (json_array_append_new(a, jstr(v[i])) < 0) {
+		if (json_array_append_new(a, report_jstr(v[i])) < 0) {
 			json_decref(a);
 			return NULL;
 		}
@@ -173,7 +155,7 @@ add_distinct(json_t *a, const char *s, size_t max)
 			return 0;
 	if (json_array_size(a) >= max)
 		return 0;
-	return json_array_append_new(a, jstr(s));
+	return json_array_append_new(a, report_jstr(s));
 }
 
 /*
@@ -281,7 +263,7 @@ path_json(const struct dlp_report *rep, const char *path)
 	json_t *j;
 
 	if (path == NULL || !name_flagged(rep, path))
-		return jstr(path);
+		return report_jstr(path);
 	if ((copy = strdup(path)) == NULL)
 		return NULL;
 	p = (unsigned char *)strchr(copy, '/');
@@ -294,7 +276,7 @@ path_json(const struct dlp_report *rep, const char *path)
 			p += 2;
 		}
 	}
-	j = jstr(copy);
+	j = report_jstr(copy);
 	free(copy);
 	return j;
 }
@@ -307,16 +289,17 @@ node_json(const struct dlp_report *rep, const struct dlp_node *n)
 
 	if (o == NULL)
 		return NULL;
-	rc |= set(o, "path", path_json(rep, n->path));
-	rc |= set(o, "type", jstr(n->type));
-	rc |= set(o, "size", json_integer((json_int_t)n->size));
-	rc |= set(o, "sha256", n->sha256[0] ? jstr(n->sha256) : json_null());
-	rc |= set(
+	rc |= report_jset(o, "path", path_json(rep, n->path));
+	rc |= report_jset(o, "type", report_jstr(n->type));
+	rc |= report_jset(o, "size", json_integer((json_int_t)n->size));
+	rc |= report_jset(
+	    o, "sha256", n->sha256[0] ? report_jstr(n->sha256) : json_null());
+	rc |= report_jset(
 	    o, "encryption", json_string(dlp_encryption_name(n->encryption)));
-	rc |= set(o, "method", jstr(n->method));
-	rc |= set(o, "reason", jstr(n->reason));
-	rc |= set(o, "weak", json_boolean(n->weak));
-	rc |= set(
+	rc |= report_jset(o, "method", report_jstr(n->method));
+	rc |= report_jset(o, "reason", report_jstr(n->reason));
+	rc |= report_jset(o, "weak", json_boolean(n->weak));
+	rc |= report_jset(
 	    o, "findings", node_findings(rep, n->path != NULL ? n->path : ""));
 	if (rc != 0) {
 		json_decref(o);
@@ -340,43 +323,46 @@ audit_event(const char *incident, const char *queue_id,
 		return NULL;
 	audit_time(now, t, sizeof(t));
 	sender = env != NULL ? bare(env->sender) : NULL;
-	rc |= set(o, "time", json_string(t));
-	rc |= set(o, "queue_id", jstr(queue_id));
-	rc |= set(o, "incident", jstr(incident));
-	rc |= set(o, "sender", jstr(sender));
+	rc |= report_jset(o, "time", json_string(t));
+	rc |= report_jset(o, "queue_id", report_jstr(queue_id));
+	rc |= report_jset(o, "incident", report_jstr(incident));
+	rc |= report_jset(o, "sender", report_jstr(sender));
 	free(sender);
-	rc |= set(o, "client", jstr(env ? env->client_addr : NULL));
-	rc |= set(
+	rc |= report_jset(
+	    o, "client", report_jstr(env ? env->client_addr : NULL));
+	rc |= report_jset(
 	    o, "recipients", json_integer(env ? (json_int_t)env->n_rcpts : 0));
-	rc |= set(o, "recipient_domains", recipient_domains(env));
-	rc |= set(o, "message_id", jstr(rep ? rep->message_id : NULL));
-	rc |= set(
+	rc |= report_jset(o, "recipient_domains", recipient_domains(env));
+	rc |= report_jset(
+	    o, "message_id", report_jstr(rep ? rep->message_id : NULL));
+	rc |= report_jset(
 	    o, "size", json_integer(rep ? (json_int_t)rep->message_size : 0));
-	rc |= set(o, "subject_length",
+	rc |= report_jset(o, "subject_length",
 	    json_integer(
 		rep && rep->subject ? (json_int_t)strlen(rep->subject) : 0));
-	rc |= set(o, "action", json_string(dlp_action_name(action)));
-	rc |= set(o, "would", json_string(dlp_action_name(would)));
-	rc |= set(o, "error", jstr(error));
+	rc |= report_jset(o, "action", json_string(dlp_action_name(action)));
+	rc |= report_jset(o, "would", json_string(dlp_action_name(would)));
+	rc |= report_jset(o, "error", report_jstr(error));
 	if (rep == NULL) {
-		rc |= set(o, "reasons", json_array());
-		rc |= set(o, "why", why_json(DLP_WHY_INTERNAL_ERROR));
-		rc |= set(o, "ruleset", json_null());
-		rc |= set(o, "skipped", json_false());
-		rc |= set(o, "partial", json_false());
-		rc |= set(o, "exceptions", json_array());
-		rc |= set(o, "nodes", json_array());
+		rc |= report_jset(o, "reasons", json_array());
+		rc |= report_jset(o, "why", why_json(DLP_WHY_INTERNAL_ERROR));
+		rc |= report_jset(o, "ruleset", json_null());
+		rc |= report_jset(o, "skipped", json_false());
+		rc |= report_jset(o, "partial", json_false());
+		rc |= report_jset(o, "exceptions", json_array());
+		rc |= report_jset(o, "nodes", json_array());
 		goto out;
 	}
-	rc |= set(o, "reasons", strings_json(rep->reasons, rep->n_reasons));
-	rc |= set(o, "why", why_json(rep->why));
-	rc |= set(o, "ruleset", jstr(rep->ruleset_version));
-	rc |= set(o, "skipped", json_boolean(rep->skipped));
-	rc |= set(o, "partial", json_boolean(rep->partial));
-	rc |= set(
+	rc |= report_jset(
+	    o, "reasons", strings_json(rep->reasons, rep->n_reasons));
+	rc |= report_jset(o, "why", why_json(rep->why));
+	rc |= report_jset(o, "ruleset", report_jstr(rep->ruleset_version));
+	rc |= report_jset(o, "skipped", json_boolean(rep->skipped));
+	rc |= report_jset(o, "partial", json_boolean(rep->partial));
+	rc |= report_jset(
 	    o, "exceptions", strings_json(rep->exceptions, rep->n_exceptions));
-	rc |= set(o, "elapsed_ms", json_integer(rep->elapsed_ms));
-	rc |= set(o, "nodes", a = json_array());
+	rc |= report_jset(o, "elapsed_ms", json_integer(rep->elapsed_ms));
+	rc |= report_jset(o, "nodes", a = json_array());
 	for (i = 0; a != NULL && i < rep->n_nodes; i++)
 		rc |= json_array_append_new(a, node_json(rep, &rep->nodes[i]));
 out:

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "config.h"
@@ -1005,4 +1006,26 @@ config_approvers(const struct dlp_config *c, const char *sender, size_t *n)
 	*n = c->approval.n_default;
 	return *n > 0 ? (const char *const *)c->approval.default_approvers
 		      : NULL;
+}
+
+const char *
+config_default_path(void)
+{
+	char exe[PATH_MAX], cwd[PATH_MAX];
+	ssize_t n;
+	size_t cl;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
+		return DLP_SYSTEM_CONFIG;
+	exe[n] = '\0';
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return DLP_SYSTEM_CONFIG;
+	cl = strlen(cwd);
+	if (strncmp(exe, cwd, cl) != 0 ||
+	    strncmp(exe + cl, "/build/", 7) != 0 ||
+	    strchr(exe + cl + 7, '/') != NULL)
+		return DLP_SYSTEM_CONFIG;
+	if (access(DLP_TREE_CONFIG, R_OK) != 0)
+		return DLP_SYSTEM_CONFIG;
+	return DLP_TREE_CONFIG;
 }

@@ -32,6 +32,14 @@
 #define DLP_TREE_CONFIG	  "conf/dlp-milter.yaml"
 #define DLP_SYSTEM_CONFIG DLP_SYSCONFDIR "/dlp-milter/dlp-milter.yaml"
 
+/*
+ * config_default_path: DLP_TREE_CONFIG when the running program is
+ * <cwd>/build/<name> and that file exists, else DLP_SYSTEM_CONFIG: a
+ * development build run from the tree finds its own config, an installed
+ * program never picks up a file from whatever directory it runs in.
+ */
+const char *config_default_path(void);
+
 /* The scan budget of one message. Every limit that is hit is reported. */
 struct dlp_limits {
 	size_t max_header_bytes;       /* one unfolded header field */

@@ -86,34 +86,6 @@ usage(FILE *fp)
 	    DLP_TREE_CONFIG, DLP_SYSTEM_CONFIG);
 }
 
-/*
- * default_config: DLP_TREE_CONFIG when this program is <cwd>/build/<name>
- * and DLP_TREE_CONFIG exists, else DLP_SYSTEM_CONFIG. A development build run
- * from the tree finds its own config; an installed daemon never picks up
- * a file from whatever directory it was started in.
- */
-static const char *
-default_config(void)
-{
-	char exe[PATH_MAX], cwd[PATH_MAX];
-	ssize_t n;
-	size_t cl;
-
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
-		return DLP_SYSTEM_CONFIG;
-	exe[n] = '\0';
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return DLP_SYSTEM_CONFIG;
-	cl = strlen(cwd);
-	if (strncmp(exe, cwd, cl) != 0 ||
-	    strncmp(exe + cl, "/build/", 7) != 0 ||
-	    strchr(exe + cl + 7, '/') != NULL)
-		return DLP_SYSTEM_CONFIG;
-	if (access(DLP_TREE_CONFIG, R_OK) != 0)
-		return DLP_SYSTEM_CONFIG;
-	return DLP_TREE_CONFIG;
-}
-
 static bool
 all_digits(const char *s, size_t n)
 {
@@ -365,7 +337,7 @@ parse_options(int argc, char *argv[], struct options *o)
 		return 2;
 	}
 	if (o->config == NULL)
-		o->config = default_config();
+		o->config = config_default_path();
 	return 0;
 }
 

@@ -47,6 +47,7 @@
 #include "mailout.h"
 #include "mta.h"
 #include "notice.h"
+#include "report.h"
 #include "store.h"
 
 #define ORIGINAL_MAX (64u * 1024 * 1024) /* a returned original */
@@ -126,28 +127,6 @@ parse_num(const char *s, long long max, long long *out)
 		return false;
 	*out = v;
 	return true;
-}
-
-/* A printable copy for a terminal: controls become '?'. */
-static const char *
-printable(const char *s, char *out, size_t outlen)
-{
-	size_t i, o = 0;
-
-	if (s == NULL)
-		s = "";
-	for (i = 0; s[i] != '\0' && o + 1 < outlen; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	/* cut short: never inside a UTF-8 sequence (o == i here, and
-	   s[o] is not yet overwritten when out is s) */
-	if (s[i] != '\0')
-		while (o > 0 && ((unsigned char)s[o] & 0xc0) == 0x80)
-			o--;
-	out[o] = '\0';
-	return out;
 }
 
 static const char *
@@ -301,25 +280,13 @@ flush_queued(struct ctx *c)
 /* ---- JSON and text forms of incidents ---- */
 
 static json_t *
-jstr(const char *s)
-{
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) == NULL)
-		j = json_string("(invalid UTF-8)");
-	return j;
-}
-
-static json_t *
 jstrv(char *const *v, size_t n)
 {
 	json_t *a = json_array();
 	size_t i;
 
 	for (i = 0; a != NULL && i < n; i++)
-		json_array_append_new(a, jstr(v[i]));
+		json_array_append_new(a, report_jstr(v[i]));
 	return a;
 }
 
@@ -328,12 +295,13 @@ finding_json(const struct store_finding *f)
 {
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:o,"
 			 " s:o, s:b}",
-	    "path", jstr(f->path), "where", jstr(f->where), "location",
-	    jstr(f->location), "rule_id", jstr(f->rule_id), "kind",
-	    jstr(f->kind), "name_ja", jstr(f->name_ja), "name_en",
-	    jstr(f->name_en), "confidence", dlp_confidence_name(f->confidence),
-	    "count", (json_int_t)f->count, "masked", jstr(f->masked),
-	    "fingerprint", jstr(f->fingerprint), "counted", f->counted);
+	    "path", report_jstr(f->path), "where", report_jstr(f->where),
+	    "location", report_jstr(f->location), "rule_id",
+	    report_jstr(f->rule_id), "kind", report_jstr(f->kind), "name_ja",
+	    report_jstr(f->name_ja), "name_en", report_jstr(f->name_en),
+	    "confidence", dlp_confidence_name(f->confidence), "count",
+	    (json_int_t)f->count, "masked", report_jstr(f->masked),
+	    "fingerprint", report_jstr(f->fingerprint), "counted", f->counted);
 }
 
 static json_t *
@@ -345,15 +313,16 @@ incident_json(const struct store_incident *inc, bool findings)
 	o = json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:I, s:s, s:s, s:I,"
 		      " s:o, s:o, s:s, s:o, s:I, s:o, s:o}",
 	    "id", inc->id, "time", (json_int_t)inc->time, "queue_id",
-	    jstr(inc->queue_id), "sender", jstr(inc->sender), "rcpts",
-	    jstrv(inc->rcpts, inc->n_rcpts), "subject", jstr(inc->subject),
-	    "size", (json_int_t)inc->size, "action",
+	    report_jstr(inc->queue_id), "sender", report_jstr(inc->sender),
+	    "rcpts", jstrv(inc->rcpts, inc->n_rcpts), "subject",
+	    report_jstr(inc->subject), "size", (json_int_t)inc->size, "action",
 	    dlp_action_name(inc->action), "would", dlp_action_name(inc->would),
-	    "why", (json_int_t)inc->why, "reasons", jstr(inc->reasons),
-	    "ruleset", jstr(inc->ruleset), "state",
-	    store_state_name(inc->state), "decided_by", jstr(inc->decided_by),
-	    "decided_at", (json_int_t)inc->decided_at, "decision_reason",
-	    jstr(inc->decision_reason), "approvers",
+	    "why", (json_int_t)inc->why, "reasons", report_jstr(inc->reasons),
+	    "ruleset", report_jstr(inc->ruleset), "state",
+	    store_state_name(inc->state), "decided_by",
+	    report_jstr(inc->decided_by), "decided_at",
+	    (json_int_t)inc->decided_at, "decision_reason",
+	    report_jstr(inc->decision_reason), "approvers",
 	    jstrv(inc->approvers, inc->n_approvers));
 	if (o == NULL || !findings)
 		return o;
@@ -435,10 +404,10 @@ cmd_list(struct ctx *c, const struct args *a)
 		printf("%-22s %-20s %-9s %-10s %-12s %s -> %s%s\n", v[i].id,
 		    time_text(v[i].time, t, sizeof(t)),
 		    store_state_name(v[i].state), dlp_action_name(v[i].action),
-		    printable(q, q, sizeof(q)),
-		    printable(
+		    mta_printable(q, q, sizeof(q)),
+		    mta_printable(
 			*v[i].sender ? v[i].sender : "<>", s1, sizeof(s1)),
-		    printable(
+		    mta_printable(
 			v[i].n_rcpts ? v[i].rcpts[0] : "-", s2, sizeof(s2)),
 		    v[i].n_rcpts > 1 ? " (+more)" : "");
 	}
@@ -462,35 +431,37 @@ print_incident(const struct store_incident *inc)
 	if (inc->would != inc->action)
 		printf(" (would %s)", dlp_action_name(inc->would));
 	printf("\nqueue id:  %s\n",
-	    printable(inc->queue_id ? inc->queue_id : "-", s, sizeof(s)));
+	    mta_printable(inc->queue_id ? inc->queue_id : "-", s, sizeof(s)));
 	printf("sender:    %s\n",
-	    printable(*inc->sender ? inc->sender : "<>", s, sizeof(s)));
+	    mta_printable(*inc->sender ? inc->sender : "<>", s, sizeof(s)));
 	for (i = 0; i < inc->n_rcpts; i++)
 		printf("%s %s\n", i == 0 ? "recipient:" : "          ",
-		    printable(inc->rcpts[i], s, sizeof(s)));
+		    mta_printable(inc->rcpts[i], s, sizeof(s)));
 	printf("subject:   %s\n",
-	    inc->subject ? printable(inc->subject, s, sizeof(s))
+	    inc->subject ? mta_printable(inc->subject, s, sizeof(s))
 			 : "(not kept)");
 	printf("size:      %zu\n", inc->size);
-	printf("reasons:   %s\n", printable(inc->reasons, s, sizeof(s)));
-	printf("ruleset:   %s\n", printable(inc->ruleset, s, sizeof(s)));
+	printf("reasons:   %s\n", mta_printable(inc->reasons, s, sizeof(s)));
+	printf("ruleset:   %s\n", mta_printable(inc->ruleset, s, sizeof(s)));
 	for (i = 0; i < inc->n_approvers; i++)
 		printf("%s %s\n", i == 0 ? "approver: " : "          ",
-		    printable(inc->approvers[i], s, sizeof(s)));
+		    mta_printable(inc->approvers[i], s, sizeof(s)));
 	if (inc->decided_by != NULL) {
 		printf("decided:   by %s",
-		    printable(inc->decided_by, s, sizeof(s)));
+		    mta_printable(inc->decided_by, s, sizeof(s)));
 		printf(" at %s", time_text(inc->decided_at, t, sizeof(t)));
-		printf(": %s\n", printable(inc->decision_reason, s, sizeof(s)));
+		printf(": %s\n",
+		    mta_printable(inc->decision_reason, s, sizeof(s)));
 	}
 	printf("findings:  %zu\n", inc->n_findings);
 	for (i = 0; i < inc->n_findings; i++) {
 		f = &inc->findings[i];
-		printf("  %s", printable(f->path, s, sizeof(s)));
+		printf("  %s", mta_printable(f->path, s, sizeof(s)));
 		if (f->location != NULL)
-			printf(" (%s)", printable(f->location, s, sizeof(s)));
+			printf(
+			    " (%s)", mta_printable(f->location, s, sizeof(s)));
 		printf(": %s %s %s, %zu, e.g. %s",
-		    printable(f->rule_id, s, sizeof(s)), f->kind,
+		    mta_printable(f->rule_id, s, sizeof(s)), f->kind,
 		    dlp_confidence_name(f->confidence), f->count,
 		    f->masked ? f->masked : "-");
 		if (f->fingerprint != NULL)
@@ -838,7 +809,7 @@ print_stats_rows(json_t *arr, const char *by)
 	json_array_foreach(arr, i, g)
 	{
 		p = json_string_value(json_object_get(g, "period"));
-		printable(json_string_value(json_object_get(g, by)), name,
+		mta_printable(json_string_value(json_object_get(g, by)), name,
 		    sizeof(name));
 		printf("%-28s %-12s %5lld %5lld %5lld", name, p ? p : "all",
 		    (long long)json_integer_value(json_object_get(g, "hits")),
@@ -1006,33 +977,6 @@ usage(FILE *fp)
 	    "Exit: 0 ok, 1 failure, 2 usage error\n");
 }
 
-/*
- * default_config: DLP_TREE_CONFIG when this program is <cwd>/build/<name>
- * and that file exists, else DLP_SYSTEM_CONFIG (as dlp-milter does: an
- * installed tool never picks up a file from the current directory).
- */
-static const char *
-default_config(void)
-{
-	char exe[PATH_MAX], cwd[PATH_MAX];
-	ssize_t n;
-	size_t cl;
-
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) < 0)
-		return DLP_SYSTEM_CONFIG;
-	exe[n] = '\0';
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return DLP_SYSTEM_CONFIG;
-	cl = strlen(cwd);
-	if (strncmp(exe, cwd, cl) != 0 ||
-	    strncmp(exe + cl, "/build/", 7) != 0 ||
-	    strchr(exe + cl + 7, '/') != NULL)
-		return DLP_SYSTEM_CONFIG;
-	if (access(DLP_TREE_CONFIG, R_OK) != 0)
-		return DLP_SYSTEM_CONFIG;
-	return DLP_TREE_CONFIG;
-}
-
 /* The command's options and its id; EX_OK or EX_USAGE (printed). */
 static int
 parse_command(const struct command *cmd, int argc, char **argv, struct args *a)
@@ -1176,7 +1120,7 @@ main(int argc, char **argv)
 	if ((rc = parse_command(cmd, argc - i, argv + i, &a)) != EX_OK)
 		return rc;
 	if (config == NULL)
-		config = default_config();
+		config = config_default_path();
 	memset(&err, 0, sizeof(err));
 	if ((c.cfg = config_load(config, &err)) == NULL) {
 		dlp_error_format(&err, msg, sizeof(msg));

@@ -44,9 +44,8 @@ extern char **environ;
 #define QID_MIN	      6
 #define QID_MAX	      32
 
-/* A printable copy for a terminal: controls become '?'. */
-static const char *
-printable(const char *s, char *out, size_t outlen)
+const char *
+mta_printable(const char *s, char *out, size_t outlen)
 {
 	size_t i, o = 0;
 
@@ -91,7 +90,7 @@ first_line(const struct buf *b, char *out, size_t outlen)
 		n = sizeof(line) - 1;
 	memcpy(line, s, n);
 	line[n] = '\0';
-	printable(line, out, outlen);
+	mta_printable(line, out, outlen);
 }
 
 /*

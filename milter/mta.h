@@ -42,4 +42,11 @@ int mta_delete(const struct dlp_quarantine_conf *qc, const char *qid, char *err,
 int mta_original(const struct dlp_quarantine_conf *qc, const char *qid,
     struct buf *out, char *err, size_t errlen);
 
+/*
+ * mta_printable: a copy of s for a terminal or an error message: control
+ * characters become '?', a cut never splits a UTF-8 character. out may
+ * be s. Returns out.
+ */
+const char *mta_printable(const char *s, char *out, size_t outlen);
+
 #endif

@@ -120,9 +120,8 @@ report_clear(struct dlp_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* A string or JSON null; jansson refuses invalid UTF-8, so be lenient. */
-static json_t *
-jstr(const char *s)
+json_t *
+report_jstr(const char *s)
 {
 	json_t *j;
 
@@ -133,8 +132,8 @@ jstr(const char *s)
 	return j;
 }
 
-static int
-set(json_t *o, const char *key, json_t *v)
+int
+report_jset(json_t *o, const char *key, json_t *v)
 {
 	return v == NULL ? -1 : json_object_set_new(o, key, v);
 }
@@ -164,24 +163,25 @@ node_json(const struct dlp_node *n)
 
 	if (o == NULL || d == NULL)
 		goto fail;
-	rc |= set(o, "path", jstr(n->path));
-	rc |= set(o, "type", jstr(n->type));
-	rc |= set(o, "declared_type", jstr(n->declared_type));
-	rc |= set(o, "filename", jstr(n->filename));
-	rc |= set(o, "charset", jstr(n->charset));
-	rc |= set(o, "size", json_integer((json_int_t)n->size));
-	rc |= set(
+	rc |= report_jset(o, "path", report_jstr(n->path));
+	rc |= report_jset(o, "type", report_jstr(n->type));
+	rc |= report_jset(o, "declared_type", report_jstr(n->declared_type));
+	rc |= report_jset(o, "filename", report_jstr(n->filename));
+	rc |= report_jset(o, "charset", report_jstr(n->charset));
+	rc |= report_jset(o, "size", json_integer((json_int_t)n->size));
+	rc |= report_jset(
 	    o, "encryption", json_string(dlp_encryption_name(n->encryption)));
-	rc |= set(o, "method", jstr(n->method));
-	rc |= set(o, "reason", jstr(n->reason));
-	rc |= set(o, "weak", json_boolean(n->weak));
-	rc |= set(o, "sha256", json_string(n->sha256));
-	rc |= set(o, "defects", d);
+	rc |= report_jset(o, "method", report_jstr(n->method));
+	rc |= report_jset(o, "reason", report_jstr(n->reason));
+	rc |= report_jset(o, "weak", json_boolean(n->weak));
+	rc |= report_jset(o, "sha256", json_string(n->sha256));
+	rc |= report_jset(o, "defects", d);
 	d = NULL;
 	if (n->text != NULL) {
 		json_t *t = json_stringn(n->text, n->text_len);
 
-		rc |= set(o, "text", t ? t : json_string("(invalid UTF-8)"));
+		rc |= report_jset(
+		    o, "text", t ? t : json_string("(invalid UTF-8)"));
 	}
 	if (rc == 0)
 		return o;
@@ -199,19 +199,19 @@ finding_json(const struct dlp_finding *f)
 
 	if (o == NULL)
 		return NULL;
-	rc |= set(o, "rule", jstr(f->rule_id));
-	rc |= set(o, "kind", jstr(f->kind));
-	rc |= set(o, "name_ja", jstr(f->name_ja));
-	rc |= set(o, "name_en", jstr(f->name_en));
-	rc |= set(
+	rc |= report_jset(o, "rule", report_jstr(f->rule_id));
+	rc |= report_jset(o, "kind", report_jstr(f->kind));
+	rc |= report_jset(o, "name_ja", report_jstr(f->name_ja));
+	rc |= report_jset(o, "name_en", report_jstr(f->name_en));
+	rc |= report_jset(
 	    o, "confidence", json_string(dlp_confidence_name(f->confidence)));
-	rc |= set(o, "path", jstr(f->path));
-	rc |= set(o, "location", jstr(f->location));
-	rc |= set(o, "count", json_integer((json_int_t)f->count));
-	rc |= set(o, "masked", jstr(f->masked));
-	rc |= set(o, "monitor", json_boolean(f->monitor));
-	rc |= set(o, "fingerprint", jstr(f->fingerprint));
-	rc |= set(o, "exception", jstr(f->exception));
+	rc |= report_jset(o, "path", report_jstr(f->path));
+	rc |= report_jset(o, "location", report_jstr(f->location));
+	rc |= report_jset(o, "count", json_integer((json_int_t)f->count));
+	rc |= report_jset(o, "masked", report_jstr(f->masked));
+	rc |= report_jset(o, "monitor", json_boolean(f->monitor));
+	rc |= report_jset(o, "fingerprint", report_jstr(f->fingerprint));
+	rc |= report_jset(o, "exception", report_jstr(f->exception));
 	if (rc != 0) {
 		json_decref(o);
 		return NULL;
@@ -227,20 +227,20 @@ hit_json(const struct dlp_hit *h)
 
 	if (o == NULL)
 		return NULL;
-	rc |= set(o, "rule", jstr(h->rule_id));
-	rc |= set(o, "kind", jstr(h->kind));
-	rc |= set(o, "path", jstr(h->path));
-	rc |= set(o, "location", jstr(h->location));
-	rc |= set(o, "masked", jstr(h->masked));
-	rc |= set(o, "window", jstr(h->window));
-	rc |= set(o, "validator", jstr(h->validator));
-	rc |= set(o, "validator_ok",
+	rc |= report_jset(o, "rule", report_jstr(h->rule_id));
+	rc |= report_jset(o, "kind", report_jstr(h->kind));
+	rc |= report_jset(o, "path", report_jstr(h->path));
+	rc |= report_jset(o, "location", report_jstr(h->location));
+	rc |= report_jset(o, "masked", report_jstr(h->masked));
+	rc |= report_jset(o, "window", report_jstr(h->window));
+	rc |= report_jset(o, "validator", report_jstr(h->validator));
+	rc |= report_jset(o, "validator_ok",
 	    h->validator ? json_boolean(h->validator_ok) : json_null());
-	rc |= set(o, "context", jstr(h->context_seen));
-	rc |= set(o, "negative", jstr(h->negative_seen));
-	rc |= set(
+	rc |= report_jset(o, "context", report_jstr(h->context_seen));
+	rc |= report_jset(o, "negative", report_jstr(h->negative_seen));
+	rc |= report_jset(
 	    o, "confidence", json_string(dlp_confidence_name(h->confidence)));
-	rc |= set(o, "why", jstr(h->why));
+	rc |= report_jset(o, "why", report_jstr(h->why));
 	if (rc != 0) {
 		json_decref(o);
 		return NULL;
@@ -297,37 +297,40 @@ report_json(const struct dlp_report *r, bool explain)
 
 	if (o == NULL)
 		return NULL;
-	rc |= set(o, "action", json_string(dlp_action_name(r->action)));
-	rc |= set(
+	rc |= report_jset(o, "action", json_string(dlp_action_name(r->action)));
+	rc |= report_jset(
 	    o, "would_action", json_string(dlp_action_name(r->would_action)));
-	rc |= set(o, "reasons", a = json_array());
+	rc |= report_jset(o, "reasons", a = json_array());
 	for (i = 0; a != NULL && i < r->n_reasons; i++)
-		rc |= json_array_append_new(a, jstr(r->reasons[i]));
-	rc |= set(o, "why", report_why_json(r->why));
-	rc |= set(o, "notify_sender", json_boolean(r->notify_sender));
-	rc |= set(o, "ruleset_version", jstr(r->ruleset_version));
-	rc |= set(o, "skipped", json_boolean(r->skipped));
-	rc |= set(o, "partial", json_boolean(r->partial));
-	rc |= set(o, "internal_error", json_boolean(r->internal_error));
-	rc |= set(o, "elapsed_ms", json_integer(r->elapsed_ms));
-	rc |= set(o, "defects", defects_json(r->defects));
-	rc |= set(o, "message_id", jstr(r->message_id));
-	rc |= set(o, "message_size", json_integer((json_int_t)r->message_size));
-	rc |= set(o, "visible_external", json_integer(r->visible_external));
-	rc |= set(o, "exceptions", a = json_array());
+		rc |= json_array_append_new(a, report_jstr(r->reasons[i]));
+	rc |= report_jset(o, "why", report_why_json(r->why));
+	rc |= report_jset(o, "notify_sender", json_boolean(r->notify_sender));
+	rc |=
+	    report_jset(o, "ruleset_version", report_jstr(r->ruleset_version));
+	rc |= report_jset(o, "skipped", json_boolean(r->skipped));
+	rc |= report_jset(o, "partial", json_boolean(r->partial));
+	rc |= report_jset(o, "internal_error", json_boolean(r->internal_error));
+	rc |= report_jset(o, "elapsed_ms", json_integer(r->elapsed_ms));
+	rc |= report_jset(o, "defects", defects_json(r->defects));
+	rc |= report_jset(o, "message_id", report_jstr(r->message_id));
+	rc |= report_jset(
+	    o, "message_size", json_integer((json_int_t)r->message_size));
+	rc |= report_jset(
+	    o, "visible_external", json_integer(r->visible_external));
+	rc |= report_jset(o, "exceptions", a = json_array());
 	for (i = 0; a != NULL && i < r->n_exceptions; i++)
-		rc |= json_array_append_new(a, jstr(r->exceptions[i]));
-	rc |= set(o, "findings", a = json_array());
+		rc |= json_array_append_new(a, report_jstr(r->exceptions[i]));
+	rc |= report_jset(o, "findings", a = json_array());
 	for (i = 0; a != NULL && i < r->n_findings; i++)
 		rc |= json_array_append_new(a, finding_json(&r->findings[i]));
-	rc |= set(o, "totals", a = json_array());
+	rc |= report_jset(o, "totals", a = json_array());
 	for (i = 0; a != NULL && i < r->n_totals; i++)
 		rc |= json_array_append_new(a, total_json(&r->totals[i]));
-	rc |= set(o, "nodes", a = json_array());
+	rc |= report_jset(o, "nodes", a = json_array());
 	for (i = 0; a != NULL && i < r->n_nodes; i++)
 		rc |= json_array_append_new(a, node_json(&r->nodes[i]));
 	if (explain) {
-		rc |= set(o, "hits", a = json_array());
+		rc |= report_jset(o, "hits", a = json_array());
 		for (i = 0; a != NULL && i < r->n_hits; i++)
 			rc |= json_array_append_new(a, hit_json(&r->hits[i]));
 	}

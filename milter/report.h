@@ -39,6 +39,14 @@ void report_clear(struct dlp_report *r);
 json_t *report_json(const struct dlp_report *r, bool explain);
 
 /*
+ * report_jstr: s as a JSON string, null for NULL, "(invalid UTF-8)" when
+ * jansson refuses it. report_jset: set key to v in o (v NULL: -1, as
+ * when memory ran out). For every JSON the programs write.
+ */
+json_t *report_jstr(const char *s);
+int report_jset(json_t *o, const char *key, json_t *v);
+
+/*
  * report_why_name: the name of one DLP_WHY_* bit ("personal",
  * "not_inspected", "unapproved_encryption", "encrypted",
  * "classification", "size", "denied_domain", "attachment_ban",
