@@ -294,6 +294,7 @@ daemonize(void)
 /* What the command line asked for. */
 struct options {
 	const char *config; /* -c, or the default */
+	char config_abs[PATH_MAX];
 	const char *socket; /* -p, or NULL */
 	bool check;	    /* -n */
 	bool foreground;    /* -f */
@@ -338,6 +339,14 @@ parse_options(int argc, char *argv[], struct options *o)
 	}
 	if (o->config == NULL)
 		o->config = config_default_path();
+	/*
+	 * Absolute, so that every path the config resolves beside itself
+	 * (templates, store, secret, approvers map) still holds after
+	 * daemonize() changed to "/". A file that does not resolve is
+	 * reported by the load.
+	 */
+	if (realpath(o->config, o->config_abs) != NULL)
+		o->config = o->config_abs;
 	return 0;
 }
 

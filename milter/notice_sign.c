@@ -107,7 +107,8 @@ sign(const unsigned char *secret, size_t secretlen, long long t,
 	explicit_bzero(&h, sizeof(h));
 }
 
-/* The header line "X-DLP-Notice: v1; t=T; mac=HEX\r\n" for body. */
+/* The header "X-DLP-Notice: v1; t=T;\r\n mac=HEX\r\n" for body, folded
+   before mac= so that no line passes 78 characters (RFC 5322). */
 void
 notice_signature(const unsigned char *key, size_t keylen, long long t,
     const void *body, size_t bodylen, char *out, size_t outlen)
@@ -122,7 +123,7 @@ notice_signature(const unsigned char *key, size_t keylen, long long t,
 	canon_final(&c, hash);
 	sign(key, keylen, t, hash, mac);
 	i = (size_t)snprintf(
-	    out, outlen, NOTICE_HEADER ": v1; t=%lld; mac=", t);
+	    out, outlen, NOTICE_HEADER ": v1; t=%lld;\r\n mac=", t);
 	for (k = 0; k < sizeof(mac) && i + 3 < outlen; k++)
 		i += (size_t)snprintf(out + i, outlen - i, "%02x", mac[k]);
 	snprintf(out + i, outlen - i, "\r\n");

@@ -182,6 +182,24 @@ class Env:
                 "cannot derive a test config from %s (rules.dir %d, "
                 "policy.mode %d, my_number actions %d)" %
                 (CONF, n_dir, n_mode, n_action))
+        # what the shipped file finds beside itself or in /var: here
+        text = "\n".join(out) + "\n"
+        for old, new in (
+                ("  templates: templates",
+                 '  templates: "%s"' % os.path.join(ROOT, "conf",
+                                                    "templates")),
+                ("  database: /var/lib/dlp-milter/incidents.db",
+                 '  database: "%s"' % os.path.join(self.tmp, "state",
+                                                   "incidents.db")),
+                ("  file: /var/log/dlp-milter/audit.jsonl",
+                 '  file: "%s"' % os.path.join(self.tmp, "audit.jsonl")),
+                ("secret_file: dlp-milter.key",
+                 'secret_file: "%s"' % os.path.join(self.tmp, "dlp.key"))):
+            if old not in text:
+                raise RuntimeError("cannot derive a test config from %s: "
+                                   "no %r" % (CONF, old))
+            text = text.replace(old, new)
+        out = text.splitlines()
         path = os.path.join(self.tmp, "dlp-%s.yaml" % name)
         with open(path, "w", encoding="utf-8") as fp:
             fp.write("\n".join(out) + "\n")

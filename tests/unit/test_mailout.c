@@ -694,9 +694,14 @@ test_sendmail_clean_child(void **state)
 	struct sigaction ign = { 0 }, oldpipe;
 	int fd;
 
+	/*
+	 * The mask is read by exec'ed grep (/proc/self, no fork): the shell
+	 * blocks every signal around each fork, so reading the shell's own
+	 * status from a forked grep sometimes caught that moment.
+	 */
 	snprintf(script, sizeof(script),
-	    "grep -E '^Sig(Blk|Ign)' /proc/$$/status > %s/sig\n"
-	    "ls /proc/$$/fd > %s/fds\ncat >/dev/null\n",
+	    "cat >/dev/null\nls /proc/$$/fd > %s/fds\n"
+	    "exec grep -E '^Sig(Blk|Ign)' /proc/self/status > %s/sig\n",
 	    tmpdir, tmpdir);
 	write_script("probe", script);
 	nc = sendmail_conf("probe");
