@@ -293,7 +293,8 @@ daemonize(void)
 
 /* What the command line asked for. */
 struct options {
-	const char *config; /* -c, or the default */
+	const char *config; /* -c, or the default: as given, for messages */
+	const char *path;   /* the same, absolute: what is loaded */
 	char config_abs[PATH_MAX];
 	const char *socket; /* -p, or NULL */
 	bool check;	    /* -n */
@@ -345,8 +346,8 @@ parse_options(int argc, char *argv[], struct options *o)
 	 * daemonize() changed to "/". A file that does not resolve is
 	 * reported by the load.
 	 */
-	if (realpath(o->config, o->config_abs) != NULL)
-		o->config = o->config_abs;
+	o->path = realpath(o->config, o->config_abs) != NULL ? o->config_abs
+							     : o->config;
 	return 0;
 }
 
@@ -399,7 +400,7 @@ make_secret(const struct options *o)
 	if (o->check)
 		return 0;
 	memset(&err, 0, sizeof(err));
-	if ((cfg = config_load(o->config, &err)) == NULL)
+	if ((cfg = config_load(o->path, &err)) == NULL)
 		return 0; /* load_checked() reports it */
 	if (config_secret_create(cfg, &err) < 0) {
 		dlp_error_format(&err, msg, sizeof(msg));
@@ -426,7 +427,7 @@ load_checked(const struct options *o, const char **sockp, int *facility)
 	const char *sock;
 
 	memset(&err, 0, sizeof(err));
-	if ((e = dlp_engine_load(o->config, &err)) == NULL) {
+	if ((e = dlp_engine_load(o->path, &err)) == NULL) {
 		dlp_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);
 		return NULL;
