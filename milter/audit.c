@@ -28,23 +28,11 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "config.h"
 #include "report.h"
 
 #define MAX_DOMAINS 1000
 #define MAX_SAMPLES 10 /* masked samples and fingerprints per kind */
-
-static const char *const why_names[] = {
-	"personal",
-	"not_inspected",
-	"unapproved_encryption",
-	"encrypted",
-	"classification",
-	"size",
-	"denied_domain",
-	"attachment_ban",
-	"exposure",
-	"internal_error",
-};
 
 void
 audit_time(long long t, char *out, size_t outlen)
@@ -59,22 +47,6 @@ audit_time(long long t, char *out, size_t outlen)
 	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
-}
-
-/* "<a@b>" -> "a@b" (a new string). */
-static char *
-bare(const char *a)
-{
-	size_t n;
-
-	if (a == NULL)
-		return NULL;
-	while (*a == ' ' || *a == '<')
-		a++;
-	n = strlen(a);
-	while (n > 0 && (a[n - 1] == '>' || a[n - 1] == ' '))
-		n--;
-	return strndup(a, n);
 }
 
 /* The distinct recipient domains, lower case, in order of appearance. */
@@ -109,22 +81,6 @@ recipient_domains(const struct dlp_envelope *env)
 		    json_array_append_new(a, report_jstr(d)) < 0)
 			break;
 	}
-	return a;
-}
-
-static json_t *
-why_json(unsigned why)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; a != NULL && i < sizeof(why_names) / sizeof(why_names[0]);
-	     i++)
-		if ((why & (1u << i)) &&
-		    json_array_append_new(a, json_string(why_names[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
 	return a;
 }
 
@@ -322,7 +278,9 @@ audit_event(const char *incident, const char *queue_id,
 	if (o == NULL)
 		return NULL;
 	audit_time(now, t, sizeof(t));
-	sender = env != NULL ? bare(env->sender) : NULL;
+	sender = env != NULL && env->sender != NULL
+	    ? config_addr_dup(env->sender)
+	    : NULL;
 	rc |= report_jset(o, "time", json_string(t));
 	rc |= report_jset(o, "queue_id", report_jstr(queue_id));
 	rc |= report_jset(o, "incident", report_jstr(incident));
@@ -345,7 +303,8 @@ audit_event(const char *incident, const char *queue_id,
 	rc |= report_jset(o, "error", report_jstr(error));
 	if (rep == NULL) {
 		rc |= report_jset(o, "reasons", json_array());
-		rc |= report_jset(o, "why", why_json(DLP_WHY_INTERNAL_ERROR));
+		rc |= report_jset(
+		    o, "why", report_why_json(DLP_WHY_INTERNAL_ERROR));
 		rc |= report_jset(o, "ruleset", json_null());
 		rc |= report_jset(o, "skipped", json_false());
 		rc |= report_jset(o, "partial", json_false());
@@ -355,7 +314,7 @@ audit_event(const char *incident, const char *queue_id,
 	}
 	rc |= report_jset(
 	    o, "reasons", strings_json(rep->reasons, rep->n_reasons));
-	rc |= report_jset(o, "why", why_json(rep->why));
+	rc |= report_jset(o, "why", report_why_json(rep->why));
 	rc |= report_jset(o, "ruleset", report_jstr(rep->ruleset_version));
 	rc |= report_jset(o, "skipped", json_boolean(rep->skipped));
 	rc |= report_jset(o, "partial", json_boolean(rep->partial));

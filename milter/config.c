@@ -916,9 +916,8 @@ config_is_internal(const struct dlp_config *c, const char *addr)
 	return false;
 }
 
-/* domain_in: whether dom (dlen bytes) is d or a subdomain of it. */
-static bool
-domain_in(const char *dom, size_t dlen, const char *d)
+bool
+config_domain_in(const char *dom, size_t dlen, const char *d)
 {
 	size_t len = strlen(d);
 
@@ -964,7 +963,7 @@ config_addr_in(const char *const *list, size_t n, const char *addr)
 		const char *e = list[i];
 
 		if (e[0] == '@') {
-			if (domain_in(dom, dlen, e + 1))
+			if (config_domain_in(dom, dlen, e + 1))
 				return true;
 		} else if (strlen(e) == alen && strncasecmp(e, a, alen) == 0)
 			return true;
@@ -992,7 +991,7 @@ config_approvers(const struct dlp_config *c, const char *sender, size_t *n)
 					best = e;
 					break;
 				}
-			} else if (domain_in(dom, dlen, e->who + 1) &&
+			} else if (config_domain_in(dom, dlen, e->who + 1) &&
 			    len > best_len) {
 				best = e;
 				best_len = len;
@@ -1028,4 +1027,23 @@ config_default_path(void)
 	if (access(DLP_TREE_CONFIG, R_OK) != 0)
 		return DLP_SYSTEM_CONFIG;
 	return DLP_TREE_CONFIG;
+}
+
+char *
+config_addr_dup(const char *a)
+{
+	size_t n;
+
+	if (a == NULL)
+		a = "";
+	while (*a == ' ' || *a == '\t')
+		a++;
+	n = strlen(a);
+	while (n > 0 && (a[n - 1] == ' ' || a[n - 1] == '\t'))
+		n--;
+	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
+		a++;
+		n -= 2;
+	}
+	return strndup(a, n);
 }

@@ -303,6 +303,15 @@ bool config_is_internal(const struct dlp_config *cfg, const char *addr);
 bool config_addr_in(const char *const *list, size_t n, const char *addr);
 
 /*
+ * config_addr_dup: a new copy of an envelope address without its <> and
+ * surrounding blanks ("" for NULL or "<>"); NULL when memory ran out.
+ */
+char *config_addr_dup(const char *addr);
+
+/* config_domain_in: whether dom (dlen bytes) is d or a subdomain of it. */
+bool config_domain_in(const char *dom, size_t dlen, const char *d);
+
+/*
  * config_approvers: the approvers of mail from sender: the map's entry
  * for the address, else for its domain (the longest match), else the
  * default. *n gets the count; NULL/0 when there are none.

@@ -141,28 +141,6 @@ time_text(long long t, char *out, size_t outlen)
 	return out;
 }
 
-/* An address without <> and blanks, in a caller's buffer. */
-static const char *
-bare_addr(const char *a, char *out, size_t outlen)
-{
-	size_t n;
-
-	while (*a == ' ' || *a == '\t')
-		a++;
-	n = strlen(a);
-	while (n > 0 && (a[n - 1] == ' ' || a[n - 1] == '\t'))
-		n--;
-	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
-		a++;
-		n -= 2;
-	}
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, a, n);
-	out[n] = '\0';
-	return out;
-}
-
 /* ---- notices ---- */
 
 static int
@@ -547,21 +525,27 @@ fail:
 static bool
 approver_ok(const struct store_incident *inc, const char *by)
 {
-	char who[320];
+	char *who, shown[320];
+	bool ok = false;
 	size_t i;
 
-	bare_addr(by, who, sizeof(who));
+	if ((who = config_addr_dup(by)) == NULL) {
+		errx_msg("%s: out of memory", inc->id);
+		return false;
+	}
 	if (*who == '\0' || strcasecmp(who, inc->sender) == 0) {
 		errx_msg("%s: refused: nobody approves or rejects own mail",
 		    inc->id);
-		return false;
+		goto out;
 	}
-	for (i = 0; i < inc->n_approvers; i++)
-		if (strcasecmp(who, inc->approvers[i]) == 0)
-			return true;
-	errx_msg("%s: refused: %s is not an approver of this incident", inc->id,
-	    who);
-	return false;
+	for (i = 0; i < inc->n_approvers && !ok; i++)
+		ok = strcasecmp(who, inc->approvers[i]) == 0;
+	if (!ok)
+		errx_msg("%s: refused: %s is not an approver of this incident",
+		    inc->id, mta_printable(who, shown, sizeof(shown)));
+out:
+	free(who);
+	return ok;
 }
 
 static const struct {

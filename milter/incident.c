@@ -210,20 +210,6 @@ audit(struct incidents *in, const struct incident_msg *m, long long now)
 	json_decref(ev);
 }
 
-/* strip_addr: a copy of an envelope address without <>; NULL for <>. */
-static char *
-strip_addr(const char *a)
-{
-	size_t n;
-
-	if (a == NULL)
-		return NULL;
-	if (*a == '<')
-		a++;
-	n = strcspn(a, ">");
-	return n > 0 ? strndup(a, n) : NULL;
-}
-
 /* queue_notice: render kind for the incident and put it in the outbox. */
 static void
 queue_notice(struct incidents *in, const struct store_incident *inc,
@@ -268,11 +254,13 @@ notify(struct incidents *in, const struct incident_msg *m,
 	const struct dlp_notice_conf *nc = &in->cfg->notices;
 	const char *sender[1];
 	int kind;
-	bool queued = false;
+	bool queued = false, has_sender;
 
 	sender[0] = inc->sender;
+	/* the null sender (a bounce) is told nothing: there is nobody */
+	has_sender = inc->sender != NULL && inc->sender[0] != '\0';
 	kind = notice_kind_for_action(m->action);
-	if (kind >= 0 && nc->sender[m->action] && inc->sender != NULL) {
+	if (kind >= 0 && nc->sender[m->action] && has_sender) {
 		queue_notice(in, inc, (enum notice_kind)kind, sender, 1, now);
 		queued = true;
 	}
@@ -282,7 +270,7 @@ notify(struct incidents *in, const struct incident_msg *m,
 		queued = true;
 	}
 	if (m->rep != NULL && m->rep->notify_sender &&
-	    m->action < DLP_APPROVE && inc->sender != NULL) {
+	    m->action < DLP_APPROVE && has_sender) {
 		queue_notice(in, inc, NOTICE_SENDER_EXPOSURE, sender, 1, now);
 		queued = true;
 	}
@@ -327,7 +315,6 @@ incident_record(struct incidents *in, const struct incident_msg *m)
 	const struct dlp_report *rep = m->rep != NULL ? m->rep : &none;
 	struct store_incident inc;
 	long long now = (long long)time(NULL);
-	char *sender;
 
 	if (in == NULL)
 		return;
@@ -348,8 +335,6 @@ incident_record(struct incidents *in, const struct incident_msg *m)
 	inc.would = m->would;
 	if (m->error != NULL)
 		inc.why |= DLP_WHY_INTERNAL_ERROR;
-	if (inc.sender == NULL && (sender = strip_addr(m->env->sender)))
-		inc.sender = sender;
 	if (m->action == DLP_APPROVE) {
 		if (set_approvers(in, &inc) < 0)
 			log_err("incident=%s: approvers: out of memory",

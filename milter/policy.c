@@ -392,18 +392,6 @@ addr_domain(const char *addr, const char **dom, size_t *dlen)
 	return *dlen > 0;
 }
 
-/* Whether dom (dlen bytes) is d or a subdomain of it. */
-static bool
-domain_in(const char *dom, size_t dlen, const char *d)
-{
-	size_t len = strlen(d);
-
-	if (len == 0 || len > dlen)
-		return false;
-	return strncasecmp(dom + dlen - len, d, len) == 0 &&
-	    (dlen == len || dom[dlen - len - 1] == '.');
-}
-
 /* The most specific of the rules whose domain holds addr, or NULL. */
 static const struct dlp_domain_rule *
 rule_for(const struct dlp_domain_rule *v, size_t n, const char *addr)
@@ -415,7 +403,7 @@ rule_for(const struct dlp_domain_rule *v, size_t n, const char *addr)
 	if (!addr_domain(addr, &dom, &dlen))
 		return NULL;
 	for (i = 0; i < n; i++)
-		if (domain_in(dom, dlen, v[i].domain) &&
+		if (config_domain_in(dom, dlen, v[i].domain) &&
 		    (best == NULL ||
 			strlen(v[i].domain) > strlen(best->domain)))
 			best = &v[i];
@@ -706,7 +694,7 @@ org_decide(const struct dlp_config *cfg, const struct policy_input *in,
 	for (i = 0; i < p->n_deny; i++) {
 		for (j = 0; j < in->n_rcpts; j++)
 			if (addr_domain(in->rcpts[j], &dom, &dlen) &&
-			    domain_in(dom, dlen, p->deny[i].domain))
+			    config_domain_in(dom, dlen, p->deny[i].domain))
 				break;
 		if (j == in->n_rcpts)
 			continue;

@@ -242,26 +242,6 @@ store_dupstr(char **dst, const char *src)
 	return (*dst = strdup(src)) != NULL;
 }
 
-/* An address without its <> (and surrounding blanks); "" for NULL. */
-char *
-store_addrdup(const char *a)
-{
-	size_t n;
-
-	if (a == NULL)
-		a = "";
-	while (*a == ' ' || *a == '\t')
-		a++;
-	n = strlen(a);
-	while (n > 0 && (a[n - 1] == ' ' || a[n - 1] == '\t'))
-		n--;
-	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
-		a++;
-		n -= 2;
-	}
-	return strndup(a, n);
-}
-
 void
 store_strvfree(char **v, size_t n)
 {
@@ -559,7 +539,7 @@ add_addrs(struct store *st, const char *sql, const char *id, char *const *v,
 	if ((rc = store_prep(st, sql, &s)) != 0)
 		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
-		char *a = store_addrdup(v[i]);
+		char *a = config_addr_dup(v[i]);
 
 		if (a == NULL) {
 			rc = STORE_ENOMEM;
@@ -810,9 +790,9 @@ store_list(struct store *st, const struct store_filter *f,
 	limit = f->limit == 0 || f->limit > STORE_LIST_MAX ? STORE_LIST_MAX
 							   : f->limit;
 	if ((f->sender != NULL &&
-		(sender = store_addrdup(f->sender)) == NULL) ||
+		(sender = config_addr_dup(f->sender)) == NULL) ||
 	    (f->approver != NULL &&
-		(approver = store_addrdup(f->approver)) == NULL)) {
+		(approver = config_addr_dup(f->approver)) == NULL)) {
 		free(sender);
 		return STORE_ENOMEM;
 	}
@@ -923,7 +903,7 @@ store_decide(struct store *st, const char *id, enum store_state state,
 		    store_state_name(state));
 		return STORE_ESTATE;
 	}
-	if ((who = store_addrdup(by)) == NULL)
+	if ((who = config_addr_dup(by)) == NULL)
 		return STORE_ENOMEM;
 	if ((rc = store_exec(st, "BEGIN IMMEDIATE", "begin")) != 0)
 		goto out;

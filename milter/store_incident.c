@@ -231,7 +231,7 @@ store_incident_from_report(struct store_incident *inc, const char *incident_id,
 	    : STORE_DONE;
 	if (!store_dupstr(&inc->queue_id, queue_id))
 		goto nomem;
-	if ((inc->sender = store_addrdup(env != NULL ? env->sender : NULL)) ==
+	if ((inc->sender = config_addr_dup(env != NULL ? env->sender : NULL)) ==
 	    NULL)
 		goto nomem;
 	if (env != NULL && env->n_rcpts > 0) {
@@ -239,7 +239,7 @@ store_incident_from_report(struct store_incident *inc, const char *incident_id,
 		if (inc->rcpts == NULL)
 			goto nomem;
 		for (i = 0; i < env->n_rcpts; i++) {
-			if ((inc->rcpts[i] = store_addrdup(env->rcpts[i])) ==
+			if ((inc->rcpts[i] = config_addr_dup(env->rcpts[i])) ==
 			    NULL)
 				goto nomem;
 			inc->n_rcpts = i + 1;

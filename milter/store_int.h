@@ -11,6 +11,8 @@
 
 #include <sqlite3.h>
 
+#include "config.h"
+
 struct store {
 	sqlite3 *db;
 	char err[512]; /* the last error, for store_errmsg() */
@@ -44,9 +46,6 @@ bool store_coldup(sqlite3_stmt *s, int i, char **out);
 
 /* store_dupstr: *dst = a copy of src (NULL stays NULL); false on ENOMEM. */
 bool store_dupstr(char **dst, const char *src);
-
-/* store_addrdup: an address without <> and blanks ("" for NULL), new. */
-char *store_addrdup(const char *a);
 
 /* store_strvfree: free n strings and their array; NULL is a no-op. */
 void store_strvfree(char **v, size_t n);
