@@ -74,7 +74,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_OBJS  := $(ENGINE_SRCS:milter/%.c=$(B)/asan/%.o) \
 	      $(SCAN_SRCS:milter/%.c=$(B)/asan/%.o)
 
-.PHONY: all deps run test bench eval install format format-check clean
+.PHONY: all deps user run test bench eval install format format-check clean
 all: $(BINS) $(UNIT_BINS) $(B)/asan/dlp-scan $(DICTS)
 
 $(DICTS) &: tools/mkdict
@@ -140,15 +140,22 @@ eval: all
 	/usr/bin/python3 tests/eval/eval.py --corpus $(B)/eval/corpus \
 	    --outdir $(B)/eval
 
-run: deps
+# The daemon's own user (milter.user): it starts as root, opens its
+# socket, then runs as dlp-milter. Made once (idempotent).
+user:
+	@id -u dlp-milter >/dev/null 2>&1 || useradd --system --user-group \
+	    --no-create-home --home-dir /var/lib/dlp-milter \
+	    --shell /usr/sbin/nologin dlp-milter
+
+run: deps user
 	$(MAKE) all
 	./$(B)/dlp-milter -f -c conf/dlp-milter.yaml
 
-test: deps
+test: deps user
 	$(MAKE) all
 	tests/run-tests
 
-install: all
+install: all user
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns \
 	    $(DESTDIR)$(SYSCONFDIR)/dlp-milter/patterns/dict \

@@ -180,6 +180,15 @@ config_defaults(void)
 	c->milter.timeout = 300;
 	c->milter.syslog_facility = strdup("mail");
 	c->milter.syslog_ident = strdup("dlp-milter");
+	c->milter.user = strdup("dlp-milter");
+	c->workers.count = 4;
+	c->workers.timeout = 60;
+	c->workers.memory_mb = 2048;
+	c->workers.cpu = 60;
+	c->workers.max_messages = 1000;
+	c->workers.temp_dir = strdup("/tmp");
+	c->workers.seccomp = true;
+	c->workers.on_failure = DLP_ACCEPT;
 	c->rules_dir = strdup("patterns");
 	c->policy.encrypted = DLP_ACCEPT;
 	c->policy.not_inspectable = DLP_QUARANTINE;
@@ -204,7 +213,8 @@ config_defaults(void)
 	l->pdf_max_pages = 500;
 	l->pdf_max_ms = 10000;
 	if (c->milter.socket == NULL || c->milter.syslog_facility == NULL ||
-	    c->milter.syslog_ident == NULL || c->rules_dir == NULL ||
+	    c->milter.syslog_ident == NULL || c->milter.user == NULL ||
+	    c->workers.temp_dir == NULL || c->rules_dir == NULL ||
 	    set_kind_defaults(&c->policy) < 0 ||
 	    set_accepted_defaults(&c->policy) < 0 ||
 	    set_class_defaults(&c->policy) < 0 || config_org_defaults(c) < 0 ||
@@ -238,6 +248,9 @@ config_free(struct dlp_config *c)
 	free(c->milter.syslog_facility);
 	free(c->milter.syslog_ident);
 	free(c->milter.reply_contact);
+	free(c->milter.user);
+	free(c->milter.socket_owner);
+	free(c->workers.temp_dir);
 	config_free_strv(
 	    c->policy.internal_domains, c->policy.n_internal_domains);
 	config_free_strv(
@@ -374,7 +387,8 @@ static int
 load_milter(struct loader *ld, struct fy_node *m)
 {
 	static const char *const keys[] = { "socket", "socket_mode", "timeout",
-		"syslog_facility", "syslog_ident", "reply_contact", NULL };
+		"syslog_facility", "syslog_ident", "reply_contact", "user",
+		"socket_owner", NULL };
 	struct dlp_milter_conf *mc = &ld->c->milter;
 	unsigned long long x;
 	struct fy_node *v;
@@ -411,6 +425,82 @@ load_milter(struct loader *ld, struct fy_node *m)
 	if ((v = yaml_get(m, "reply_contact")) != NULL &&
 	    config_replace_str(ld, v, &mc->reply_contact) < 0)
 		return -1;
+	if ((v = yaml_get(m, "user")) != NULL &&
+	    config_replace_str(ld, v, &mc->user) < 0)
+		return -1;
+	if ((v = yaml_get(m, "socket_owner")) != NULL) {
+		if (config_replace_str(ld, v, &mc->socket_owner) < 0)
+			return -1;
+		if (mc->socket_owner[0] == '\0' || mc->socket_owner[0] == ':' ||
+		    strchr(mc->socket_owner, ' ') != NULL)
+			return yaml_fail(ld->err, ld->path, v,
+			    "socket_owner must be USER or USER:GROUP");
+	}
+	return 0;
+}
+
+/* workers: the processes that parse and scan (pool.h). */
+static int
+load_workers(struct loader *ld, struct fy_node *m)
+{
+	static const char *const keys[] = { "count", "timeout", "memory_mb",
+		"cpu", "max_messages", "temp_dir", "seccomp", "on_failure",
+		NULL };
+	struct dlp_workers_conf *wc = &ld->c->workers;
+	unsigned long long x;
+	struct fy_node *v;
+	char *s;
+
+	if (yaml_check_keys(ld->err, ld->path, m, keys) < 0)
+		return -1;
+	if ((v = yaml_get(m, "count")) != NULL) {
+		if (yaml_uint(ld->err, ld->path, v, 1, 256, &x) < 0)
+			return -1;
+		wc->count = (unsigned)x;
+	}
+	if ((v = yaml_get(m, "timeout")) != NULL) {
+		if (yaml_uint(ld->err, ld->path, v, 1, 3600, &x) < 0)
+			return -1;
+		wc->timeout = (unsigned)x;
+	}
+	if ((v = yaml_get(m, "memory_mb")) != NULL) {
+		if (yaml_uint(ld->err, ld->path, v, 0, 1024 * 1024, &x) < 0)
+			return -1;
+		if (x != 0 && x < 64)
+			return yaml_fail(ld->err, ld->path, v,
+			    "memory_mb: at least 64 (or 0: no limit)");
+		wc->memory_mb = (unsigned)x;
+	}
+	if ((v = yaml_get(m, "cpu")) != NULL) {
+		if (yaml_uint(ld->err, ld->path, v, 0, 3600, &x) < 0)
+			return -1;
+		wc->cpu = (unsigned)x;
+	}
+	if ((v = yaml_get(m, "max_messages")) != NULL) {
+		if (yaml_uint(ld->err, ld->path, v, 0, 100000000, &x) < 0)
+			return -1;
+		wc->max_messages = (unsigned)x;
+	}
+	if ((v = yaml_get(m, "temp_dir")) != NULL &&
+	    config_replace_path(ld, v, false, &wc->temp_dir) < 0)
+		return -1;
+	if ((v = yaml_get(m, "seccomp")) != NULL &&
+	    yaml_bool(ld->err, ld->path, v, &wc->seccomp) < 0)
+		return -1;
+	if ((v = yaml_get(m, "on_failure")) != NULL) {
+		if ((s = yaml_strdup(ld->err, ld->path, v)) == NULL)
+			return -1;
+		if (strcmp(s, "policy") == 0)
+			wc->on_failure = DLP_ACCEPT;
+		else if (strcmp(s, "tempfail") == 0)
+			wc->on_failure = DLP_TEMPFAIL;
+		else {
+			free(s);
+			return yaml_fail(ld->err, ld->path, v,
+			    "on_failure must be policy or tempfail");
+		}
+		free(s);
+	}
 	return 0;
 }
 
@@ -790,9 +880,9 @@ load_limits(struct loader *ld, struct fy_node *m)
 struct dlp_config *
 config_load(const char *path, struct dlp_error *err)
 {
-	static const char *const keys[] = { "milter", "rules", "policy",
-		"limits", "approval", "notices", "quarantine", "audit",
-		"secret_file", NULL };
+	static const char *const keys[] = { "milter", "workers", "rules",
+		"policy", "limits", "approval", "notices", "quarantine",
+		"audit", "secret_file", NULL };
 	struct loader ld = { path, err, NULL, NULL, 0 };
 	struct fy_document *fyd = NULL;
 	struct fy_node *root, *v;
@@ -829,6 +919,8 @@ config_load(const char *path, struct dlp_error *err)
 	if (yaml_check_keys(err, path, root, keys) < 0)
 		goto out;
 	if ((v = yaml_get(root, "milter")) != NULL && load_milter(&ld, v) < 0)
+		goto out;
+	if ((v = yaml_get(root, "workers")) != NULL && load_workers(&ld, v) < 0)
 		goto out;
 	if ((v = yaml_get(root, "rules")) != NULL && load_rules(&ld, v) < 0)
 		goto out;

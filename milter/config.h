@@ -244,6 +244,26 @@ struct dlp_milter_conf {
 	char *syslog_facility; /* "mail", "local0".. */
 	char *syslog_ident;
 	char *reply_contact; /* said in the reject reply; may be NULL */
+	/* started as root: the user (and its group) to run as after the
+	   socket is open; NULL or "": stay who we are */
+	char *user;
+	/* owner of a unix socket, "user" or "user:group"; NULL: as made */
+	char *socket_owner;
+};
+
+/* The worker processes that parse and scan (workers:, see pool.h). */
+struct dlp_workers_conf {
+	unsigned count;	       /* kept ready */
+	unsigned timeout;      /* seconds of wall time per message */
+	unsigned memory_mb;    /* address space per worker; 0: no limit */
+	unsigned cpu;	       /* CPU seconds per message; 0: no limit */
+	unsigned max_messages; /* then the worker is replaced */
+	char *temp_dir;	       /* spool and private directories go below */
+	bool seccomp;	       /* the system call filter */
+	/* a worker lost a message (crash, timeout, limit): DLP_ACCEPT means
+	   "policy" (the message is not-inspectable, policy decides),
+	   DLP_TEMPFAIL asks the sender's MTA to try again later */
+	enum dlp_action on_failure;
 };
 
 /* The secret (secret_file:): keys fingerprints and signs notices. */
@@ -255,6 +275,7 @@ struct dlp_config {
 	char *rules_dir;	 /* absolute or relative to the cwd, resolved */
 	unsigned rules_dir_line; /* where rules.dir is set, 0 if not */
 	struct dlp_milter_conf milter;
+	struct dlp_workers_conf workers;
 	struct dlp_policy policy;
 	struct dlp_limits limits;
 	struct dlp_approval_conf approval;

@@ -278,6 +278,16 @@ int dlp_scan_feed(struct dlp_scan *s, const void *data, size_t len);
 int dlp_scan_finish(struct dlp_scan *s);
 
 /*
+ * dlp_scan_lost: instead of feeding, say that the message's content
+ * could not be read at all (a worker process scanning it died or ran out
+ * of its budget): reason, e.g. "worker:timeout", and the message's size.
+ * dlp_scan_finish() then decides on one not-inspectable node "message"
+ * (policy.not_inspectable), as for any part that could not be read.
+ * Returns DLP_OK, DLP_EINPUT after a feed or finish, DLP_EFATAL on ENOMEM.
+ */
+int dlp_scan_lost(struct dlp_scan *s, size_t size, const char *reason);
+
+/*
  * dlp_scan_set_flags: before feeding, ask for more in the report:
  * DLP_SCAN_KEEP_TEXT keeps each node's normalised text (dlp-scan --text,
  * tests; off by default: text is wiped as soon as it has been scanned);

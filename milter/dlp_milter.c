@@ -37,8 +37,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -57,6 +59,7 @@
 #include "log.h"
 #include "milter_glue.h"
 #include "notice.h"
+#include "pool.h"
 #include "store.h"
 
 /* sun_path of struct sockaddr_un, less the NUL */
@@ -185,9 +188,16 @@ socket_abs(const char *spec)
 /* Set by the signal thread when SIGTERM or SIGINT asked us to stop. */
 static atomic_bool stop_requested;
 
-/* The incident side (audit log reopened on SIGHUP); set before the
-   signal thread starts. */
-static struct incidents *daemon_incidents;
+struct options;
+
+/* What a reload needs; set before the signal thread starts. */
+static const struct options *daemon_opts;
+static struct pool *daemon_pool;
+static const char *daemon_socket; /* the socket in use */
+/* the config started with: what only a restart changes */
+static const struct dlp_config *daemon_cfg0;
+
+static void reload(void);
 
 /*
  * libmilter's own signal thread sigwait()s for SIGHUP, SIGTERM and SIGINT
@@ -219,7 +229,8 @@ signal_thread(void *arg)
 		if (__real_sigwait(set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			incidents_reopen(daemon_incidents);
+			milter_glue_reopen();
+			reload();
 			continue;
 		}
 		atomic_store(&stop_requested, true);
@@ -352,16 +363,38 @@ parse_options(int argc, char *argv[], struct options *o)
 }
 
 /*
- * check_incidents: the notice templates load and the incident store
- * opens (created on first start; not with -n, which only reads). Errors
- * go to stderr; returns 0 or -1.
+ * run_user: the user to run as, when started as root and milter.user
+ * names one; NULL otherwise. A user that does not exist is an error
+ * (stderr, *bad set).
+ */
+static const struct passwd *
+run_user(const struct options *o, const struct dlp_config *cfg, bool *bad)
+{
+	const struct passwd *pw;
+
+	*bad = false;
+	if (geteuid() != 0 || cfg->milter.user == NULL ||
+	    cfg->milter.user[0] == '\0')
+		return NULL;
+	if ((pw = getpwnam(cfg->milter.user)) == NULL) {
+		fprintf(stderr,
+		    "%s: milter.user %s: no such user (`make install` "
+		    "creates dlp-milter; \"\" keeps root)\n",
+		    o->config, cfg->milter.user);
+		*bad = true;
+	}
+	return pw;
+}
+
+/*
+ * check_templates: the notice templates load. Errors go to stderr;
+ * returns 0 or -1.
  */
 static int
-check_incidents(const struct options *o, const struct dlp_config *cfg)
+check_templates(const struct dlp_config *cfg)
 {
 	struct notice_templates *t;
 	struct dlp_error err;
-	struct store *st;
 	char msg[1200];
 
 	memset(&err, 0, sizeof(err));
@@ -372,11 +405,25 @@ check_incidents(const struct options *o, const struct dlp_config *cfg)
 		return -1;
 	}
 	notice_templates_free(t);
-	if (o->check)
-		return 0;
-	if ((st = store_open(cfg->quarantine.db_path, msg, 256)) == NULL) {
-		fprintf(stderr, "%s: quarantine.database %s: %s\n", o->config,
-		    cfg->quarantine.db_path, msg);
+	return 0;
+}
+
+/*
+ * check_store: the incident store opens (created on first start), as
+ * the user the daemon runs as. Errors go to stderr; returns 0 or -1.
+ */
+static int
+check_store(const struct options *o, const struct dlp_config *cfg)
+{
+	struct store *st;
+	char msg[256];
+
+	if ((st = store_open(cfg->quarantine.db_path, msg, sizeof(msg))) ==
+	    NULL) {
+		fprintf(stderr,
+		    "%s: quarantine.database %s: %s (its directory must be "
+		    "writable by the user the daemon runs as)\n",
+		    o->config, cfg->quarantine.db_path, msg);
 		return -1;
 	}
 	store_close(st);
@@ -384,17 +431,48 @@ check_incidents(const struct options *o, const struct dlp_config *cfg)
 }
 
 /*
+ * own_dir: started as root, make the directory of a file the daemon
+ * writes (the store, the audit trail) when it is missing, owned by the
+ * user it will run as. An existing directory is left as it is.
+ */
+static void
+own_dir(const char *file, mode_t mode, const struct passwd *pw)
+{
+	char dir[PATH_MAX], *slash, *p;
+
+	if (file == NULL || file[0] == '\0' ||
+	    snprintf(dir, sizeof(dir), "%s", file) >= (int)sizeof(dir) ||
+	    (slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	if (access(dir, F_OK) == 0)
+		return;
+	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		(void)mkdir(dir, 0755);
+		*p = '/';
+	}
+	if (mkdir(dir, mode) == 0 && chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+		fprintf(
+		    stderr, "dlp-milter: chown %s: %s\n", dir, strerror(errno));
+}
+
+/*
  * make_secret: when the config names a secret_file that does not exist
  * yet, create it (first start), so that fingerprints and notice
- * signatures work from the first message. Not with -n. Returns 0 or -1
- * (stderr).
+ * signatures work from the first message; started as root, the file
+ * goes to the user the daemon runs as (a reload reads it again). Not
+ * with -n. Returns 0 or -1 (stderr).
  */
 static int
 make_secret(const struct options *o)
 {
+	const struct passwd *pw;
 	struct dlp_config *cfg;
 	struct dlp_error err;
+	struct stat sb;
 	char msg[1200];
+	bool bad;
 	int rc = 0;
 
 	if (o->check)
@@ -406,6 +484,13 @@ make_secret(const struct options *o)
 		dlp_error_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "%s\n", msg);
 		rc = -1;
+	} else if ((pw = run_user(o, cfg, &bad)) != NULL &&
+	    cfg->secret_file != NULL && stat(cfg->secret_file, &sb) == 0 &&
+	    sb.st_uid == 0 &&
+	    chown(cfg->secret_file, pw->pw_uid, pw->pw_gid) < 0) {
+		fprintf(stderr, "%s: chown %s: %s\n", o->config,
+		    cfg->secret_file, strerror(errno));
+		rc = -1;
 	}
 	config_free(cfg);
 	return rc;
@@ -413,9 +498,10 @@ make_secret(const struct options *o)
 
 /*
  * load_checked: load the config and the rules, and check what only the
- * daemon reads (the socket, the syslog facility). Errors go to stderr as
- * "file:line: message"; returns the engine or NULL. *sockp gets the
- * socket to listen on, *facility the syslog facility.
+ * daemon reads (the socket, the syslog facility, the user, the notice
+ * templates). Errors go to stderr as "file:line: message"; returns the
+ * engine or NULL. *sockp gets the socket to listen on, *facility the
+ * syslog facility.
  */
 static struct dlp_engine *
 load_checked(const struct options *o, const char **sockp, int *facility)
@@ -425,6 +511,7 @@ load_checked(const struct options *o, const char **sockp, int *facility)
 	struct dlp_error err;
 	char msg[1200], why[128];
 	const char *sock;
+	bool bad;
 
 	memset(&err, 0, sizeof(err));
 	if ((e = dlp_engine_load(o->path, &err)) == NULL) {
@@ -448,7 +535,8 @@ load_checked(const struct options *o, const char **sockp, int *facility)
 			: "");
 		goto fail;
 	}
-	if (check_incidents(o, cfg) < 0)
+	(void)run_user(o, cfg, &bad);
+	if (bad || check_templates(cfg) < 0)
 		goto fail;
 	*sockp = sock;
 	return e;
@@ -466,26 +554,172 @@ ruleset(const struct dlp_engine *e)
 }
 
 /*
- * serve: open the socket, detach unless -f, run libmilter until stopped.
- * Start-up failures are fatal() (stderr while attached). Returns the exit
- * status.
+ * socket_perms: a unix socket gets milter.socket_mode and the owner of
+ * milter.socket_owner ("user" or "user:group"), or, when the daemon
+ * drops to a user and no owner is set, that user. fatal() on failure.
+ */
+static void
+socket_perms(const char *sock_abs, const struct dlp_config *cfg,
+    const struct passwd *run)
+{
+	char owner[256], *colon;
+	const struct passwd *pw;
+	const struct group *gr;
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	const char *path;
+
+	if (strncmp(sock_abs, "unix:", 5) != 0 &&
+	    strncmp(sock_abs, "local:", 6) != 0)
+		return;
+	path = strchr(sock_abs, ':') + 1;
+	if (chmod(path, (mode_t)cfg->milter.socket_mode) < 0)
+		fatal("chmod %o %s: %s", cfg->milter.socket_mode, path,
+		    strerror(errno));
+	if (cfg->milter.socket_owner != NULL) {
+		snprintf(owner, sizeof(owner), "%s", cfg->milter.socket_owner);
+		if ((colon = strchr(owner, ':')) != NULL)
+			*colon++ = '\0';
+		if ((pw = getpwnam(owner)) == NULL)
+			fatal("milter.socket_owner: no such user %s", owner);
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+		if (colon != NULL) {
+			if ((gr = getgrnam(colon)) == NULL)
+				fatal("milter.socket_owner: no such group %s",
+				    colon);
+			gid = gr->gr_gid;
+		}
+	} else if (run != NULL) {
+		uid = run->pw_uid;
+		gid = run->pw_gid;
+	} else
+		return;
+	if (chown(path, uid, gid) < 0)
+		fatal("chown %s: %s", path, strerror(errno));
+}
+
+/* drop_privileges: become pw for good (groups, gid, uid). fatal(). */
+static void
+drop_privileges(const struct passwd *pw)
+{
+	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0)
+		fatal("cannot become %s: %s", pw->pw_name, strerror(errno));
+	if (setuid(0) == 0)
+		fatal("could become root again after dropping to %s",
+		    pw->pw_name);
+}
+
+/* pool_conf_of: the worker pool's settings from the config. */
+static void
+pool_conf_of(const struct dlp_config *cfg, struct pool_conf *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->size = cfg->workers.count;
+	pc->timeout_ms = cfg->workers.timeout * 1000;
+	pc->memory_mb = cfg->workers.memory_mb;
+	pc->cpu_s = cfg->workers.cpu;
+	pc->max_messages = cfg->workers.max_messages;
+	pc->temp_dir = cfg->workers.temp_dir;
+	pc->seccomp = cfg->workers.seccomp;
+}
+
+/* same: two optional strings are equal. */
+static bool
+same(const char *a, const char *b)
+{
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+/*
+ * reload (SIGHUP, in the signal thread): load the config and the rules
+ * again; if they load and the incident side starts with them, new
+ * messages use them and messages in flight finish with the old ones.
+ * Otherwise the running configuration stays, and the log says why, with
+ * the file and line. What only a restart changes (the socket, the user,
+ * the workers' settings) is logged, not applied.
+ */
+static void
+reload(void)
+{
+	const struct dlp_config *cfg, *old;
+	struct dlp_engine *e;
+	struct incidents *in;
+	struct dlp_error err;
+	struct pool_conf a, b;
+	char msg[1200];
+
+	memset(&err, 0, sizeof(err));
+	if ((e = dlp_engine_load(daemon_opts->path, &err)) == NULL) {
+		dlp_error_format(&err, msg, sizeof(msg));
+		log_err(
+		    "reload refused, the running configuration stays: %s", msg);
+		return;
+	}
+	cfg = dlp_engine_config(e);
+	if ((in = incidents_start(cfg, msg, sizeof(msg))) == NULL) {
+		log_err(
+		    "reload refused, the running configuration stays: %s", msg);
+		dlp_engine_unref(e);
+		return;
+	}
+	if (milter_glue_swap(e, in) < 0) {
+		log_err("reload refused: out of memory");
+		incidents_stop(in);
+		dlp_engine_unref(e);
+		return;
+	}
+	old = daemon_cfg0;
+	pool_conf_of(cfg, &a);
+	pool_conf_of(old, &b);
+	if (daemon_opts->socket == NULL &&
+	    !same(cfg->milter.socket, daemon_socket))
+		log_warn("reload: milter.socket changed: takes a restart");
+	if (!same(cfg->milter.user, old->milter.user))
+		log_warn("reload: milter.user changed: takes a restart");
+	if (a.size != b.size || a.timeout_ms != b.timeout_ms ||
+	    a.memory_mb != b.memory_mb || a.cpu_s != b.cpu_s ||
+	    a.max_messages != b.max_messages || a.seccomp != b.seccomp ||
+	    !same(a.temp_dir, b.temp_dir))
+		log_warn("reload: workers changed: takes a restart");
+	if (pool_set_engine(daemon_pool, e) < 0)
+		log_err("reload: cannot fork workers: %s", strerror(errno));
+	log_info("reloaded: rules=%zu ruleset=%s config=%s",
+	    dlp_engine_rule_count(e), ruleset(e), daemon_opts->config);
+	dlp_engine_unref(e);
+}
+
+/*
+ * serve: open the socket (as root, when started so), become the
+ * configured user, detach unless -f, fork the workers, run libmilter
+ * until stopped. Start-up failures are fatal() (stderr while attached).
+ * Returns the exit status.
  */
 static int
 serve(struct dlp_engine *e, const struct options *o, const char *sock,
     int facility)
 {
 	const struct dlp_config *cfg = dlp_engine_config(e);
-	const char *path;
+	const struct passwd *pw;
+	struct incidents *in;
+	struct pool_conf pc;
 	char *sock_abs, why[1200];
+	bool bad;
 	int rc, status;
 
 	/* until detached, everything goes to the terminal */
 	log_init(cfg->milter.syslog_ident, facility, true);
+	/* first: a SIGTERM that comes while we start (the socket is open
+	   before the signal thread runs) waits for that thread; the mask
+	   survives daemonize()'s forks and every thread inherits it */
+	if ((rc = block_signals()) != 0)
+		fatal("cannot block signals: %s", strerror(rc));
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("cannot ignore SIGPIPE");
 	if ((sock_abs = socket_abs(sock)) == NULL)
 		fatal("cannot make the socket path absolute: %s", sock);
-	if (milter_glue_register(e) < 0)
+	if (milter_glue_register() < 0)
 		fatal("cannot register with libmilter");
 	if (smfi_setconn(sock_abs) != MI_SUCCESS)
 		fatal("smfi_setconn %s failed", sock_abs);
@@ -495,29 +729,40 @@ serve(struct dlp_engine *e, const struct options *o, const char *sock,
 	/* true: remove a stale unix socket left by an earlier run */
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		fatal("cannot open the milter socket %s", sock_abs);
-	if (strncmp(sock_abs, "unix:", 5) == 0 ||
-	    strncmp(sock_abs, "local:", 6) == 0) {
-		path = strchr(sock_abs, ':') + 1;
-		if (chmod(path, (mode_t)cfg->milter.socket_mode) < 0)
-			fatal("chmod %o %s: %s", cfg->milter.socket_mode, path,
-			    strerror(errno));
+	pw = run_user(o, cfg, &bad);
+	socket_perms(sock_abs, cfg, pw);
+	if (pw != NULL) {
+		own_dir(cfg->quarantine.db_path, 0700, pw);
+		if (cfg->audit.file != NULL)
+			own_dir(cfg->audit.file, 0750, pw);
+		drop_privileges(pw);
 	}
+	if (check_store(o, cfg) < 0)
+		exit(1);
 	if (!o->foreground) {
 		if (daemonize() < 0)
 			fatal("cannot detach: %s", strerror(errno));
 		log_init(cfg->milter.syslog_ident, facility, false);
 	}
 	/* after daemonize(): fork() keeps only the calling thread, and an
-	   SQLite connection must not cross a fork */
-	if ((rc = block_signals()) != 0)
-		fatal("cannot block signals: %s", strerror(rc));
-	if ((daemon_incidents = incidents_start(cfg, why, sizeof(why))) == NULL)
+	   SQLite connection must not cross a fork; the workers are forked
+	   while we are still one thread */
+	pool_conf_of(cfg, &pc);
+	if ((daemon_pool = pool_new(&pc, e, why, sizeof(why))) == NULL)
+		fatal("workers: %s", why);
+	if ((in = incidents_start(cfg, why, sizeof(why))) == NULL)
 		fatal("%s", why);
-	milter_glue_set_incidents(daemon_incidents);
+	if (milter_glue_start(e, in, daemon_pool) < 0)
+		fatal("out of memory");
+	daemon_opts = o;
+	daemon_socket = sock;
+	daemon_cfg0 = cfg;
 	if ((rc = start_signal_thread()) != 0)
 		fatal("cannot start the signal thread: %s", strerror(rc));
-	log_info("starting: socket=%s rules=%zu ruleset=%s config=%s", sock_abs,
-	    dlp_engine_rule_count(e), ruleset(e), o->config);
+	log_info("starting: socket=%s rules=%zu ruleset=%s config=%s "
+		 "workers=%u user=%s",
+	    sock_abs, dlp_engine_rule_count(e), ruleset(e), o->config, pc.size,
+	    pw != NULL ? pw->pw_name : "(unchanged)");
 	if (smfi_main() != MI_SUCCESS && !atomic_load(&stop_requested)) {
 		log_err("smfi_main failed");
 		status = 1;
@@ -526,8 +771,8 @@ serve(struct dlp_engine *e, const struct options *o, const char *sock,
 		status = 0;
 	}
 	milter_glue_shutdown();
-	incidents_stop(daemon_incidents);
-	daemon_incidents = NULL;
+	pool_free(daemon_pool);
+	daemon_pool = NULL;
 	free(sock_abs);
 	return status;
 }

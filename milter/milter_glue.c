@@ -11,7 +11,9 @@
  * included) be carried out.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
@@ -29,6 +32,8 @@
 #include "log.h"
 #include "milter_glue.h"
 #include "notice.h"
+#include "pool.h"
+#include "report.h"
 
 /* Longest SMTP reply line we build (libmilter allows 980). */
 #define REPLY_LINE_MAX 200
@@ -43,17 +48,33 @@
 /* Longest envelope address we keep (RFC 5321 allows 256 octets). */
 #define ADDR_MAX 2048
 
+/*
+ * A generation: the engine (config and rules) and the incident side
+ * made from the same config. A message keeps the generation it started
+ * in until its end, so a reload never changes the rules of a message in
+ * flight; the last message of a retired generation releases it.
+ */
+struct gen {
+	struct dlp_engine *engine;
+	struct incidents *incidents;
+	unsigned refs; /* messages, plus one while current */
+};
+
 /* One message: the envelope, then the scan. */
 struct msg {
+	struct gen *gen; /* our reference */
 	char *sender;
 	char **rcpts;
 	size_t n_rcpts;
 	size_t cap_rcpts;
 	struct dlp_scan *scan;
-	bool started;	   /* start_scan() ran */
-	bool skipped;	   /* not scanned: every recipient internal */
-	const char *error; /* the first internal error (a static string) */
-	size_t size;	   /* bytes fed to the engine */
+	bool started;		/* start_scan() ran */
+	bool skipped;		/* not scanned: every recipient internal */
+	const char *error;	/* the first internal error (a static string) */
+	size_t size;		/* bytes fed to the engine */
+	int spool;		/* the message's spool file, or -1 */
+	struct dlp_report wrep; /* the worker's report, when it gave one */
+	const char *lost;	/* why no worker report ("worker:timeout") */
 	/* an X-DLP-Notice header: our own notice, if its signature holds */
 	struct notice_check *notice;
 	bool notice_bad; /* more than one such header: never ours */
@@ -61,9 +82,8 @@ struct msg {
 
 /* One connection from the MTA. */
 struct conn {
-	struct dlp_engine *engine; /* our reference */
-	struct msg *msg;	   /* the message in progress, or NULL */
-	bool msg_failed;	   /* MAIL FROM came but msg_new() failed */
+	struct msg *msg; /* the message in progress, or NULL */
+	bool msg_failed; /* MAIL FROM came but msg_new() failed */
 	char client_addr[INET6_ADDRSTRLEN]; /* "" when not an IP client */
 	/* mail submitted with sendmail(1): Postfix's cleanup connects as
 	   localhost, 127.0.0.1, port 0 (an SMTP client has a port) */
@@ -82,8 +102,61 @@ struct verdict {
 };
 
 /* Set by milter_glue_register() before smfi_main(); then read-only. */
-static struct dlp_engine *glue_engine;
-static struct incidents *glue_incidents;
+static struct pool *glue_pool;
+/* The current generation, replaced by milter_glue_swap(). */
+static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gen *gen_current;
+
+/* gen_get: a reference to the current generation (NULL: none yet). */
+static struct gen *
+gen_get(void)
+{
+	struct gen *g;
+
+	pthread_mutex_lock(&gen_lock);
+	if ((g = gen_current) != NULL)
+		g->refs++;
+	pthread_mutex_unlock(&gen_lock);
+	return g;
+}
+
+/* gen_release: stop a generation's incident side, drop its engine. */
+static void *
+gen_release(void *arg)
+{
+	struct gen *g = arg;
+
+	incidents_stop(g->incidents);
+	dlp_engine_unref(g->engine);
+	free(g);
+	return NULL;
+}
+
+/*
+ * gen_put: drop a reference. The last one releases the generation in a
+ * thread of its own: stopping the incident side waits for its outbox
+ * thread, which a message's end must not.
+ */
+static void
+gen_put(struct gen *g)
+{
+	pthread_attr_t at;
+	pthread_t tid;
+	bool last;
+
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&gen_lock);
+	last = --g->refs == 0;
+	pthread_mutex_unlock(&gen_lock);
+	if (!last)
+		return;
+	if (pthread_attr_init(&at) != 0 ||
+	    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) != 0 ||
+	    pthread_create(&tid, &at, gen_release, g) != 0)
+		(void)gen_release(g);
+	(void)pthread_attr_destroy(&at);
+}
 
 static void
 msg_free(struct msg *m)
@@ -92,7 +165,10 @@ msg_free(struct msg *m)
 
 	if (m == NULL)
 		return;
+	pool_spool_close(m->spool);
+	report_clear(&m->wrep);
 	dlp_scan_free(m->scan);
+	gen_put(m->gen);
 	notice_check_free(m->notice);
 	free(m->sender);
 	for (i = 0; i < m->n_rcpts; i++)
@@ -131,16 +207,7 @@ conn_of(SMFICTX *ctx)
 		free(c);
 		return NULL;
 	}
-	c->engine = dlp_engine_ref(glue_engine);
 	return c;
-}
-
-static const struct dlp_config *
-glue_config(const struct conn *c)
-{
-	const struct dlp_engine *e = c != NULL ? c->engine : glue_engine;
-
-	return e != NULL ? dlp_engine_config(e) : NULL;
 }
 
 /* addr_dup: a bounded copy of an envelope address; NULL on failure. */
@@ -171,25 +238,45 @@ start_scan(struct conn *c, struct msg *m)
 	env.n_rcpts = m->n_rcpts;
 	env.client_addr = c->client_addr[0] != '\0' ? c->client_addr : NULL;
 	env.now = 0;
-	if ((m->scan = dlp_scan_new(c->engine, &env)) == NULL) {
+	/* the daemon's scan decides whether the envelope needs a scan and,
+	   should the worker fail, decides the lost message; it is never
+	   fed: a worker reads the spool */
+	if ((m->scan = dlp_scan_new(m->gen->engine, &env)) == NULL) {
 		msg_error(m, "scan-nomem");
 		return;
 	}
-	if (!dlp_scan_needed(m->scan))
+	if (!dlp_scan_needed(m->scan)) {
 		m->skipped = true;
+		return;
+	}
+	if ((m->spool = pool_spool(glue_pool)) < 0) {
+		log_err("cannot make a spool file: %s", strerror(errno));
+		msg_error(m, "spool");
+	}
 }
 
-/* feed: pass bytes to the engine unless the message is skipped or broken. */
+/* feed: spool bytes unless the message is skipped or broken. */
 static void
 feed(struct msg *m, const void *data, size_t len)
 {
-	if (m->error != NULL || m->skipped || m->scan == NULL || len == 0)
+	const char *p = data;
+	ssize_t w;
+
+	if (m->error != NULL || m->skipped || m->spool < 0 || len == 0)
 		return;
-	if (dlp_scan_feed(m->scan, data, len) == DLP_EFATAL) {
-		msg_error(m, "engine-feed");
-		return;
-	}
 	m->size += len;
+	while (len > 0) {
+		if ((w = write(m->spool, p, len)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			log_err("cannot write a spool file: %s",
+			    w < 0 ? strerror(errno) : "no space");
+			msg_error(m, "spool-write");
+			return;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
 }
 
 /*
@@ -646,11 +733,11 @@ paths_text(struct buf *b, const struct dlp_report *rep)
  * escaped; values found are never named, only kinds, counts and paths.
  */
 static void
-log_verdict(SMFICTX *ctx, const struct conn *c, const struct msg *m,
+log_verdict(SMFICTX *ctx, const struct gen *g, const struct msg *m,
     const struct verdict *v)
 {
 	const struct dlp_report *rep = v->rep;
-	const struct dlp_engine *e = c != NULL ? c->engine : glue_engine;
+	const struct dlp_engine *e = g != NULL ? g->engine : NULL;
 	const char *ruleset;
 	char num[64];
 	struct buf b;
@@ -685,6 +772,8 @@ log_verdict(SMFICTX *ctx, const struct conn *c, const struct msg *m,
 		(void)buf_puts(&b, " notice=ours");
 	if (rep != NULL && rep->partial)
 		(void)buf_puts(&b, " partial=yes");
+	if (m != NULL && m->lost != NULL)
+		kv(&b, "lost", m->lost);
 	if (v->error != NULL)
 		kv(&b, "error", v->error);
 	log_info("%s", buf_cstr(&b));
@@ -700,8 +789,8 @@ log_verdict(SMFICTX *ctx, const struct conn *c, const struct msg *m,
  * (incident.c; never changes the verdict).
  */
 static void
-record(SMFICTX *ctx, const struct conn *c, const struct msg *m,
-    const struct verdict *v)
+record(SMFICTX *ctx, const struct gen *g, const struct conn *c,
+    const struct msg *m, const struct verdict *v)
 {
 	struct dlp_envelope env;
 	struct incident_msg im;
@@ -725,7 +814,8 @@ record(SMFICTX *ctx, const struct conn *c, const struct msg *m,
 	im.error = v->error;
 	im.skipped = m != NULL && m->skipped;
 	im.notice = v->notice;
-	incident_record(glue_incidents, &im);
+	if (g != NULL)
+		incident_record(g->incidents, &im);
 }
 
 /*
@@ -741,7 +831,7 @@ our_notice(struct msg *m)
 
 	if (m == NULL || m->notice == NULL || m->notice_bad)
 		return false;
-	key = incident_notice_key(glue_incidents, &keylen);
+	key = incident_notice_key(m->gen->incidents, &keylen);
 	if (key == NULL)
 		return false;
 	return notice_check_valid(m->notice, key, keylen, (long long)time(NULL),
@@ -812,6 +902,8 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 		c->msg_failed = true;
 		return SMFIS_NOREPLY;
 	}
+	m->spool = -1;
+	m->gen = gen_get();
 	c->msg = m;
 	if ((m->sender = addr_dup(argv != NULL ? argv[0] : NULL)) == NULL)
 		msg_error(m, "sender");
@@ -888,8 +980,8 @@ mlfi_eoh(SMFICTX *ctx)
 		memset(&v, 0, sizeof(v));
 		dlp_incident_id(v.incident, sizeof(v.incident));
 		v.action = v.would = DLP_ACCEPT;
-		log_verdict(ctx, c, m, &v);
-		record(ctx, c, m, &v);
+		log_verdict(ctx, m->gen, m, &v);
+		record(ctx, m->gen, c, m, &v);
 		conn_msg_end(c);
 		return SMFIS_ACCEPT;
 	}
@@ -910,11 +1002,51 @@ mlfi_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	return SMFIS_NOREPLY;
 }
 
+/*
+ * scan_spooled: have a worker scan the spooled message. Its report, or,
+ * when the worker was lost, the daemon's own scan deciding the message
+ * as not inspectable (workers.on_failure: policy) or a tempfail
+ * (on_failure: tempfail). Returns the report or NULL (v says why).
+ */
+static const struct dlp_report *
+scan_spooled(const struct conn *c, struct msg *m, struct verdict *v)
+{
+	const struct dlp_config *cfg = dlp_engine_config(m->gen->engine);
+	struct dlp_envelope env = { 0 };
+	const char *why = NULL;
+	int rc;
+
+	env.sender = m->sender != NULL ? m->sender : "";
+	env.rcpts = (const char *const *)m->rcpts;
+	env.n_rcpts = m->n_rcpts;
+	env.client_addr = c->client_addr[0] != '\0' ? c->client_addr : NULL;
+	rc = pool_scan(
+	    glue_pool, m->gen->engine, &env, m->spool, &m->wrep, &why);
+	if (rc == 0)
+		return &m->wrep;
+	if (rc == POOL_BUSY) {
+		msg_error(m, "workers-busy");
+		return NULL;
+	}
+	m->lost = why;
+	log_warn("incident=%s: %s: the message could not be scanned (%s)",
+	    v->incident, why,
+	    cfg->workers.on_failure == DLP_TEMPFAIL ? "tempfail"
+						    : "not-inspectable");
+	if (cfg->workers.on_failure == DLP_TEMPFAIL)
+		return NULL; /* v: tempfail, no error */
+	if (dlp_scan_lost(m->scan, m->size, why) != DLP_OK ||
+	    dlp_scan_finish(m->scan) == DLP_EFATAL)
+		msg_error(m, "engine");
+	return dlp_scan_report(m->scan);
+}
+
 static sfsistat
 mlfi_eom(SMFICTX *ctx)
 {
 	struct conn *c;
 	struct msg *m;
+	struct gen *g;
 	struct verdict v;
 	sfsistat st;
 
@@ -923,22 +1055,28 @@ mlfi_eom(SMFICTX *ctx)
 	v.action = v.would = DLP_TEMPFAIL;
 	c = conn_of(ctx);
 	m = c != NULL ? c->msg : NULL;
+	/* the message's own generation, or the current one for a failure
+	   without a message */
+	g = m != NULL && m->gen != NULL ? m->gen : gen_get();
 	v.local = c != NULL && c->local_submission;
 	if (c == NULL)
 		v.error = "conn-nomem";
 	else if (m == NULL)
 		v.error = c->msg_failed ? "msg-nomem" : "no-envelope";
+	else if (m->gen == NULL)
+		v.error = "no-engine";
 	else {
 		if (!m->started)
 			start_scan(c, m);
-		if (m->scan != NULL) {
+		if (m->error == NULL && m->scan != NULL && m->skipped) {
 			if (dlp_scan_finish(m->scan) == DLP_EFATAL)
 				msg_error(m, "engine");
 			v.rep = dlp_scan_report(m->scan);
-		}
-		if (v.rep == NULL)
+		} else if (m->error == NULL && m->scan != NULL)
+			v.rep = scan_spooled(c, m, &v);
+		if (v.rep == NULL && m->lost == NULL)
 			msg_error(m, "no-report");
-		else {
+		else if (v.rep != NULL) {
 			v.action = v.rep->action;
 			v.would = v.rep->would_action;
 			if (v.rep->internal_error)
@@ -952,9 +1090,11 @@ mlfi_eom(SMFICTX *ctx)
 			v.action = v.would = DLP_ACCEPT;
 		}
 	}
-	st = apply(ctx, glue_config(c), &v);
-	log_verdict(ctx, c, m, &v);
-	record(ctx, c, m, &v);
+	st = apply(ctx, g != NULL ? dlp_engine_config(g->engine) : NULL, &v);
+	log_verdict(ctx, g, m, &v);
+	record(ctx, g, c, m, &v);
+	if (m == NULL || m->gen == NULL)
+		gen_put(g);
 	if (c != NULL)
 		conn_msg_end(c);
 	return st;
@@ -978,7 +1118,6 @@ mlfi_close(SMFICTX *ctx)
 	if ((c = smfi_getpriv(ctx)) == NULL)
 		return SMFIS_CONTINUE;
 	conn_msg_end(c);
-	dlp_engine_unref(c->engine);
 	free(c);
 	if (smfi_setpriv(ctx, NULL) != MI_SUCCESS)
 		log_warn("smfi_setpriv failed at close");
@@ -1004,29 +1143,81 @@ static struct smfiDesc glue_desc = {
 	.xxfi_negotiate = mlfi_negotiate,
 };
 
-void
-milter_glue_set_incidents(struct incidents *in)
+/* gen_new: a generation of e and in, current (one reference). */
+static struct gen *
+gen_new(struct dlp_engine *e, struct incidents *in)
 {
-	glue_incidents = in;
+	struct gen *g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return NULL;
+	g->engine = dlp_engine_ref(e);
+	g->incidents = in;
+	g->refs = 1;
+	return g;
 }
 
 int
-milter_glue_register(struct dlp_engine *e)
+milter_glue_register(void)
 {
-	glue_engine = dlp_engine_ref(e);
 	if (smfi_register(glue_desc) != MI_SUCCESS) {
 		log_err("smfi_register failed");
-		dlp_engine_unref(glue_engine);
-		glue_engine = NULL;
 		return -1;
 	}
 	return 0;
 }
 
+int
+milter_glue_start(struct dlp_engine *e, struct incidents *in, struct pool *pool)
+{
+	if ((gen_current = gen_new(e, in)) == NULL)
+		return -1;
+	glue_pool = pool;
+	return 0;
+}
+
+int
+milter_glue_swap(struct dlp_engine *e, struct incidents *in)
+{
+	struct gen *g, *old;
+
+	if ((g = gen_new(e, in)) == NULL)
+		return -1;
+	pthread_mutex_lock(&gen_lock);
+	old = gen_current;
+	gen_current = g;
+	pthread_mutex_unlock(&gen_lock);
+	gen_put(old);
+	return 0;
+}
+
+void
+milter_glue_reopen(void)
+{
+	struct gen *g = gen_get();
+
+	if (g != NULL)
+		incidents_reopen(g->incidents);
+	gen_put(g);
+}
+
 void
 milter_glue_shutdown(void)
 {
-	dlp_engine_unref(glue_engine);
-	glue_engine = NULL;
-	glue_incidents = NULL;
+	struct gen *g;
+
+	pthread_mutex_lock(&gen_lock);
+	g = gen_current;
+	gen_current = NULL;
+	pthread_mutex_unlock(&gen_lock);
+	if (g != NULL) {
+		bool last;
+
+		pthread_mutex_lock(&gen_lock);
+		last = --g->refs == 0;
+		pthread_mutex_unlock(&gen_lock);
+		if (last)
+			(void)gen_release(g);
+	}
+	glue_pool = NULL;
 }

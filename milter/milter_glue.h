@@ -48,9 +48,22 @@
  * when that cannot be applied either, the message is temporarily failed,
  * so no mail is lost and none passes unscanned.
  *
+ * Workers: the glue never parses a message. It spools the message
+ * (headers as fed above, then the body) to an unnamed 0600 file of the
+ * pool's (pool.h) and, at the end of the message, a worker process scans
+ * it and sends the report back. A worker that crashes, passes its time
+ * or its limits loses the message: with workers.on_failure "policy" the
+ * message is decided as not inspectable (reason "worker:timeout",
+ * "worker:crash", "worker:cpu", "worker:killed"; default quarantine),
+ * with "tempfail" the sender's MTA tries again; the verdict line then
+ * carries lost=REASON. A spool that cannot be written (a full disk) is an
+ * internal error (on_internal_error, default tempfail): mail is never
+ * passed unscanned.
+ *
  * Thread-safety: libmilter runs the callbacks of one connection in one
- * thread at a time; the engine is shared read-only (each connection holds
- * a reference); everything else belongs to one connection.
+ * thread at a time; each message holds a reference to the generation
+ * (engine and incident side) it started in, shared read-only;
+ * everything else belongs to one connection.
  */
 #ifndef DLP_MILTER_GLUE_H
 #define DLP_MILTER_GLUE_H
@@ -63,26 +76,42 @@
 /* The milter's name as announced to libmilter. */
 #define GLUE_NAME "dlp-milter"
 
+struct incidents;
+struct pool;
+
 /*
  * milter_glue_register: register the callbacks with libmilter
- * (smfi_register) for engine e. The glue takes its own reference to e and
- * keeps it until milter_glue_shutdown(). Call once, before smfi_main().
- * Returns 0, or -1 when smfi_register() failed (logged).
+ * (smfi_register; before the socket is opened). Returns 0, or -1 when
+ * smfi_register() failed (logged).
  */
-int milter_glue_register(struct dlp_engine *e);
-
-struct incidents;
+int milter_glue_register(void);
 
 /*
- * milter_glue_set_incidents: hand every finished message to in
- * (incident.h: audit trail, incident store, notices); NULL: nowhere. in
- * must outlive smfi_main(). Call before smfi_main().
+ * milter_glue_start: messages are scanned by the workers of pool, with
+ * engine e, and handed to in (incident.h: audit trail, incident store,
+ * notices). The glue takes its own reference to e and owns in from now
+ * on (it stops it when its generation ends). Call once, before
+ * smfi_main(). Returns 0, or -1 on ENOMEM.
  */
-void milter_glue_set_incidents(struct incidents *in);
+int milter_glue_start(
+    struct dlp_engine *e, struct incidents *in, struct pool *pool);
 
 /*
- * milter_glue_shutdown: drop the glue's engine reference (after
- * smfi_main() returned). Connections still running keep their own.
+ * milter_glue_swap: a reload. New messages use e and in (the glue takes
+ * a reference to e and owns in); a message in flight finishes with the
+ * engine and incident side it started with, and the last of them stops
+ * the old incident side and drops the old engine. The caller points the
+ * pool at e itself (pool_set_engine). Returns 0, or -1 on ENOMEM (then
+ * nothing changed and in is still the caller's).
+ */
+int milter_glue_swap(struct dlp_engine *e, struct incidents *in);
+
+/* milter_glue_reopen: reopen the current audit file (SIGHUP). */
+void milter_glue_reopen(void);
+
+/*
+ * milter_glue_shutdown: release the current generation (after smfi_main()
+ * returned): its incident side is stopped once no message uses it.
  */
 void milter_glue_shutdown(void);
 

@@ -132,6 +132,7 @@ struct dlp_scan {
 	const char *cur_loc; /* when set, the location of every hit */
 
 	bool finished;
+	char *lost; /* dlp_scan_lost(): why the content was never read */
 	struct dlp_report report;
 };
 
@@ -1110,10 +1111,10 @@ dlp_scan_new(struct dlp_engine *e, const struct dlp_envelope *env)
 		return s;
 	if (exceptions_for(s, env != NULL ? env->now : 0) < 0)
 		goto fail;
-	s->magic = engine_magic_get(e);
+	/* the extractor (and its libmagic handle, from the engine's pool
+	   behind a lock) comes with the first byte: see extract_open() */
 	if ((s->mime = mime_new(s->lim, &s->handler, s)) == NULL ||
 	    (s->tally = tally_new(s->lim->max_hits)) == NULL ||
-	    (s->x = extract_new(s->lim, &s->sink, s->magic)) == NULL ||
 	    (s->head = msghead_new(s->lim->max_header_block_bytes)) == NULL)
 		goto fail;
 	tally_set_secret(s->tally, cfg->secret, cfg->secret_len);
@@ -1135,15 +1136,32 @@ dlp_scan_needed(const struct dlp_scan *s)
 	return s->needed;
 }
 
+/*
+ * extract_open: the extractor, made when the message's content first
+ * needs it. A scan that is never fed (the daemon's own, whose message a
+ * worker process scans) never takes a libmagic handle: the engine's
+ * pool of them is behind a lock that a fork must not find held.
+ */
+static int
+extract_open(struct dlp_scan *s)
+{
+	if (s->x != NULL)
+		return 0;
+	if ((s->magic = engine_magic_get(s->engine)) == NULL ||
+	    (s->x = extract_new(s->lim, &s->sink, s->magic)) == NULL)
+		return -1;
+	return 0;
+}
+
 int
 dlp_scan_feed(struct dlp_scan *s, const void *data, size_t len)
 {
-	if (s->finished || s->rc == DLP_EFATAL)
+	if (s->finished || s->rc == DLP_EFATAL || s->lost != NULL)
 		return s->rc == DLP_EFATAL ? DLP_EFATAL : DLP_EINPUT;
 	s->fed += len;
 	if (!s->needed)
 		return DLP_OK;
-	if (msghead_feed(s->head, data, len) < 0 ||
+	if (extract_open(s) < 0 || msghead_feed(s->head, data, len) < 0 ||
 	    mime_feed(s->mime, data, len) < 0)
 		fail(s, DLP_EFATAL);
 	return s->rc;
@@ -1193,6 +1211,35 @@ report_exceptions(struct dlp_report *r)
 }
 
 int
+dlp_scan_lost(struct dlp_scan *s, size_t size, const char *reason)
+{
+	if (s->finished || s->fed > 0 || s->lost != NULL)
+		return DLP_EINPUT;
+	if ((s->lost = strdup(reason)) == NULL) {
+		fail(s, DLP_EFATAL);
+		return DLP_EFATAL;
+	}
+	s->fed = size;
+	return DLP_OK;
+}
+
+/*
+ * lost_finish: the report of a message whose content was never read:
+ * one node for all of it, not inspectable for the reason given, so that
+ * the policy (not_inspectable) decides as for an unreadable part.
+ */
+static void
+lost_finish(struct dlp_scan *s)
+{
+	long id;
+
+	if ((id = node_add(
+		 s, xstrdup(s, "message"), "message/rfc822", s->fed)) < 0)
+		return;
+	node_mark(s, id, DLP_ENC_NOT_INSPECTABLE, s->lost, false);
+}
+
+int
 dlp_scan_finish(struct dlp_scan *s)
 {
 	const struct dlp_config *cfg = s->cfg;
@@ -1218,7 +1265,12 @@ dlp_scan_finish(struct dlp_scan *s)
 		r->action = r->would_action = DLP_ACCEPT;
 		goto out;
 	}
-	if (s->rc != DLP_EFATAL && mime_finish(s->mime) < 0)
+	if (s->lost != NULL) {
+		lost_finish(s);
+		goto decide;
+	}
+	if (s->rc != DLP_EFATAL &&
+	    (extract_open(s) < 0 || mime_finish(s->mime) < 0))
 		fail(s, DLP_EFATAL);
 	r->defects = mime_defects(s->mime);
 	if (s->rc != DLP_EFATAL &&
@@ -1233,6 +1285,7 @@ dlp_scan_finish(struct dlp_scan *s)
 		fail(s, DLP_EFATAL);
 	if (s->rc != DLP_EFATAL && tally_kinds(s->tally, &pc, &n_pc) < 0)
 		fail(s, DLP_EFATAL);
+decide:
 	in = (struct policy_input){ s->sender, (const char *const *)s->rcpts,
 		s->n_rcpts, s->client_addr, s->fed, r->visible_external };
 	if (s->rc != DLP_EFATAL &&
@@ -1279,6 +1332,7 @@ dlp_scan_free(struct dlp_scan *s)
 	free(s->sender);
 	free(s->client_addr);
 	free(s->excs);
+	free(s->lost);
 	msghead_free(s->head);
 	dlp_engine_unref(s->engine);
 	free(s);

@@ -192,7 +192,8 @@ class Env:
                  '  database: "%s"' % os.path.join(self.tmp, "state",
                                                    "incidents.db")),
                 ("  file: /var/log/dlp-milter/audit.jsonl",
-                 '  file: "%s"' % os.path.join(self.tmp, "audit.jsonl")),
+                 '  file: "%s"' % os.path.join(self.tmp, "log",
+                                               "audit.jsonl")),
                 ("secret_file: dlp-milter.key",
                  'secret_file: "%s"' % os.path.join(self.tmp, "dlp.key"))):
             if old not in text:

@@ -1,0 +1,460 @@
+/*
+ * Unit tests for pool (the worker processes) and report_wire (the report
+ * they send back): real forked workers, the real engine with the rules
+ * of patterns/, synthetic My Numbers (valid check digits, made up).
+ * Run from the project root.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "dlp.h"
+#include "pool.h"
+#include "report.h"
+#include "report_wire.h"
+
+#define MY_NUMBER "3815-2906-4717"
+
+static char tmpdir[] = "/tmp/dlp-test-pool.XXXXXX";
+static struct dlp_engine *eng_a, *eng_b;
+
+static struct dlp_engine *
+load(const char *name, const char *action)
+{
+	char path[512], cwd[256], msg[1200];
+	struct dlp_error err;
+	struct dlp_engine *e;
+	FILE *fp;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(path, sizeof(path), "%s/%s.yaml", tmpdir, name);
+	assert_non_null(fp = fopen(path, "w"));
+	fprintf(fp,
+	    "rules:\n  dir: %s/patterns\n"
+	    "policy:\n  internal_domains: [example.jp]\n"
+	    "  kinds:\n    my_number:\n"
+	    "      - {confidence: low, min_count: 1, action: %s}\n",
+	    cwd, action);
+	fclose(fp);
+	memset(&err, 0, sizeof(err));
+	if ((e = dlp_engine_load(path, &err)) == NULL) {
+		dlp_error_format(&err, msg, sizeof(msg));
+		fail_msg("%s", msg);
+	}
+	return e;
+}
+
+static int
+group_setup(void **state)
+{
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	eng_a = load("a", "reject");
+	eng_b = load("b", "quarantine");
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	char cmd[128];
+
+	dlp_engine_unref(eng_a);
+	dlp_engine_unref(eng_b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *const rcpts[] = { "<to@partner.example.com>" };
+static const struct dlp_envelope env = { "<from@example.jp>", rcpts, 1,
+	"192.0.2.1", 0 };
+
+static const char mail_mn[] =
+    "From: a@example.jp\r\nTo: to@partner.example.com\r\n"
+    "Subject: list\r\nMessage-ID: <m1@example.jp>\r\n\r\n"
+    "個人番号: " MY_NUMBER "\r\n";
+
+/* spool: a spool file holding data. */
+static int
+spool(struct pool *p, const void *data, size_t len)
+{
+	int fd = pool_spool(p);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	return fd;
+}
+
+static struct pool *
+new_pool(unsigned size, unsigned timeout_ms)
+{
+	struct pool_conf pc = { 0 };
+	struct pool *p;
+	char err[256];
+
+	pc.size = size;
+	pc.timeout_ms = timeout_ms;
+	pc.memory_mb = 1024;
+	pc.cpu_s = 30;
+	pc.max_messages = 3;
+	pc.temp_dir = tmpdir;
+	pc.seccomp = true;
+	p = pool_new(&pc, eng_a, err, sizeof(err));
+	if (p == NULL)
+		fail_msg("pool_new: %s", err);
+	return p;
+}
+
+/* the report as JSON text, for comparing (the caller frees) */
+static char *
+json_text(const struct dlp_report *r)
+{
+	json_t *j = report_json(r, false);
+	char *s;
+
+	assert_non_null(j);
+	s = json_dumps(j, JSON_SORT_KEYS);
+	json_decref(j);
+	assert_non_null(s);
+	return s;
+}
+
+static void
+test_wire_round_trip_keeps_every_field(void **state)
+{
+	struct dlp_scan *s = dlp_scan_new(eng_a, &env);
+	const struct dlp_report *r;
+	struct dlp_report back;
+	struct buf b;
+	char *x, *y;
+	size_t cut;
+
+	assert_non_null(s);
+	assert_int_not_equal(
+	    dlp_scan_feed(s, mail_mn, sizeof(mail_mn) - 1), DLP_EFATAL);
+	dlp_scan_finish(s);
+	assert_non_null(r = dlp_scan_report(s));
+	assert_true(r->n_findings > 0 && r->n_nodes > 0);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(report_wire_encode(r, &b), 0);
+	assert_int_equal(report_wire_decode(b.data, b.len, &back), 0);
+	back.ruleset_version = r->ruleset_version;
+	x = json_text(r);
+	y = json_text(&back);
+	assert_string_equal(x, y);
+	assert_non_null(strstr(y, "\"my_number\""));
+	assert_string_equal(back.subject, "list");
+	free(x);
+	free(y);
+	report_clear(&back);
+	/* every cut short, and a flipped magic, is refused cleanly */
+	for (cut = 0; cut < b.len; cut++)
+		assert_int_equal(report_wire_decode(b.data, cut, &back), -1);
+	b.data[0] ^= 0xff;
+	assert_int_equal(report_wire_decode(b.data, b.len, &back), -1);
+	buf_free(&b);
+	dlp_scan_free(s);
+}
+
+static void
+test_wire_refuses_lengths_past_the_end(void **state)
+{
+	/* magic, then fields, then a subject that claims 1 GB */
+	unsigned char data[64] = { 0x44, 0x4c, 0x57, 0x31 };
+	struct dlp_report r;
+	uint32_t big = 1u << 30;
+
+	memcpy(data + 4 + 7 * 4 + 8, &big, sizeof(big));
+	assert_int_equal(report_wire_decode(data, sizeof(data), &r), -1);
+	assert_int_equal(r.n_nodes, 0);
+}
+
+static void
+test_worker_scans_and_decides(void **state)
+{
+	struct pool *p = new_pool(2, 30000);
+	struct dlp_report r;
+	const char *why;
+	pid_t pids[8];
+	int fd = spool(p, mail_mn, sizeof(mail_mn) - 1);
+
+	assert_int_equal(pool_pids(p, pids, 8), 2);
+	assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), 0);
+	assert_int_equal(r.action, DLP_REJECT);
+	assert_string_equal(
+	    r.ruleset_version, dlp_engine_ruleset_version(eng_a));
+	assert_string_equal(r.message_id, "m1@example.jp");
+	assert_true(r.n_findings >= 1);
+	assert_non_null(strstr(r.findings[0].masked, "4717"));
+	assert_null(strstr(r.findings[0].masked, "3815"));
+	report_clear(&r);
+	pool_spool_close(fd);
+	pool_free(p);
+}
+
+/* /proc/PID/status has line (a prefix, e.g. "Seccomp:\t2") */
+static bool
+proc_has(pid_t pid, const char *file, const char *line)
+{
+	char path[64], buf[512];
+	bool found = false;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
+	if ((fp = fopen(path, "r")) == NULL)
+		return false;
+	while (!found && fgets(buf, sizeof(buf), fp) != NULL)
+		found = strncmp(buf, line, strlen(line)) == 0;
+	fclose(fp);
+	return found;
+}
+
+static void
+test_workers_are_narrowed(void **state)
+{
+	struct pool *p = new_pool(1, 30000);
+	char dir[512];
+	struct stat sb;
+	pid_t pid;
+	int fd;
+
+	assert_int_equal(pool_pids(p, &pid, 1), 1);
+	/* the worker sets itself up after fork: give it a moment */
+	for (int i = 0; i < 100 && !proc_has(pid, "status", "Seccomp:\t2"); i++)
+		usleep(10000);
+	assert_true(proc_has(pid, "status", "Seccomp:\t2"));
+	assert_true(proc_has(pid, "status", "NoNewPrivs:\t1"));
+	assert_true(proc_has(pid, "limits", "Max core file size        0"));
+	assert_true(proc_has(pid, "limits", "Max open files            64"));
+	/* its private directory, 0700 */
+	fd = pool_spool(p);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(sb.st_nlink, 0); /* unnamed: gone when closed */
+	pool_spool_close(fd);
+	snprintf(dir, sizeof(dir), "/proc/%ld/cwd", (long)pid);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	pool_free(p);
+}
+
+static void
+test_worker_killed_while_idle_is_replaced_unseen(void **state)
+{
+	struct pool *p = new_pool(1, 30000);
+	struct dlp_report r;
+	const char *why;
+	pid_t pid, pid2;
+	int fd = spool(p, mail_mn, sizeof(mail_mn) - 1);
+
+	assert_int_equal(pool_pids(p, &pid, 1), 1);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	usleep(50000);
+	assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), 0);
+	assert_int_equal(r.action, DLP_REJECT);
+	report_clear(&r);
+	assert_int_equal(pool_pids(p, &pid2, 1), 1);
+	assert_int_not_equal(pid, pid2);
+	pool_spool_close(fd);
+	pool_free(p);
+}
+
+/* a message that takes a worker a while: many numbers in many lines */
+static char *
+big_mail(size_t *len)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 64u << 20);
+	assert_int_equal(buf_puts(&b,
+			     "From: a@example.jp\r\n"
+			     "To: to@partner.example.com\r\n"
+			     "Subject: big\r\n\r\n"),
+	    BUF_OK);
+	for (i = 0; i < 200000; i++) {
+		char line[128];
+
+		snprintf(line, sizeof(line),
+		    "%06zu 山田 太郎 東京都千代田区1-2-3 03-1234-%04zu "
+		    "個人番号 " MY_NUMBER "\r\n",
+		    i, i % 10000);
+		assert_int_equal(buf_puts(&b, line), BUF_OK);
+	}
+	return buf_steal(&b, len);
+}
+
+static void
+test_worker_past_its_time_is_killed_and_the_message_lost(void **state)
+{
+	struct pool *p = new_pool(1, 1); /* 1 ms: no message makes it */
+	struct dlp_report r;
+	const char *why = NULL;
+	pid_t pid, pid2;
+	size_t len;
+	char *big = big_mail(&len);
+	int fd = spool(p, big, len);
+
+	assert_int_equal(pool_pids(p, &pid, 1), 1);
+	assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), POOL_LOST);
+	assert_string_equal(why, "worker:timeout");
+	assert_int_equal(r.n_nodes, 0);
+	/* refilled */
+	assert_int_equal(pool_pids(p, &pid2, 1), 1);
+	assert_int_not_equal(pid, pid2);
+	assert_int_equal(kill(pid, 0), -1); /* the old one is gone */
+	pool_spool_close(fd);
+	buf_free_string(big);
+	pool_free(p);
+}
+
+struct killer {
+	struct pool *p;
+};
+
+static void *
+kill_workers_soon(void *arg)
+{
+	struct killer *k = arg;
+	pid_t pids[8];
+	size_t n, i;
+
+	usleep(30000);
+	n = pool_pids(k->p, pids, 8);
+	for (i = 0; i < n; i++)
+		(void)kill(pids[i], SIGKILL);
+	return NULL;
+}
+
+static void
+test_worker_killed_mid_message_loses_only_that_message(void **state)
+{
+	struct pool *p = new_pool(1, 60000);
+	struct killer k = { p };
+	struct dlp_report r;
+	const char *why = NULL;
+	pthread_t t;
+	size_t len;
+	char *big = big_mail(&len);
+	int fd = spool(p, big, len), fd2;
+
+	assert_int_equal(pthread_create(&t, NULL, kill_workers_soon, &k), 0);
+	assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), POOL_LOST);
+	pthread_join(t, NULL);
+	assert_string_equal(why, "worker:killed");
+	/* the next message is scanned as ever */
+	fd2 = spool(p, mail_mn, sizeof(mail_mn) - 1);
+	assert_int_equal(pool_scan(p, eng_a, &env, fd2, &r, &why), 0);
+	assert_int_equal(r.action, DLP_REJECT);
+	report_clear(&r);
+	pool_spool_close(fd);
+	pool_spool_close(fd2);
+	buf_free_string(big);
+	pool_free(p);
+}
+
+static void
+test_new_engine_gets_new_workers_old_messages_keep_theirs(void **state)
+{
+	struct pool *p = new_pool(2, 30000);
+	struct dlp_report r;
+	const char *why;
+	pid_t before[8], after[8];
+	size_t i, j;
+	int fd = spool(p, mail_mn, sizeof(mail_mn) - 1);
+
+	assert_int_equal(pool_pids(p, before, 8), 2);
+	assert_int_equal(pool_set_engine(p, eng_b), 0);
+	assert_int_equal(pool_pids(p, after, 8), 2);
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 2; j++)
+			assert_int_not_equal(before[i], after[j]);
+	/* the new engine quarantines */
+	assert_int_equal(pool_scan(p, eng_b, &env, fd, &r, &why), 0);
+	assert_int_equal(r.action, DLP_QUARANTINE);
+	report_clear(&r);
+	/* a message that started under the old one still rejects */
+	assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), 0);
+	assert_int_equal(r.action, DLP_REJECT);
+	report_clear(&r);
+	/* and its one-off worker is gone again */
+	assert_int_equal(pool_pids(p, after, 8), 2);
+	pool_spool_close(fd);
+	pool_free(p);
+}
+
+static void
+test_workers_are_recycled_after_max_messages(void **state)
+{
+	struct pool *p = new_pool(1, 30000); /* max_messages 3 */
+	struct dlp_report r;
+	const char *why;
+	pid_t first, now;
+	int i, fd = spool(p, mail_mn, sizeof(mail_mn) - 1);
+
+	assert_int_equal(pool_pids(p, &first, 1), 1);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), 0);
+		report_clear(&r);
+	}
+	assert_int_equal(pool_pids(p, &now, 1), 1);
+	assert_int_not_equal(first, now);
+	pool_spool_close(fd);
+	pool_free(p);
+}
+
+static void
+test_lost_message_is_decided_not_inspectable(void **state)
+{
+	struct dlp_scan *s = dlp_scan_new(eng_a, &env);
+	const struct dlp_report *r;
+
+	assert_non_null(s);
+	assert_int_equal(dlp_scan_lost(s, 12345, "worker:crash"), DLP_OK);
+	assert_int_equal(dlp_scan_lost(s, 1, "again"), DLP_EINPUT);
+	dlp_scan_finish(s);
+	assert_non_null(r = dlp_scan_report(s));
+	assert_int_equal(r->n_nodes, 1);
+	assert_string_equal(r->nodes[0].path, "message");
+	assert_int_equal(r->nodes[0].encryption, DLP_ENC_NOT_INSPECTABLE);
+	assert_string_equal(r->nodes[0].reason, "worker:crash");
+	assert_int_equal(r->message_size, 12345);
+	/* policy.not_inspectable, default quarantine */
+	assert_int_equal(r->action, DLP_QUARANTINE);
+	dlp_scan_free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wire_round_trip_keeps_every_field),
+		cmocka_unit_test(test_wire_refuses_lengths_past_the_end),
+		cmocka_unit_test(test_worker_scans_and_decides),
+		cmocka_unit_test(test_workers_are_narrowed),
+		cmocka_unit_test(
+		    test_worker_killed_while_idle_is_replaced_unseen),
+		cmocka_unit_test(
+		    test_worker_past_its_time_is_killed_and_the_message_lost),
+		cmocka_unit_test(
+		    test_worker_killed_mid_message_loses_only_that_message),
+		cmocka_unit_test(
+		    test_new_engine_gets_new_workers_old_messages_keep_theirs),
+		cmocka_unit_test(test_workers_are_recycled_after_max_messages),
+		cmocka_unit_test(test_lost_message_is_decided_not_inspectable),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
