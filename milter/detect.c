@@ -20,12 +20,19 @@
  * anchor's line to the end of the line after it, spans that touch merged.
  * One pass over the text finds the anchors of every rule (a byte table
  * stops only on line breaks, digits and first bytes of literal anchors;
- * lines every anchored rule already covers are skipped). The subject
+ * a run of digits is measured once and marks the rules whose digit
+ * anchor its shape satisfies; lines every anchored rule already covers
+ * are skipped). The subject
  * given to PCRE2 still starts at the text's start, so lookbehinds see
  * what precedes a span, and ends at the span's end; context words are
  * searched in the whole text. For patterns that match within a line (or
  * reach one line on either side) the result is that of a full run;
  * ruleset_test_examples() checks it on every example.
+ *
+ * Header context (column.h) is asked for only when a context word of the
+ * rule occurs somewhere before the match: one scan per rule and text,
+ * resumed from match to match, spares the column lookup for every
+ * candidate of a text without the words (prose full of dates).
  *
  * What it does not do: normalise text (the caller does, see normalize.h),
  * count distinct values or apply policy (the scan does).

@@ -8,7 +8,10 @@
  * the anchor's line to the end of the line after it (past its '\n');
  * spans of one rule that touch are merged, so they are sorted and
  * disjoint. Literal anchors compare ASCII letters without case, as
- * context words do.
+ * context words do. A digit anchor is a run of digits joined by single
+ * '-' or ' ' with at least digits_min digits, digits_seq of them in a
+ * row (plain 'digits': 1 and 1); the run is measured once, at its first
+ * digit, and its span starts from that digit's line.
  *
  * Limits: the spans of a rule are at most one per two lines of the text;
  * the table built at load is immutable. Thread-safe: the spans belong to
