@@ -20,12 +20,19 @@
  * anchor's line to the end of the line after it, spans that touch merged.
  * One pass over the text finds the anchors of every rule (a byte table
  * stops only on line breaks, digits and first bytes of literal anchors;
- * lines every anchored rule already covers are skipped). The subject
+ * a run of digits is measured once and marks the rules whose digit
+ * anchor its shape satisfies; lines every anchored rule already covers
+ * are skipped). The subject
  * given to PCRE2 still starts at the text's start, so lookbehinds see
  * what precedes a span, and ends at the span's end; context words are
  * searched in the whole text. For patterns that match within a line (or
  * reach one line on either side) the result is that of a full run;
  * ruleset_test_examples() checks it on every example.
+ *
+ * Header context (column.h) is asked for only when a context word of the
+ * rule occurs somewhere before the match: one scan per rule and text,
+ * resumed from match to match, spares the column lookup for every
+ * candidate of a text without the words (prose full of dates).
  *
  * What it does not do: normalise text (the caller does, see normalize.h),
  * count distinct values or apply policy (the scan does).
@@ -74,6 +81,10 @@ struct run {
 	bool list_active; /* valid ones without context: list.confidence */
 	size_t list_n, list_valid;
 	struct column_cache col; /* header cells of the rule's matches */
+	/* where a context word of the rule first occurs in the text: known
+	   up to ctx_upto (none before it), or found at ctx_at */
+	size_t ctx_upto, ctx_at;
+	bool ctx_found;
 };
 
 /* Where the nearest word of a list was found. */
@@ -589,6 +600,40 @@ hand_over(struct run *run, const struct rule *r, struct detect_match *m,
 }
 
 /*
+ * Whether a word of w occurs anywhere before s: a header cell, which lies
+ * before the match, can only name one then. The scan goes on from where
+ * the last call of the rule's run stopped and ends at the first word, so
+ * a rule reads the text at most once for it, however many matches ask
+ * (text without the words, full of dates, asked the column for each).
+ */
+static bool
+word_before(struct run *run, const struct rule_words *w, const char *t,
+    size_t len, size_t s)
+{
+	const unsigned char *u = (const unsigned char *)t;
+	size_t p, i;
+
+	if (run->ctx_found)
+		return run->ctx_at < s;
+	/* byte by byte: a word starts with a byte of w->first, never a
+	   continuation byte, and every other byte is a character's start */
+	for (p = run->ctx_upto; p < s; p++) {
+		if (!w->first[u[p]] || !maybe_word(w, t, len, p))
+			continue;
+		for (i = 0; i < w->n; i++)
+			if (w->lens[i] <= len - p &&
+			    word_at(t, p, w->words[i], w->lens[i])) {
+				run->ctx_found = true;
+				run->ctx_at = p;
+				return true;
+			}
+	}
+	if (p > run->ctx_upto)
+		run->ctx_upto = p;
+	return false;
+}
+
+/*
  * No context word near a match in a table row: the header cell of its
  * column (column.h) may name it, as a roster's 個人番号 column does for
  * every row under it. A word found there counts as context at distance 0.
@@ -600,7 +645,8 @@ header_words(struct run *run, const struct rule_words *w, const char *t,
 {
 	size_t hs, he, p, i, wl;
 
-	if (w->n == 0 || !column_header_span(t, len, s, e, &run->col, &hs, &he))
+	if (w->n == 0 || !word_before(run, w, t, len, s) ||
+	    !column_header_span(t, len, s, e, &run->col, &hs, &he))
 		return 0;
 	for (p = hs; p < he && f->n == 0; p = cp_fwd(t, he, p, 1)) {
 		if (!maybe_word(w, t, he, p))
@@ -884,6 +930,8 @@ run_rule(struct run *run, const struct rule *r, const char *t, size_t len,
 	run->list_active = false;
 	run->list_n = run->list_valid = 0;
 	memset(&run->col, 0, sizeof(run->col));
+	run->ctx_upto = run->ctx_at = 0;
+	run->ctx_found = false;
 	if (r->detector != NULL)
 		return run_detector(run, r, t, len);
 	if (r->list.min > 0) {

@@ -24,15 +24,16 @@
 #include "validate.h"
 
 /* Bounds of a rule, checked when it is loaded. */
-#define RULE_ID_MAX	      128  /* bytes of an id or a kind */
-#define RULE_WINDOW_MAX	      1000 /* code points of a context window */
-#define RULE_WORD_MAX	      256  /* bytes of one (normalised) context word */
-#define RULE_WORDS_MAX	      256  /* words in one list */
-#define RULE_MASK_GROUPS      8	   /* entries of mask_groups */
-#define RULE_EXAMPLE_MAX      4096 /* bytes of one example */
-#define RULE_ANCHORS_MAX      64   /* entries of anchors */
-#define RULE_PARAMS_MAX	      64   /* keys of a detector's params */
-#define RULE_PARAM_VALUES_MAX 4096 /* values of one key of params */
+#define RULE_ID_MAX	       128  /* bytes of an id or a kind */
+#define RULE_WINDOW_MAX	       1000 /* code points of a context window */
+#define RULE_WORD_MAX	       256  /* bytes of one (normalised) context word */
+#define RULE_WORDS_MAX	       256  /* words in one list */
+#define RULE_MASK_GROUPS       8    /* entries of mask_groups */
+#define RULE_EXAMPLE_MAX       4096 /* bytes of one example */
+#define RULE_ANCHORS_MAX       64   /* entries of anchors */
+#define RULE_ANCHOR_DIGITS_MAX 64   /* digits: and in_a_row: of an anchor */
+#define RULE_PARAMS_MAX	       64   /* keys of a detector's params */
+#define RULE_PARAM_VALUES_MAX  4096 /* values of one key of params */
 
 /* Context (or negative context) words and how far they may be. */
 struct rule_words {
@@ -71,7 +72,12 @@ enum rule_value {
  * for the span). words are literal strings, normalised at load.
  */
 struct rule_anchors {
-	bool digits; /* any ASCII digit */
+	bool digits; /* a run of digits (below) */
+	/* the run: digits joined by single '-' or ' ', at least
+	   digits_min of them, and at least digits_seq in a row without a
+	   separator (both 1 for plain 'digits': any ASCII digit) */
+	unsigned digits_min;
+	unsigned digits_seq;
 	char **words;
 	size_t *lens;
 	size_t n;
@@ -130,6 +136,10 @@ struct anchor_lit {
  */
 struct prefilter {
 	unsigned char first[256]; /* PF_DIGIT | PF_LIT per byte */
+	/* bit (b0 << 8 | b1): some literal starts with bytes b0 b1 (ASCII
+	   letters in either case; a one-byte literal: b0 and any b1), since
+	   Japanese literals share their first byte with much of the text */
+	unsigned char lit_pair[65536 / 8];
 	struct anchor_lit *lits;
 	size_t n_lits;
 	size_t lit_start[257];

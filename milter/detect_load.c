@@ -732,9 +732,47 @@ load_examples(struct loader *ld, struct rule *r, struct fy_node *map)
 	return 0;
 }
 
+static const char *const digit_anchor_keys[] = { "digits", "in_a_row", NULL };
+
 /*
- * anchors: a list of 'digits' (any ASCII digit) and literal strings,
- * normalised as context words are.
+ * An anchor {digits: N, in_a_row: M}: a run of digits (joined by single
+ * '-' or ' ') holding at least N digits, at least M of them in a row
+ * (default 1). Each 1..RULE_ANCHOR_DIGITS_MAX, M not above N.
+ */
+static int
+load_digit_anchor(
+    struct loader *ld, struct rule_anchors *a, struct fy_node *item)
+{
+	struct fy_node *v;
+	unsigned long long n, m = 1;
+
+	if (a->digits)
+		return fail(ld, item, 0, "anchors: digits given twice");
+	if (check_keys(ld, item, "anchors", digit_anchor_keys) < 0 ||
+	    (v = need(ld, item, "digits", "anchors: ")) == NULL)
+		return -1;
+	if (yaml_uint(ld->err, ld->path, v, 1, RULE_ANCHOR_DIGITS_MAX, &n) < 0)
+		return relabel(ld);
+	if ((v = yaml_get(item, "in_a_row")) != NULL) {
+		if (yaml_uint(ld->err, ld->path, v, 1, RULE_ANCHOR_DIGITS_MAX,
+			&m) < 0)
+			return relabel(ld);
+		if (m > n)
+			return fail(ld, v, 0,
+			    "anchors: in_a_row (%llu) is more than digits "
+			    "(%llu)",
+			    m, n);
+	}
+	a->digits = true;
+	a->digits_min = (unsigned)n;
+	a->digits_seq = (unsigned)m;
+	return 0;
+}
+
+/*
+ * anchors: a list of 'digits' (any ASCII digit), {digits: N, in_a_row:
+ * M} (a run of digits of that shape) and literal strings, normalised as
+ * context words are.
  */
 static int
 load_anchors(struct loader *ld, struct rule *r, struct fy_node *map)
@@ -765,10 +803,19 @@ load_anchors(struct loader *ld, struct rule *r, struct fy_node *map)
 	while ((item = fy_node_sequence_iterate(n, &iter)) != NULL &&
 	    a->n < (size_t)count) {
 		snprintf(what, sizeof(what), "anchors[%zu]", a->n);
+		if (fy_node_is_mapping(item)) {
+			if (load_digit_anchor(ld, a, item) < 0)
+				return -1;
+			continue;
+		}
 		if (fy_node_is_scalar(item) && !fy_node_is_alias(item) &&
 		    (s = fy_node_get_scalar(item, &len)) != NULL && len == 6 &&
 		    memcmp(s, "digits", 6) == 0) {
+			if (a->digits && a->digits_min > 1)
+				return fail(
+				    ld, item, 0, "anchors: digits given twice");
 			a->digits = true;
+			a->digits_min = a->digits_seq = 1;
 			continue;
 		}
 		if (norm_word(ld, item, what, &a->words[a->n], &a->lens[a->n]) <

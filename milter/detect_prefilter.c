@@ -8,12 +8,16 @@
  * the anchor's line to the end of the line after it (past its '\n');
  * spans of one rule that touch are merged, so they are sorted and
  * disjoint. Literal anchors compare ASCII letters without case, as
- * context words do.
+ * context words do. A digit anchor is a run of digits joined by single
+ * '-' or ' ' with at least digits_min digits, digits_seq of them in a
+ * row (plain 'digits': 1 and 1); the run is measured once, at its first
+ * digit, and its span starts from that digit's line.
  *
  * Limits: the spans of a rule are at most one per two lines of the text;
  * the table built at load is immutable. Thread-safe: the spans belong to
  * the caller.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,40 @@ cmp_lit(const void *a, const void *b)
 	if (cx != cy)
 		return cx < cy ? -1 : 1;
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Both ASCII cases of c when it is a letter, else c twice. */
+static void
+cases(unsigned char c, unsigned char v[2])
+{
+	v[0] = v[1] = c;
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+		v[0] = c | 0x20;
+		v[1] = c & ~0x20;
+	}
+}
+
+/* The first two bytes of literal w (len bytes) into the pair table. */
+static void
+add_pair(struct prefilter *pf, const char *w, size_t len)
+{
+	unsigned char a[2], b[2];
+	unsigned i, j, k;
+
+	cases((unsigned char)w[0], a);
+	for (i = 0; i < 2; i++) {
+		if (len == 1) {
+			for (k = 0; k < 256; k++)
+				pf->lit_pair[(a[i] << 8 | k) >> 3] |=
+				    (unsigned char)(1u << (k & 7));
+			continue;
+		}
+		cases((unsigned char)w[1], b);
+		for (j = 0; j < 2; j++) {
+			k = (unsigned)a[i] << 8 | b[j];
+			pf->lit_pair[k >> 3] |= (unsigned char)(1u << (k & 7));
+		}
+	}
 }
 
 int
@@ -84,6 +122,7 @@ detect_prefilter_build(struct ruleset *rs)
 			pf->first[c | 0x20] |= PF_LIT;
 			pf->first[c & ~0x20] |= PF_LIT;
 		}
+		add_pair(pf, pf->lits[i].word, pf->lits[i].len);
 	}
 	if (pf->n_digit_rules > 0)
 		for (c = '0'; c <= '9'; c++)
@@ -179,10 +218,54 @@ line_start(const char *t, size_t p)
 }
 
 /*
+ * The run of digits that starts at p (a digit): digits joined by single
+ * '-' or ' '. Returns its end; *n gets its digits, *seq the most of them
+ * in a row (both at most SIZE_MAX, which no text reaches).
+ */
+static size_t
+digit_run(const char *t, size_t len, size_t p, size_t *n, size_t *seq)
+{
+	size_t k = 0, cur = 0, best = 0;
+
+	while (p < len) {
+		if (t[p] >= '0' && t[p] <= '9') {
+			k++;
+			if (++cur > best)
+				best = cur;
+			p++;
+		} else if ((t[p] == '-' || t[p] == ' ') && p + 1 < len &&
+		    t[p + 1] >= '0' && t[p + 1] <= '9') {
+			cur = 0;
+			p++;
+		} else {
+			break;
+		}
+	}
+	*n = k;
+	*seq = best;
+	return p;
+}
+
+/* Whether a literal anchor may start at t + p: its first two bytes. */
+static bool
+maybe_lit(
+    const struct prefilter *pf, const unsigned char *u, size_t len, size_t p)
+{
+	unsigned k;
+
+	if (p + 1 >= len)
+		return true;
+	k = (unsigned)u[p] << 8 | u[p + 1];
+	return (pf->lit_pair[k >> 3] >> (k & 7)) & 1;
+}
+
+/*
  * A byte table stops the loop only on line breaks, digits and the first
- * bytes of literal anchors; a literal is then compared in place. Digits
- * already inside the digit rules' spans cost one comparison, and lines
- * every anchored rule covers are skipped.
+ * bytes of literal anchors; a literal is then compared in place (when
+ * its first two bytes fit). A run of digits is measured once, at its
+ * first digit, and marks the rules whose digit anchor it satisfies.
+ * Lines every anchored rule covers are skipped; whether they are is only
+ * asked after a mark, since nothing else moves a span's end.
  */
 int
 detect_prefilter_find(
@@ -191,7 +274,9 @@ detect_prefilter_find(
 	const struct prefilter *pf = &rs->pf;
 	const unsigned char *u = (const unsigned char *)t;
 	const struct anchor_lit *a;
-	size_t line = 0, prev = 0, p = 0, digit_until = 0, i, end = len;
+	const struct rule_anchors *ra;
+	size_t line = 0, prev = 0, p = 0, run_end = 0, i, end, n, seq;
+	bool marked = true;
 	unsigned char f, c;
 
 	for (i = 0; i < rs->n_rules; i++)
@@ -199,11 +284,12 @@ detect_prefilter_find(
 	for (;;) {
 		/* every anchored rule's span reaches past p: skip to the
 		   first end, on a line start */
-		if ((end = covered(rs, spans, p)) > p) {
+		if (marked && (end = covered(rs, spans, p)) > p) {
 			prev = line_start(t, end - 1);
 			line = p = end;
 			continue;
 		}
+		marked = false;
 		while (p < len && pf->first[u[p]] == 0)
 			p++;
 		if (p >= len)
@@ -215,22 +301,29 @@ detect_prefilter_find(
 			line = ++p;
 			continue;
 		}
-		if ((f & PF_DIGIT) && p >= digit_until) {
-			for (i = 0; i < pf->n_digit_rules; i++)
-				if ((end = mark(&spans[pf->digit_rules[i]], t,
-					 len, prev, p)) == 0)
+		if ((f & PF_DIGIT) && p >= run_end) {
+			run_end = digit_run(t, len, p, &n, &seq);
+			for (i = 0; i < pf->n_digit_rules; i++) {
+				ra = &rs->rules[pf->digit_rules[i]].anchors;
+				if (n < ra->digits_min || seq < ra->digits_seq)
+					continue;
+				if (mark(&spans[pf->digit_rules[i]], t, len,
+					prev, p) == 0)
 					return -1;
-			digit_until = end;
+				marked = true;
+			}
 		}
-		if (f & PF_LIT) {
+		if ((f & PF_LIT) && maybe_lit(pf, u, len, p)) {
 			c = (unsigned char)ascii_lower((char)c);
 			for (i = pf->lit_start[c]; i < pf->lit_start[c + 1];
 			     i++) {
 				a = &pf->lits[i];
-				if (a->len <= len - p &&
-				    word_at(t, p, a->word, a->len) &&
-				    mark(&spans[a->rule], t, len, prev, p) == 0)
+				if (a->len > len - p ||
+				    !word_at(t, p, a->word, a->len))
+					continue;
+				if (mark(&spans[a->rule], t, len, prev, p) == 0)
 					return -1;
+				marked = true;
 			}
 		}
 		p++;

@@ -364,6 +364,50 @@ test_my_number_context_from_the_column_header(void **state)
 	free(hs);
 }
 
+/*
+ * Two tables: the first header names no context word, the second does.
+ * The search for a word before the match (which spares the column lookup
+ * when the text has none) goes on past the first table and finds the
+ * second header, however many numbers came before it.
+ */
+static void
+test_column_header_found_after_a_table_without_the_word(void **state)
+{
+	static const char *const nums[] = { "314159265352", "271828182840",
+		"141421356230", "173205080750" };
+	char text[4096];
+	const struct hit *h[MAX_HITS];
+	struct hits *hs = calloc(1, sizeof(*hs));
+	size_t len = 0, i, n;
+
+	assert_non_null(hs);
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "番号\t備考\n");
+	for (i = 0; i < 2; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "%zu\t%s\n", i + 1, nums[i]);
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+	    "\n以下は別の表です。架空の文章がここに長く続いています。"
+	    "架空の文章がここに長く続いています。\n\n"
+	    "番号\t氏名\t個人番号\n");
+	for (i = 2; i < 4; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "%zu\t架空の名前その%zu\t%s\n", i + 1, i, nums[i]);
+	assert_int_equal(scan(shipped, text, false, hs), DLP_OK);
+	n = of_rule(hs, "jp.my_number", h, MAX_HITS);
+	assert_int_equal(n, 4);
+	for (i = 0; i < 2; i++) {
+		assert_string_equal(h[i]->value, nums[i]);
+		assert_int_equal(h[i]->confidence, DLP_CONF_LOW);
+	}
+	for (i = 2; i < 4; i++) {
+		assert_string_equal(h[i]->value, nums[i]);
+		assert_int_equal(h[i]->confidence, DLP_CONF_HIGH);
+	}
+	/* the first row's is near the header, the second's only above */
+	assert_non_null(strstr(h[3]->why, "in the column header"));
+	free(hs);
+}
+
 /* A plain-text roster separated by spaces: the date's header cell counts
    when the cells after it are data cells; a date whose column cannot be
    told stays dropped. */
@@ -1445,6 +1489,8 @@ main(void)
 		cmocka_unit_test(
 		    test_my_number_context_after_the_number_counts),
 		cmocka_unit_test(test_my_number_context_from_the_column_header),
+		cmocka_unit_test(
+		    test_column_header_found_after_a_table_without_the_word),
 		cmocka_unit_test(
 		    test_birth_date_context_from_a_space_table_header),
 		cmocka_unit_test(

@@ -944,6 +944,54 @@ test_anchors_digits_and_words_in_one_pass_for_several_rules(void **state)
 	ruleset_free(rs);
 }
 
+/*
+ * {digits: N, in_a_row: M}: only a run of digits (joined by single '-'
+ * or ' ') with N digits, M of them in a row, opens a span. Lines three
+ * apart, so that each span holds one line with a Q.
+ */
+static void
+test_anchors_digit_runs_of_a_shape(void **state)
+{
+	static const char text[] = "Q1 x 12\n\n\n"    /* 2 digits */
+				   "Q2 x 1-2-3\n\n\n" /* none 2 in a row */
+				   "Q3 x 1-23\n\n\n"  /* 3, 2 in a row */
+				   "Q4 x 9 87\n\n\n"  /* the same, a space */
+				   "Q5 x 1--23\n\n\n" /* two separators */
+				   "Q6 x 12\n3\n\n\n" /* a line break */
+				   "Q7 x 12.3\n";     /* a dot */
+	struct ruleset *rs;
+	struct hits hs;
+	char *yaml;
+	size_t n = 0;
+
+	yaml = concat(head,
+	    "    patterns: ['Q[0-9]']\n"
+	    "    anchors: [{digits: 3, in_a_row: 2}]\n"
+	    "    examples: {match: ['Q8 4-56'], no_match: ['Q9 1 2 3']}\n");
+	rs = must_load(yaml);
+	assert_int_equal(scan(rs, text, false, &hs), DLP_OK);
+	assert_int_equal(hs.n, 2);
+	assert_string_equal(hs.h[0].value, "Q3");
+	assert_string_equal(hs.h[1].value, "Q4");
+	/* the no_match example differs with and without the prefilter */
+	assert_int_equal(ruleset_test_examples(rs, NULL, NULL, NULL, &n), 1);
+	assert_int_equal(n, 2);
+	ruleset_free(rs);
+	free(yaml);
+	/* in_a_row defaults to 1; plain digits is any digit */
+	yaml = concat(head,
+	    "    patterns: ['Q[0-9]']\n"
+	    "    anchors: [{digits: 3}]\n"
+	    "    examples: {match: ['Q1 1-2']}\n");
+	rs = must_load(yaml);
+	assert_int_equal(scan(rs, text, false, &hs), DLP_OK);
+	assert_int_equal(hs.n, 3);
+	assert_string_equal(hs.h[0].value, "Q2");
+	assert_int_equal(ruleset_test_examples(rs, NULL, NULL, NULL, &n), 0);
+	ruleset_free(rs);
+	free(yaml);
+}
+
 static void
 test_anchors_that_miss_a_match_are_reported_by_examples(void **state)
 {
@@ -995,6 +1043,28 @@ test_anchors_load_errors(void **state)
 		{ "    patterns: ['x']\n    anchors: [\"\\u200b\"]\n"
 		  "    examples: {match: [x]}\n",
 		    6, "anchors[0]: empty after normalisation" },
+		{ "    patterns: ['x']\n    anchors: [{digits: 0}]\n"
+		  "    examples: {match: [x]}\n",
+		    6, "" },
+		{ "    patterns: ['x']\n    anchors: [{digits: 65}]\n"
+		  "    examples: {match: [x]}\n",
+		    6, "" },
+		{ "    patterns: ['x']\n    anchors: [{in_a_row: 2}]\n"
+		  "    examples: {match: [x]}\n",
+		    6, "anchors: 'digits' is missing" },
+		{ "    patterns: ['x']\n    anchors: [{digits: 2, in_a_row: "
+		  "3}]\n"
+		  "    examples: {match: [x]}\n",
+		    6, "anchors: in_a_row (3) is more than digits (2)" },
+		{ "    patterns: ['x']\n    anchors: [{digits: 2, run: 1}]\n"
+		  "    examples: {match: [x]}\n",
+		    6, "run" },
+		{ "    patterns: ['x']\n    anchors: [digits, {digits: 2}]\n"
+		  "    examples: {match: [x]}\n",
+		    6, "anchors: digits given twice" },
+		{ "    patterns: ['x']\n    anchors: [{digits: 2}, digits]\n"
+		  "    examples: {match: [x]}\n",
+		    6, "anchors: digits given twice" },
 	};
 	struct dlp_error err;
 	struct ruleset *rs;
@@ -1085,6 +1155,7 @@ main(void)
 		cmocka_unit_test(test_anchors_span_the_lines_around_an_anchor),
 		cmocka_unit_test(
 		    test_anchors_digits_and_words_in_one_pass_for_several_rules),
+		cmocka_unit_test(test_anchors_digit_runs_of_a_shape),
 		cmocka_unit_test(
 		    test_anchors_that_miss_a_match_are_reported_by_examples),
 		cmocka_unit_test(test_anchors_load_errors),
