@@ -68,14 +68,22 @@ BINS := $(B)/dlp-milter $(B)/dlp-scan $(B)/dlp-quarantine
 DICTS := patterns/dict/jp_surnames.txt patterns/dict/jp_given_names.txt \
 	 patterns/dict/jp_postal.txt
 
-# The same engine and dlp-scan under AddressSanitizer and UBSan, for the
-# tests that feed hostile input (bombs, damaged files).
-ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
-ASAN_OBJS  := $(ENGINE_SRCS:milter/%.c=$(B)/asan/%.o) \
-	      $(SCAN_SRCS:milter/%.c=$(B)/asan/%.o)
+# The same engine, dlp-scan, dlp-quarantine and unit tests under
+# AddressSanitizer (with LeakSanitizer) and UBSan, in $(B)/asan/: tests/run-tests
+# runs the unit and corpus tests again with them, tests/attach/t_bombs feeds
+# them hostile input. -fno-sanitize-recover=all: any UBSan report ends the
+# program with a non-zero exit, so it fails its test.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	      -fno-omit-frame-pointer
+ASAN_ENGINE_OBJS := $(ENGINE_SRCS:milter/%.c=$(B)/asan/%.o)
+ASAN_OBJS  := $(ASAN_ENGINE_OBJS) $(SCAN_SRCS:milter/%.c=$(B)/asan/%.o)
+ASAN_LIB   := $(B)/asan/libdlp.a
+ASAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/asan/tests/%)
+ASAN_BINS  := $(B)/asan/dlp-scan $(B)/asan/dlp-quarantine $(ASAN_UNIT_BINS)
 
-.PHONY: all deps user run test bench eval install format format-check clean
-all: $(BINS) $(UNIT_BINS) $(B)/asan/dlp-scan $(DICTS)
+.PHONY: all deps user run test bench eval install format format-check \
+	clean asan-flags
+all: $(BINS) $(UNIT_BINS) $(ASAN_BINS) $(DICTS)
 
 $(DICTS) &: tools/mkdict
 	tools/mkdict patterns/dict
@@ -101,10 +109,25 @@ $(B)/obj/%.o: milter/%.c milter/*.h | $(B)/obj
 $(B)/asan/%.o: milter/%.c milter/*.h | $(B)/asan
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
-$(B)/asan/dlp-scan: $(ASAN_OBJS)
+$(ASAN_LIB): $(ASAN_ENGINE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/asan/dlp-scan: $(SCAN_SRCS:milter/%.c=$(B)/asan/%.o) $(ASAN_LIB)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/obj $(B)/tests $(B)/asan:
+$(B)/asan/dlp-quarantine: $(QUAR_SRCS:milter/%.c=$(B)/asan/%.o) $(ASAN_LIB)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/asan/tests/%: tests/unit/%.c $(ASAN_LIB) milter/*.h | $(B)/asan/tests
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -Imilter -o $@ $< $(ASAN_LIB) \
+	    $(PKG_LIBS) -lcmocka
+
+# the flags, for tests/sanitize/selfcheck (it builds its own faulty programs)
+asan-flags:
+	@echo $(ASAN_FLAGS)
+
+$(B)/obj $(B)/tests $(B)/asan $(B)/asan/tests:
 	mkdir -p $@
 
 $(LIB): $(ENGINE_OBJS)

@@ -44,7 +44,7 @@ match(const char *rule, const char *kind, const char *value,
 static void
 nodes(struct dlp_report *r, size_t n)
 {
-	char p[8];
+	char p[24]; /* any size_t */
 	size_t i;
 
 	for (i = 0; i < n; i++) {
