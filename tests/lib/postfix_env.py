@@ -104,6 +104,9 @@ class Env:
         self.milter_log = None
         self.milter_logs = []
         self.postfix_started = False
+        # main.cf settings a test adds or overrides (message_size_limit,
+        # ...), set before start_postfix()
+        self.main_extra = {}
 
     # ---- the sink ----
 
@@ -280,6 +283,7 @@ class Env:
             "smtpd_tls_security_level": "none",
             "biff": "no",
         }
+        main.update(self.main_extra)
         with open(os.path.join(self.conf, "main.cf"), "w") as fp:
             for k, v in main.items():
                 fp.write("%s = %s\n" % (k, v))
