@@ -323,13 +323,20 @@ class Load:
                 self.errors.append("worker: %r\n%s" % (
                     e, traceback.format_exc()))
 
+    def rss_median(self, lo, hi):
+        """The median of the RSS samples taken while between lo and hi
+        (fractions) of the messages had finished, or None."""
+        ks = sorted(kb for _, done, kb in self.rss
+                    if lo * self.n <= done <= hi * self.n)
+        return ks[len(ks) // 2] if ks else None
+
     def rss_at(self, fraction):
         """The first RSS sample taken once fraction of the messages had
-        finished, or None."""
+        finished (fraction 1: the last sample), or None."""
         for _, done, kb in self.rss:
             if done >= fraction * self.n:
                 return kb
-        return None
+        return self.rss[-1][2] if fraction >= 1 and self.rss else None
 
 
 # ---------------------------------------------------------------- account
