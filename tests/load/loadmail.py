@@ -328,7 +328,7 @@ def message(run, i):
 def bench_text(run, i, size=20 * 1024):
     """A clean UTF-8 text mail of about size bytes (base64 body)."""
     rng = random.Random(SEED + 500000 + i)
-    load_id = "%s-%d" % (run, i)
+    load_id = "%s-%06d" % (run, i)
     text = ""
     while len(text.encode()) * 4 // 3 < size:
         text += rng.choice(LINES) + "\n"
@@ -344,7 +344,7 @@ def bench_attach(run, i, size=300 * 1024):
     all: it is rejected) or of a clean price list (delivered)."""
     rng = random.Random(SEED + 700000 + i)
     gen = gen_mail.Gen(SEED + 900001 * (i + 1))
-    load_id = "%s-%d" % (run, i)
+    load_id = "%s-%06d" % (run, i)
     kind = ("zip", "xlsx", "csv")[i % 3]
     with_roster = (i // 3) % 2 == 0
     rows = []
