@@ -4,6 +4,9 @@
 #   make / make all    build the engine, dlp-milter, dlp-scan, unit tests
 #   make run           deps + all, then run dlp-milter in the foreground
 #   make test          deps + all, then every test (see tests/run-tests)
+#   make soak          the long load through a real Postfix: 20,000
+#                      messages over 50 sessions, every one accounted for,
+#                      the daemon's RSS after warm-up vs at the end
 #   make eval          accuracy on the generated labelled corpus (tests/eval/,
 #                      docs/accuracy.md): per-detector P/R/F1, message actions
 #   make install       binaries, /etc/dlp-milter, rules, notice templates
@@ -74,7 +77,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_OBJS  := $(ENGINE_SRCS:milter/%.c=$(B)/asan/%.o) \
 	      $(SCAN_SRCS:milter/%.c=$(B)/asan/%.o)
 
-.PHONY: all deps run test bench eval install format format-check clean
+.PHONY: all deps run test bench soak eval install format format-check clean
 all: $(BINS) $(UNIT_BINS) $(B)/asan/dlp-scan $(DICTS)
 
 $(DICTS) &: tools/mkdict
@@ -133,6 +136,11 @@ $(B)/dlp-bench: tests/bench/dlp_bench.c $(LIB) milter/*.h
 bench: deps
 	$(MAKE) all $(B)/dlp-bench
 	tests/bench/run
+
+# The long form of tests/load/t_load (make test runs the short one).
+soak: deps
+	$(MAKE) all
+	tests/load/t_load --messages 20000 --sessions 50 --warmup 5000
 
 # Accuracy on the labelled corpus: a measurement, exit 0 (see tests/eval/).
 eval: all
