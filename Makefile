@@ -4,6 +4,9 @@
 #   make / make all    build the engine, dlp-milter, dlp-scan, unit tests
 #   make run           deps + all, then run dlp-milter in the foreground
 #   make test          deps + all, then every test (see tests/run-tests)
+#   make soak          the long load through a real Postfix: 20,000
+#                      messages over 50 sessions, every one accounted for,
+#                      the daemon's RSS after warm-up vs at the end
 #   make eval          accuracy on the generated labelled corpus (tests/eval/,
 #                      docs/accuracy.md): per-detector P/R/F1, message actions
 #   make install       binaries, /etc/dlp-milter, rules, notice templates
@@ -81,8 +84,8 @@ ASAN_LIB   := $(B)/asan/libdlp.a
 ASAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/asan/tests/%)
 ASAN_BINS  := $(B)/asan/dlp-scan $(B)/asan/dlp-quarantine $(ASAN_UNIT_BINS)
 
-.PHONY: all deps user run test bench eval install format format-check \
-	clean asan-flags
+.PHONY: all deps user run test bench soak eval install format \
+	format-check clean asan-flags
 all: $(BINS) $(UNIT_BINS) $(ASAN_BINS) $(DICTS)
 
 $(DICTS) &: tools/mkdict
@@ -156,6 +159,11 @@ $(B)/dlp-bench: tests/bench/dlp_bench.c $(LIB) milter/*.h
 bench: deps
 	$(MAKE) all $(B)/dlp-bench
 	tests/bench/run
+
+# The long form of tests/load/t_load (make test runs the short one).
+soak: deps
+	$(MAKE) all
+	tests/load/t_load --messages 20000 --sessions 50 --warmup 5000
 
 # Accuracy on the labelled corpus: a measurement, exit 0 (see tests/eval/).
 eval: all
