@@ -137,11 +137,12 @@ $(LIB): $(ENGINE_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-# libmilter statically, its sigwait() wrapped: SIGHUP is ours, not a stop
-# (see milter/dlp_milter.c)
+# libmilter statically, its sigwait() wrapped: SIGHUP is ours, not a stop;
+# its accept() and read() wrapped: TCP_NODELAY and TCP_QUICKACK on every
+# MTA connection (see milter/dlp_milter.c)
 $(B)/dlp-milter: $(DAEMON_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -Wl,--wrap=sigwait \
-	    -l:libmilter.a -lpthread
+	    -Wl,--wrap=accept -Wl,--wrap=read -l:libmilter.a -lpthread
 
 $(B)/dlp-scan: $(SCAN_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -156,12 +157,12 @@ $(B)/dlp-bench: tests/bench/dlp_bench.c $(LIB) milter/*.h
 	$(CC) $(CFLAGS) -Imilter $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
 # Speed, as ratios against baselines measured in the same run.
-bench: deps
+bench: deps user
 	$(MAKE) all $(B)/dlp-bench
 	tests/bench/run
 
 # The long form of tests/load/t_load (make test runs the short one).
-soak: deps
+soak: deps user
 	$(MAKE) all
 	tests/load/t_load --messages 20000 --sessions 50 --warmup 5000
 
