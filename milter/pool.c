@@ -237,7 +237,11 @@ worker_setup(const struct pool *p, int sock)
 	sigset_t all;
 	int fd;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != p->daemon)
+	/* no PR_SET_PDEATHSIG: it fires when the forking *thread* ends, and
+	   a refill may be forked by a libmilter thread that ends with its
+	   connection. A worker notices the daemon's end as the end of its
+	   socket instead (recvmsg returns 0, or its answer cannot be sent) */
+	if (getppid() != p->daemon)
 		_exit(1);
 	sigemptyset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);

@@ -20,7 +20,7 @@ What it does:
     X-Load-Id in a sink file), rejected (5xx), held (its queue id in the
     hold queue) or lost (none of these), and compares with the class's
     expected outcome (loadmail.EXPECT);
-  - rss_kb(): VmRSS of a process and its descendants (the worker pool).
+  - rss_kb(): VmRSS of the daemon (and, on request, of its workers).
 
 What it does not do: start Postfix or the daemon (postfix_env.Env), or
 judge (the t_* scripts make the TAP lines). Not a benchmark tool by
@@ -165,10 +165,13 @@ def descendants(pid):
     return out
 
 
-def rss_kb(pid):
-    """VmRSS (kB) of pid and its descendants; None when pid is gone."""
+def rss_kb(pid, with_children=False):
+    """VmRSS (kB) of the daemon pid itself (with_children: and of its
+    worker processes, forks that are replaced every workers.max_messages,
+    so their sum follows the recycling, not a leak); None when pid is
+    gone."""
     total, seen = 0, False
-    for p in descendants(pid):
+    for p in (descendants(pid) if with_children else [pid]):
         try:
             with open("/proc/%d/status" % p) as fp:
                 for line in fp:
