@@ -470,7 +470,14 @@ session_open(struct session *s, const void *data, size_t len, int filter)
 				     : archive_read_support_format_tar(s->a)) ==
 			ARCHIVE_OK &&
 		    (r = archive_read_support_format_raw(s->a)) == ARCHIVE_OK)
-			r = archive_read_append_filter(s->a, filter);
+			r = filter == ARCHIVE_FILTER_COMPRESS
+			    /* its init reads the stream's header at once:
+			       appended before the open, it reads from no
+			       stream at all (NULL) in libarchive 3.6.2; bid
+			       for it instead (libarchive stops at 25
+			       layers, each read within the budget) */
+			    ? archive_read_support_filter_compress(s->a)
+			    : archive_read_append_filter(s->a, filter);
 		break;
 	default:
 		/* formats only: no filter bidding (see the file header) */
