@@ -379,15 +379,12 @@ xz_memory(const unsigned char *p, size_t len)
 	return max;
 }
 
-/* zip_memory: what the decoder of a ZIP member's method will allocate */
+/* method_memory: what the decoder of ZIP method m allocates for the
+   data at off */
 static uint64_t
-zip_memory(const unsigned char *p, size_t len, const struct zipinfo_entry *z)
+method_memory(const unsigned char *p, size_t len, uint64_t off, unsigned m)
 {
-	uint64_t off = z->data_off;
-
-	if (off == 0 || z->enc != ZIPINFO_ENC_NONE)
-		return 0;
-	switch (z->method) {
+	switch (m) {
 	case 14: /* LZMA: version(2) size(2) lc/lp/pb(1) dictionary(4) */
 		return off + 9 <= len ? le32(p + off + 5) : 0;
 	case 95: /* xz */
@@ -400,6 +397,29 @@ zip_memory(const unsigned char *p, size_t len, const struct zipinfo_entry *z)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * zip_memory: what the decoder of a ZIP member will allocate. The
+ * central directory and the local header may name different methods,
+ * and libarchive may decode with either (it was seen decoding a member
+ * the directory calls deflated with the local header's LZMA and a 4 GiB
+ * dictionary): the larger of the two counts.
+ */
+static uint64_t
+zip_memory(const unsigned char *p, size_t len, const struct zipinfo_entry *z)
+{
+	uint64_t off = z->data_off, m, lm;
+	unsigned local;
+
+	if (off == 0 || off > len || z->enc != ZIPINFO_ENC_NONE)
+		return 0;
+	m = method_memory(p, len, off, z->method);
+	if (z->local_off <= len && len - z->local_off >= 10 &&
+	    (local = le16(p + z->local_off + 8)) != z->method &&
+	    (lm = method_memory(p, len, off, local)) > m)
+		m = lm;
+	return m;
 }
 
 /* Sessions */
