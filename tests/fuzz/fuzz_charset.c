@@ -45,7 +45,8 @@ headers(const uint8_t *p, size_t n, struct buf *out)
 		check_utf8(out);
 	buf_reset(out);
 	rc = mime_header_type(p, n, out);
-	fz_check(rc == 1 || out->len == 0);
+	/* 0 (no type) appends nothing; an error may leave a part */
+	fz_check(rc != 0 || out->len == 0);
 	buf_reset(out);
 	mime_header_token(p, n, out);
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
