@@ -141,6 +141,8 @@ struct session {
 	const char *single_name;     /* KIND_FILTER: the member's name */
 	unsigned count;		     /* members, for extract_count_member */
 	size_t unhinted;	     /* libarchive's members without a hint */
+	uint64_t unhinted_memory;    /* ZIP: the largest window a local
+					header declares (for those) */
 	unsigned char *chunk;
 	struct buf data;  /* the member being read */
 	bool raw_only;	  /* KIND_FILTER: the content is not a tar */
@@ -384,6 +386,8 @@ xz_memory(const unsigned char *p, size_t len)
 static uint64_t
 method_memory(const unsigned char *p, size_t len, uint64_t off, unsigned m)
 {
+	if (off > len)
+		return 0;
 	switch (m) {
 	case 14: /* LZMA: version(2) size(2) lc/lp/pb(1) dictionary(4) */
 		return off + 9 <= len ? le32(p + off + 5) : 0;
@@ -401,10 +405,9 @@ method_memory(const unsigned char *p, size_t len, uint64_t off, unsigned m)
 
 /*
  * zip_memory: what the decoder of a ZIP member will allocate. The
- * central directory and the local header may name different methods,
- * and libarchive may decode with either (it was seen decoding a member
- * the directory calls deflated with the local header's LZMA and a 4 GiB
- * dictionary): the larger of the two counts.
+ * central directory and the local header may name different methods;
+ * libarchive decodes with the local header's: the larger of the two
+ * counts.
  */
 static uint64_t
 zip_memory(const unsigned char *p, size_t len, const struct zipinfo_entry *z)
@@ -419,6 +422,33 @@ zip_memory(const unsigned char *p, size_t len, const struct zipinfo_entry *z)
 	    (local = le16(p + z->local_off + 8)) != z->method &&
 	    (lm = method_memory(p, len, off, local)) > m)
 		m = lm;
+	return m;
+}
+
+/*
+ * local_memory: the largest decoder window that any of the first max
+ * plain local headers in p declares. A member libarchive gives under a
+ * name no directory entry has (it may walk local headers the directory
+ * does not list) is one of these, which one is not known.
+ */
+static uint64_t
+local_memory(const unsigned char *p, size_t len, size_t max)
+{
+	static const unsigned char sig[4] = { 'P', 'K', 3, 4 };
+	const unsigned char *q = p;
+	uint64_t m = 0, w, off;
+	size_t n;
+
+	for (n = 0; n < max && len - (size_t)(q - p) >= 30 &&
+	     (q = memmem(q, len - (size_t)(q - p), sig, 4)) != NULL &&
+	     len - (size_t)(q - p) >= 30;
+	     n++, q += 4) {
+		if (le16(q + 6) & 1)
+			continue; /* encrypted: never decoded */
+		off = (uint64_t)(q - p) + 30 + le16(q + 26) + le16(q + 28);
+		if ((w = method_memory(p, len, off, le16(q + 8))) > m)
+			m = w;
+	}
 	return m;
 }
 
@@ -781,8 +811,10 @@ one_entry(struct session *s, struct archive_entry *e, const char *lname)
 		rc = extract_member_opaque(s->x, s->node, name,
 		    size > 0 ? (size_t)size : 0, DLP_ENC_ENCRYPTED, method,
 		    weak);
-	} else if (h != NULL && h->memory > s->lim->max_member_bytes) {
-		/* its decoder's window alone is past what a member may be */
+	} else if ((h != NULL ? h->memory : s->unhinted_memory) >
+	    s->lim->max_member_bytes) {
+		/* its decoder's window alone is past what a member may be
+		   (without a hint: maybe, and it is not known which) */
 		rc = limited(
 		    s, name, 0, size > 0 ? (uint64_t)size : 0, "limit:size");
 	} else {
@@ -974,6 +1006,8 @@ zip_hints(struct session *s, const void *data, size_t len, struct zipinfo **zip)
 		s->hints[i].size = z->usize;
 		s->hints[i].memory = zip_memory(data, len, z);
 	}
+	s->unhinted_memory =
+	    local_memory(data, len, (size_t)s->lim->max_members + 1);
 	s->listing_complete = zi->has_cd && !zi->damaged && !zi->truncated;
 	/* libarchive's seekable reader seeks past a member by its size */
 	s->cheap_skip = zi->has_cd;

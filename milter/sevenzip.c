@@ -583,8 +583,9 @@ files_info(struct cur *c, struct sevenzip *sz, const struct streams *st,
 
 	memset(&fp, 0, sizeof(fp));
 	nfiles = number(c);
-	/* a file without data costs at least one bit somewhere */
-	if (c->bad || nfiles > st->n_sub + left(c) * 8) {
+	/* a file without data costs at least one bit somewhere; a second
+	   FilesInfo (or one after a damaged read) is damage */
+	if (c->bad || sz->files != NULL || nfiles > st->n_sub + left(c) * 8) {
 		c->bad = true;
 		return true;
 	}
