@@ -13,6 +13,10 @@
 #                      (edited ones are kept), systemd unit
 #   make format-check  clang-format on every C file
 #   make format        rewrite C files in place with clang-format
+#   make fuzz          libFuzzer targets (clang), FUZZ_SECONDS each
+#                      (default 60), FUZZ_TARGETS to choose; see
+#                      docs/fuzzing.md. make test replays their saved
+#                      crashers without clang (fuzz-replay)
 
 PREFIX	?= /usr/local
 SYSCONFDIR ?= /etc
@@ -47,7 +51,8 @@ DEB_PKGS := gcc make pkg-config libc6-dev clang-format \
 	python3-openpyxl python3-docx python3-odf python3-reportlab \
 	python3-xlwt fonts-ipafont-gothic libreoffice-writer-nogui \
 	mecab-ipadic skkdic-extra python3-yaml python3-cryptography \
-	libsqlite3-dev sqlite3
+	libsqlite3-dev sqlite3 \
+	clang-14 libclang-rt-14-dev
 
 DAEMON_SRCS := milter/dlp_milter.c milter/milter_glue.c milter/log.c \
 	       milter/incident.c
@@ -85,7 +90,7 @@ ASAN_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/asan/tests/%)
 ASAN_BINS  := $(B)/asan/dlp-scan $(B)/asan/dlp-quarantine $(ASAN_UNIT_BINS)
 
 .PHONY: all deps user run test bench soak eval install format \
-	format-check clean asan-flags
+	format-check clean asan-flags fuzz fuzz-build fuzz-replay
 all: $(BINS) $(UNIT_BINS) $(ASAN_BINS) $(DICTS)
 
 $(DICTS) &: tools/mkdict
@@ -184,7 +189,7 @@ run: deps user
 	./$(B)/dlp-milter -f -c conf/dlp-milter.yaml
 
 test: deps user
-	$(MAKE) all
+	$(MAKE) all fuzz-replay
 	tests/run-tests
 
 install: all user
@@ -221,13 +226,63 @@ install: all user
 	    conf/$$u > $(DESTDIR)/lib/systemd/system/$$u || exit 1; done
 
 C_FILES = $(wildcard milter/*.c milter/*.h tests/unit/*.c tests/unit/*.h \
-	    tests/bench/*.c)
+	    tests/bench/*.c tests/fuzz/*.c tests/fuzz/*.h)
 format-check:
 	@clang-format --dry-run --Werror $(C_FILES) && \
 	    echo "format-check: $(words $(C_FILES)) files clean"
 
 format:
 	clang-format -i $(C_FILES)
+
+# Fuzzing (docs/fuzzing.md). One target per tests/fuzz/fuzz_<t>.c, built
+# twice: with clang's libFuzzer into $(B)/fuzz/<t> (the engine compiled
+# with -fsanitize=fuzzer-no-link), for make fuzz; and with gcc, the ASan
+# engine objects above and tests/fuzz/replay_main.c into
+# $(B)/fuzz-replay/<t>, for make test (tests/fuzz/t_fuzz_replay), which
+# replays tests/fuzz/regress/<t>/ and a few seeds without clang.
+CLANG	     ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_ALL     := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE \
+		-DDLP_SYSCONFDIR='"$(SYSCONFDIR)"' $(WARN) $(PKG_CFLAGS) \
+		$(FUZZ_SAN)
+FUZZ_OBJS    := $(ENGINE_SRCS:milter/%.c=$(B)/fuzz/obj/%.o)
+FUZZ_BINS    := $(FUZZ_ALL:%=$(B)/fuzz/%)
+REPLAY_BINS  := $(FUZZ_ALL:%=$(B)/fuzz-replay/%)
+ASAN_ENGINE  := $(ENGINE_SRCS:milter/%.c=$(B)/asan/%.o)
+FUZZ_DEFS    := -Imilter -DFUZZ_TOP='"$(CURDIR)"'
+
+# the objects outlive the link (pattern-rule prerequisites are deleted
+# as intermediate otherwise)
+.SECONDARY: $(FUZZ_OBJS)
+
+$(B)/fuzz/obj/%.o: milter/%.c milter/*.h | $(B)/fuzz/obj
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(B)/fuzz/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJS) \
+	    milter/*.h
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_DEFS) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_OBJS) $(PKG_LIBS)
+
+$(B)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c \
+	    tests/fuzz/fuzz_common.h $(ASAN_ENGINE) milter/*.h \
+	    | $(B)/fuzz-replay
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(FUZZ_DEFS) -o $@ $< \
+	    tests/fuzz/replay_main.c $(ASAN_ENGINE) $(PKG_LIBS)
+
+$(B)/fuzz/obj $(B)/fuzz-replay:
+	mkdir -p $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-replay: $(REPLAY_BINS)
+
+fuzz: deps
+	$(MAKE) $(FUZZ_TARGETS:%=$(B)/fuzz/%) $(DICTS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzz $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(B)

@@ -1026,11 +1026,13 @@ static size_t
 count_replacements(const struct buf *b)
 {
 	static const unsigned char fffd[] = { 0xef, 0xbf, 0xbd };
-	const unsigned char *p = b->data, *end = b->data + b->len;
+	const unsigned char *p = b->data, *end;
 	size_t n = 0;
 
-	while (
-	    p != NULL && (p = memmem(p, (size_t)(end - p), fffd, 3)) != NULL) {
+	if (p == NULL)
+		return 0; /* nothing converted (NULL + 0 is undefined) */
+	end = p + b->len;
+	while ((p = memmem(p, (size_t)(end - p), fffd, 3)) != NULL) {
 		n++;
 		p += 3;
 	}

@@ -141,6 +141,8 @@ struct session {
 	const char *single_name;     /* KIND_FILTER: the member's name */
 	unsigned count;		     /* members, for extract_count_member */
 	size_t unhinted;	     /* libarchive's members without a hint */
+	uint64_t unhinted_memory;    /* ZIP: the largest window a local
+					header declares (for those) */
 	unsigned char *chunk;
 	struct buf data;  /* the member being read */
 	bool raw_only;	  /* KIND_FILTER: the content is not a tar */
@@ -379,15 +381,14 @@ xz_memory(const unsigned char *p, size_t len)
 	return max;
 }
 
-/* zip_memory: what the decoder of a ZIP member's method will allocate */
+/* method_memory: what the decoder of ZIP method m allocates for the
+   data at off */
 static uint64_t
-zip_memory(const unsigned char *p, size_t len, const struct zipinfo_entry *z)
+method_memory(const unsigned char *p, size_t len, uint64_t off, unsigned m)
 {
-	uint64_t off = z->data_off;
-
-	if (off == 0 || z->enc != ZIPINFO_ENC_NONE)
+	if (off > len)
 		return 0;
-	switch (z->method) {
+	switch (m) {
 	case 14: /* LZMA: version(2) size(2) lc/lp/pb(1) dictionary(4) */
 		return off + 9 <= len ? le32(p + off + 5) : 0;
 	case 95: /* xz */
@@ -400,6 +401,55 @@ zip_memory(const unsigned char *p, size_t len, const struct zipinfo_entry *z)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * zip_memory: what the decoder of a ZIP member will allocate. The
+ * central directory and the local header may name different methods;
+ * libarchive decodes with the local header's: the larger of the two
+ * counts.
+ */
+static uint64_t
+zip_memory(const unsigned char *p, size_t len, const struct zipinfo_entry *z)
+{
+	uint64_t off = z->data_off, m, lm;
+	unsigned local;
+
+	if (off == 0 || off > len || z->enc != ZIPINFO_ENC_NONE)
+		return 0;
+	m = method_memory(p, len, off, z->method);
+	if (z->local_off <= len && len - z->local_off >= 10 &&
+	    (local = le16(p + z->local_off + 8)) != z->method &&
+	    (lm = method_memory(p, len, off, local)) > m)
+		m = lm;
+	return m;
+}
+
+/*
+ * local_memory: the largest decoder window that any of the first max
+ * plain local headers in p declares. A member libarchive gives under a
+ * name no directory entry has (it may walk local headers the directory
+ * does not list) is one of these, which one is not known.
+ */
+static uint64_t
+local_memory(const unsigned char *p, size_t len, size_t max)
+{
+	static const unsigned char sig[4] = { 'P', 'K', 3, 4 };
+	const unsigned char *q = p;
+	uint64_t m = 0, w, off;
+	size_t n;
+
+	for (n = 0; n < max && len - (size_t)(q - p) >= 30 &&
+	     (q = memmem(q, len - (size_t)(q - p), sig, 4)) != NULL &&
+	     len - (size_t)(q - p) >= 30;
+	     n++, q += 4) {
+		if (le16(q + 6) & 1)
+			continue; /* encrypted: never decoded */
+		off = (uint64_t)(q - p) + 30 + le16(q + 26) + le16(q + 28);
+		if ((w = method_memory(p, len, off, le16(q + 8))) > m)
+			m = w;
+	}
+	return m;
 }
 
 /* Sessions */
@@ -470,7 +520,14 @@ session_open(struct session *s, const void *data, size_t len, int filter)
 				     : archive_read_support_format_tar(s->a)) ==
 			ARCHIVE_OK &&
 		    (r = archive_read_support_format_raw(s->a)) == ARCHIVE_OK)
-			r = archive_read_append_filter(s->a, filter);
+			r = filter == ARCHIVE_FILTER_COMPRESS
+			    /* its init reads the stream's header at once:
+			       appended before the open, it reads from no
+			       stream at all (NULL) in libarchive 3.6.2; bid
+			       for it instead (libarchive stops at 25
+			       layers, each read within the budget) */
+			    ? archive_read_support_filter_compress(s->a)
+			    : archive_read_append_filter(s->a, filter);
 		break;
 	default:
 		/* formats only: no filter bidding (see the file header) */
@@ -754,8 +811,10 @@ one_entry(struct session *s, struct archive_entry *e, const char *lname)
 		rc = extract_member_opaque(s->x, s->node, name,
 		    size > 0 ? (size_t)size : 0, DLP_ENC_ENCRYPTED, method,
 		    weak);
-	} else if (h != NULL && h->memory > s->lim->max_member_bytes) {
-		/* its decoder's window alone is past what a member may be */
+	} else if ((h != NULL ? h->memory : s->unhinted_memory) >
+	    s->lim->max_member_bytes) {
+		/* its decoder's window alone is past what a member may be
+		   (without a hint: maybe, and it is not known which) */
 		rc = limited(
 		    s, name, 0, size > 0 ? (uint64_t)size : 0, "limit:size");
 	} else {
@@ -947,6 +1006,8 @@ zip_hints(struct session *s, const void *data, size_t len, struct zipinfo **zip)
 		s->hints[i].size = z->usize;
 		s->hints[i].memory = zip_memory(data, len, z);
 	}
+	s->unhinted_memory =
+	    local_memory(data, len, (size_t)s->lim->max_members + 1);
 	s->listing_complete = zi->has_cd && !zi->damaged && !zi->truncated;
 	/* libarchive's seekable reader seeks past a member by its size */
 	s->cheap_skip = zi->has_cd;

@@ -353,6 +353,11 @@ sub_sizes(struct cur *c, struct streams *st, bool have_sizes)
 	uint64_t total = 0, sum, v, k;
 	size_t i, n = 0;
 
+	if (st->sub != NULL) {
+		/* a second MainStreamsInfo, read into the same streams */
+		c->bad = true;
+		return true;
+	}
 	for (i = 0; i < st->nf; i++) {
 		total += st->f[i].n_unpack;
 		/* each stream but the last of a folder costs a byte */
@@ -578,8 +583,9 @@ files_info(struct cur *c, struct sevenzip *sz, const struct streams *st,
 
 	memset(&fp, 0, sizeof(fp));
 	nfiles = number(c);
-	/* a file without data costs at least one bit somewhere */
-	if (c->bad || nfiles > st->n_sub + left(c) * 8) {
+	/* a file without data costs at least one bit somewhere; a second
+	   FilesInfo (or one after a damaged read) is damage */
+	if (c->bad || sz->files != NULL || nfiles > st->n_sub + left(c) * 8) {
 		c->bad = true;
 		return true;
 	}
@@ -658,7 +664,10 @@ header(struct cur *c, struct sevenzip *sz, size_t max_entries)
 			c->bad = true;
 		}
 	}
+	/* this header's folders replace what an earlier, damaged read of
+	   the same archive counted (sevenzip_read_header() after it) */
 	sz->n_folders = st.nf;
+	sz->n_encrypted_folders = 0;
 	for (i = 0; i < st.nf; i++) {
 		if (st.f[i].aes)
 			sz->n_encrypted_folders++;

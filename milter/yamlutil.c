@@ -64,6 +64,51 @@ count_lines(const char *path)
 	return last == '\n' ? n : n + 1;
 }
 
+/*
+ * bad_utf8_line: the line of the first byte sequence in fp that is not
+ * well-formed UTF-8 (overlong forms, surrogates and values past
+ * U+10FFFF included), or 0 when the whole file is UTF-8. libfyaml 0.7.12
+ * loops for ever on some invalid bytes (in a directive line: found by
+ * tests/fuzz/fuzz_config and fuzz_rules), and YAML is UTF-8 anyway, so
+ * such a file is refused before libfyaml sees it.
+ */
+static unsigned
+bad_utf8_line(FILE *fp)
+{
+	unsigned line = 1, need = 0;
+	unsigned char lo = 0x80, hi = 0xbf; /* the next byte's range */
+	int c;
+
+	while ((c = getc(fp)) != EOF) {
+		if (need > 0) {
+			if (c < lo || c > hi)
+				return line;
+			need--;
+			lo = 0x80;
+			hi = 0xbf;
+			continue;
+		}
+		if (c == '\n')
+			line++;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			lo = c == 0xe0 ? 0xa0 : 0x80;
+			hi = c == 0xed ? 0x9f : 0xbf;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			lo = c == 0xf0 ? 0x90 : 0x80;
+			hi = c == 0xf4 ? 0x8f : 0xbf;
+		} else {
+			return line;
+		}
+	}
+	return need > 0 ? line : 0;
+}
+
 struct fy_document *
 yaml_load(const char *path, struct dlp_error *err)
 {
@@ -80,7 +125,14 @@ yaml_load(const char *path, struct dlp_error *err)
 		dlp_error_set(err, path, 0, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
+	nlines = bad_utf8_line(fp);
 	fclose(fp);
+	if (nlines > 0) {
+		dlp_error_set(err, path, nlines,
+		    "not UTF-8 (YAML files are UTF-8): an invalid byte "
+		    "sequence");
+		return NULL;
+	}
 	/* collected errors leak in libfyaml 0.7; a callback does not */
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;

@@ -470,6 +470,12 @@ static const struct {
 	{ "audit: yes\n", 1, "expected a mapping" },
 	{ "\nsecret_file: \"\"\n", 2, "secret_file must be 1 to" },
 	{ "secret_file: [a]\n", 1, "expected a single value" },
+	/* not UTF-8: refused before libfyaml, which loops for ever on
+	   the first (tests/fuzz/regress/config/timeout-libfyaml-...) */
+	{ "# a\n%a\xfa\xdc\n", 2, "not UTF-8" },
+	{ "policy:\n  mode: \xed\xa0\x80\n", 2, "not UTF-8" },
+	{ "milter:\n  reply_contact: \xe7\xae\xa1\n\xe7\xae\n", 3,
+	    "not UTF-8" },
 };
 
 static void

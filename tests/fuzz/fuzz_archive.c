@@ -1,0 +1,29 @@
+/*
+ * fuzz_archive - archives through libarchive and our own
+ * headers readers (extract_archive.c): zip, 7z, rar, tar, gzip, bzip2,
+ * xz, zstd, cab, lha, cpio, iso9660; encryption per member, bombs,
+ * nesting.
+ * The input is handed to extract_archive() as the content of a node (as
+ * extract_node() does once the type is known); members it finds are
+ * identified (libmagic, our signatures) and extracted in turn through
+ * the real dispatch, so nested formats are reached too. The sink is
+ * fuzz_common.h's: text through the charset and HTML code, nodes
+ * counted. Limits: fz_limits().
+ */
+#include "fuzz_common.h"
+
+static struct fz_sink sink;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fz_sink_setup(&sink);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fz_extract(&sink, extract_archive, data, size);
+	return 0;
+}

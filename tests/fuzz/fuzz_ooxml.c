@@ -1,0 +1,29 @@
+/*
+ * fuzz_ooxml - Office Open XML (extract_ooxml.c): the zip
+ * package, [Content_Types].xml, Word, Excel (shared strings, sheets,
+ * cells) and PowerPoint parts through the libxml2 SAX reader, embedded
+ * objects.
+ * The input is handed to extract_ooxml() as the content of a node (as
+ * extract_node() does once the type is known); members it finds are
+ * identified (libmagic, our signatures) and extracted in turn through
+ * the real dispatch, so nested formats are reached too. The sink is
+ * fuzz_common.h's: text through the charset and HTML code, nodes
+ * counted. Limits: fz_limits().
+ */
+#include "fuzz_common.h"
+
+static struct fz_sink sink;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fz_sink_setup(&sink);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fz_extract(&sink, extract_ooxml, data, size);
+	return 0;
+}
