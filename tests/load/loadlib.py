@@ -305,7 +305,7 @@ class Load:
                 break
             if self.hook is not None:
                 self.hook(self)
-            if self.pid_fn is not None and now - last_rss >= 1.0:
+            if self.pid_fn is not None and now - last_rss >= 0.2:
                 pid = self.pid_fn()
                 kb = rss_kb(pid) if pid else None
                 if kb is not None:
