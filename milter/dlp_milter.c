@@ -18,22 +18,25 @@
  * libmilter runs a signal thread of its own that waits for the same
  * signals and either thread may take SIGTERM or SIGINT, with the same
  * effect. SIGHUP is ours alone (libmilter would stop on it; see
- * __wrap_sigwait): it reopens the audit file after logrotate moved it.
+ * __wrap_sigwait): it reloads the config and the rules (reload(): a
+ * config that does not load is refused, with its file:line, and the
+ * running one stays) and reopens the audit file after logrotate.
  * SIGPIPE is ignored: a vanished MTA connection is an error on that
  * connection only.
  *
  * Before serving, it creates the secret file when the config names one
  * that does not exist yet (fingerprints and notice signatures need it),
  * and checks that the notice templates load and the incident store
- * opens; after detaching it starts the incident side (incident.h: audit
- * trail, store, notices and their outbox thread).
+ * opens. Started as root, it opens the socket, then runs as milter.user
+ * for good. After detaching it forks the workers (pool.h: every message
+ * is scanned in one of them) and starts the incident side (incident.h:
+ * audit trail, store, notices and their outbox thread).
  *
- * Threads: main() is alone until smfi_main(); the signal thread only sets
- * an atomic flag and calls smfi_stop(), or reopens the audit file; the
- * engine is shared read-only.
+ * Threads: main() is alone until smfi_main() (the workers are forked
+ * before any thread starts); the signal thread sets an atomic flag and
+ * calls smfi_stop(), or reloads; engines are shared read-only.
  *
- * What it does not do (yet): drop privileges (systemd runs it as a
- * dynamic user), reload the config and rules on SIGHUP, write a pid file.
+ * What it does not do: write a pid file (systemd tracks the process).
  */
 #include <errno.h>
 #include <fcntl.h>

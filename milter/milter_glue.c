@@ -21,7 +21,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
@@ -132,6 +131,18 @@ gen_release(void *arg)
 	return NULL;
 }
 
+/* gen_drop: drop a reference; true when it was the last. */
+static bool
+gen_drop(struct gen *g)
+{
+	bool last;
+
+	pthread_mutex_lock(&gen_lock);
+	last = --g->refs == 0;
+	pthread_mutex_unlock(&gen_lock);
+	return last;
+}
+
 /*
  * gen_put: drop a reference. The last one releases the generation in a
  * thread of its own: stopping the incident side waits for its outbox
@@ -142,14 +153,8 @@ gen_put(struct gen *g)
 {
 	pthread_attr_t at;
 	pthread_t tid;
-	bool last;
 
-	if (g == NULL)
-		return;
-	pthread_mutex_lock(&gen_lock);
-	last = --g->refs == 0;
-	pthread_mutex_unlock(&gen_lock);
-	if (!last)
+	if (g == NULL || !gen_drop(g))
 		return;
 	if (pthread_attr_init(&at) != 0 ||
 	    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) != 0 ||
@@ -259,23 +264,12 @@ start_scan(struct conn *c, struct msg *m)
 static void
 feed(struct msg *m, const void *data, size_t len)
 {
-	const char *p = data;
-	ssize_t w;
-
 	if (m->error != NULL || m->skipped || m->spool < 0 || len == 0)
 		return;
 	m->size += len;
-	while (len > 0) {
-		if ((w = write(m->spool, p, len)) < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			log_err("cannot write a spool file: %s",
-			    w < 0 ? strerror(errno) : "no space");
-			msg_error(m, "spool-write");
-			return;
-		}
-		p += w;
-		len -= (size_t)w;
+	if (pool_spool_write(m->spool, data, len) < 0) {
+		log_err("cannot write a spool file: %s", strerror(errno));
+		msg_error(m, "spool-write");
 	}
 }
 
@@ -1210,14 +1204,8 @@ milter_glue_shutdown(void)
 	g = gen_current;
 	gen_current = NULL;
 	pthread_mutex_unlock(&gen_lock);
-	if (g != NULL) {
-		bool last;
-
-		pthread_mutex_lock(&gen_lock);
-		last = --g->refs == 0;
-		pthread_mutex_unlock(&gen_lock);
-		if (last)
-			(void)gen_release(g);
-	}
+	/* at the end: the last flush of the outbox before exit */
+	if (g != NULL && gen_drop(g))
+		(void)gen_release(g);
 	glue_pool = NULL;
 }

@@ -6,8 +6,8 @@
  * (connect .. close) they keep a small context; per message (MAIL FROM ..
  * end of message, abort or close) the envelope and one struct dlp_scan,
  * created once the envelope is complete (at the first header or at the end
- * of the headers). Headers are fed to the engine as "Name: value\r\n",
- * then "\r\n", then the body chunks as they come. Mail whose recipients
+ * of the headers). Headers are spooled as "Name: value\r\n", then
+ * "\r\n", then the body chunks as they come (see Workers below). Mail whose recipients
  * are all internal (dlp_scan_needed() false) is accepted at the end of the
  * headers without reading the body. At the end of the message the engine's
  * action is applied: reject (550 5.7.1 multi-line reply with the incident

@@ -124,6 +124,8 @@ write_full(int fd, const void *buf, size_t n)
 		w = write(fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w == 0)
+			errno = ENOSPC;
 		if (w <= 0)
 			return -1;
 		p += w;
@@ -534,6 +536,7 @@ take(struct pool *p, struct dlp_engine *e, long long deadline,
 	struct worker *w = NULL;
 	struct timespec ts;
 	size_t i;
+	int left;
 
 	*spawn_failed = false;
 	pthread_mutex_lock(&p->lock);
@@ -550,16 +553,17 @@ take(struct pool *p, struct dlp_engine *e, long long deadline,
 		}
 		if (w != NULL || *spawn_failed)
 			break;
+		if ((left = ms_left(deadline)) == 0)
+			break;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += ms_left(deadline) / 1000;
-		ts.tv_nsec += (long)(ms_left(deadline) % 1000) * 1000000;
+		ts.tv_sec += left / 1000;
+		ts.tv_nsec += (long)(left % 1000) * 1000000;
 		if (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
-		if (ms_left(deadline) == 0 ||
-		    pthread_cond_timedwait(&p->freed, &p->lock, &ts) ==
-			ETIMEDOUT)
+		if (pthread_cond_timedwait(&p->freed, &p->lock, &ts) ==
+		    ETIMEDOUT)
 			break;
 	}
 	if (w != NULL)
@@ -757,9 +761,9 @@ pool_scan(struct pool *p, struct dlp_engine *e, const struct dlp_envelope *env,
 		rc = -2;
 	free(data);
 	if (rc != 1) {
-		*reason = rc == -2 ? "worker:protocol" : lose(p, w, rc == 0);
-		if (rc == -2)
-			(void)lose(p, w, false);
+		const char *why = lose(p, w, rc == 0);
+
+		*reason = rc == -2 ? "worker:protocol" : why;
 		return POOL_LOST;
 	}
 	rep->ruleset_version = dlp_engine_ruleset_version(e);
@@ -781,6 +785,12 @@ pool_spool(struct pool *p)
 	if ((fd = mkostemp(tmpl, O_CLOEXEC)) >= 0)
 		(void)unlink(tmpl);
 	return fd;
+}
+
+int
+pool_spool_write(int fd, const void *data, size_t len)
+{
+	return write_full(fd, data, len);
 }
 
 void

@@ -1,7 +1,7 @@
 /*
  * pool - the worker processes of dlp-milter. Every message is parsed,
  * unpacked and scanned in one of them, never in the daemon's threads:
- * the C libraries that read hostile input (GMime's successors here,
+ * the code that reads hostile input (our MIME parser and extractors,
  * libarchive, libxml2, poppler, libgsf, libmagic) can crash, loop or eat
  * memory, and a worker that does is killed without harm to the daemon
  * or to the other messages.
@@ -82,6 +82,12 @@ int pool_set_engine(struct pool *p, struct dlp_engine *e);
 
 /* pool_spool: a new unnamed spool file (0600), or -1 with errno. */
 int pool_spool(struct pool *p);
+
+/*
+ * pool_spool_write: append len bytes to a spool file. Returns 0, or -1
+ * with errno (ENOSPC: the temp directory is full).
+ */
+int pool_spool_write(int fd, const void *data, size_t len);
 
 /* pool_spool_close: truncate (wipe) and close a spool file; -1 ok. */
 void pool_spool_close(int fd);

@@ -416,6 +416,61 @@ test_workers_are_recycled_after_max_messages(void **state)
 }
 
 static void
+test_envelope_past_the_job_limit_is_lost_not_sent(void **state)
+{
+	/* 10 recipients of 2 MB: past the 16 MB a job frame may carry */
+	struct pool *p = new_pool(1, 30000);
+	const char *many[10];
+	struct dlp_envelope big = env;
+	struct dlp_report r;
+	const char *why = NULL;
+	pid_t before, after;
+	size_t n = 2u << 20, i;
+	char *addr = malloc(n + 1);
+	int fd = spool(p, mail_mn, sizeof(mail_mn) - 1);
+
+	assert_non_null(addr);
+	memset(addr, 'a', n);
+	addr[n] = '\0';
+	for (i = 0; i < 10; i++)
+		many[i] = addr;
+	big.rcpts = many;
+	big.n_rcpts = 10;
+	assert_int_equal(pool_pids(p, &before, 1), 1);
+	assert_int_equal(pool_scan(p, eng_a, &big, fd, &r, &why), POOL_LOST);
+	assert_string_equal(why, "worker:envelope");
+	/* the worker never saw it and is still there */
+	assert_int_equal(pool_pids(p, &after, 1), 1);
+	assert_int_equal(before, after);
+	free(addr);
+	pool_spool_close(fd);
+	pool_free(p);
+}
+
+static void
+test_spool_write_appends_and_close_wipes(void **state)
+{
+	struct pool *p = new_pool(1, 30000);
+	char back[16] = { 0 };
+	int fd = pool_spool(p), dup_fd;
+	struct stat sb;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pool_spool_write(fd, "abc", 3), 0);
+	assert_int_equal(pool_spool_write(fd, "def", 3), 0);
+	assert_int_equal(pread(fd, back, sizeof(back), 0), 6);
+	assert_string_equal(back, "abcdef");
+	dup_fd = dup(fd);
+	pool_spool_close(fd);
+	/* truncated before the close: a copy of the descriptor sees nothing */
+	assert_int_equal(fstat(dup_fd, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	close(dup_fd);
+	assert_int_equal(pool_spool_write(-1, "x", 1), -1);
+	pool_free(p);
+}
+
+static void
 test_lost_message_is_decided_not_inspectable(void **state)
 {
 	struct dlp_scan *s = dlp_scan_new(eng_a, &env);
@@ -453,6 +508,9 @@ main(void)
 		cmocka_unit_test(
 		    test_new_engine_gets_new_workers_old_messages_keep_theirs),
 		cmocka_unit_test(test_workers_are_recycled_after_max_messages),
+		cmocka_unit_test(
+		    test_envelope_past_the_job_limit_is_lost_not_sent),
+		cmocka_unit_test(test_spool_write_appends_and_close_wipes),
 		cmocka_unit_test(test_lost_message_is_decided_not_inspectable),
 	};
 
