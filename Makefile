@@ -55,6 +55,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev clang-format \
 	clang-14 libclang-rt-14-dev
 
 DAEMON_SRCS := milter/dlp_milter.c milter/milter_glue.c milter/log.c \
+	       milter/tcp_tune.c \
 	       milter/incident.c
 SCAN_SRCS   := milter/dlp_scan.c
 QUAR_SRCS   := milter/dlp_quarantine.c
@@ -161,9 +162,15 @@ $(B)/tests/%: tests/unit/%.c $(LIB) milter/*.h | $(B)/tests
 $(B)/dlp-bench: tests/bench/dlp_bench.c $(LIB) milter/*.h
 	$(CC) $(CFLAGS) -Imilter $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
+# postfix_bench's floor: a milter that accepts everything, linked as
+# dlp-milter is
+$(B)/null-milter: tests/bench/null_milter.c $(B)/obj/tcp_tune.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -Wl,--wrap=accept \
+	    -Wl,--wrap=read -l:libmilter.a -lpthread
+
 # Speed, as ratios against baselines measured in the same run.
 bench: deps user
-	$(MAKE) all $(B)/dlp-bench
+	$(MAKE) all $(B)/dlp-bench $(B)/null-milter
 	tests/bench/run
 
 # The long form of tests/load/t_load (make test runs the short one).

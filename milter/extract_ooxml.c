@@ -911,7 +911,8 @@ sst_get(const struct sst *s, size_t i, const char **p, size_t *len)
 		    sizeof(size_t));
 	else
 		b = s->text.len;
-	*p = (const char *)s->text.data + a;
+	/* a table of empty strings has no text buffer at all */
+	*p = s->text.data != NULL ? (const char *)s->text.data + a : "";
 	*len = b - a;
 	return true;
 }

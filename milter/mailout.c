@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "mailout.h"
+#include "monoclock.h"
 #include "store.h"
 
 #define REPLY_LINE_MAX	1000
@@ -70,15 +71,6 @@ void
 mailout_set_timeout_ms(int ms)
 {
 	atomic_store(&timeout_ms, ms > 0 ? ms : 30000);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* An address fit for argv and SMTP: printable, no space, no <>. */
@@ -199,15 +191,15 @@ feed_child(struct child_io *io, const char *msg, size_t len)
 static int
 reap(pid_t pid, struct child_io *io, int *status)
 {
-	long long deadline = now_ms() + atomic_load(&timeout_ms);
+	long long deadline = mono_ms() + atomic_load(&timeout_ms);
 	struct pollfd pfd;
 	pid_t r;
 
 	/* its output ends when it exits (or hands it to a grandchild) */
-	while (io->out >= 0 && now_ms() < deadline) {
+	while (io->out >= 0 && mono_ms() < deadline) {
 		pfd.fd = io->out;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(deadline - now_ms())) > 0)
+		if (poll(&pfd, 1, (int)(deadline - mono_ms())) > 0)
 			drain(io);
 		else
 			break;
@@ -218,7 +210,7 @@ reap(pid_t pid, struct child_io *io, int *status)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (now_ms() >= deadline) {
+		if (mono_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 				;
@@ -369,11 +361,11 @@ static int
 wait_fd(int fd, short events)
 {
 	struct pollfd pfd = { fd, events, 0 };
-	long long deadline = now_ms() + atomic_load(&timeout_ms);
+	long long deadline = mono_ms() + atomic_load(&timeout_ms);
 	int rc;
 
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - mono_ms();
 
 		if (left <= 0)
 			return -1;

@@ -46,6 +46,9 @@
 #define LOG_PATHS 32
 /* Longest envelope address we keep (RFC 5321 allows 256 octets). */
 #define ADDR_MAX 2048
+/* Bytes gathered before a spool write: a header line is fed in four
+   pieces, so unbuffered a message costs dozens of write(2)s */
+#define SPOOL_BUF 65536
 
 /*
  * A generation: the engine (config and rules) and the incident side
@@ -72,6 +75,8 @@ struct msg {
 	const char *error;	/* the first internal error (a static string) */
 	size_t size;		/* bytes fed to the engine */
 	int spool;		/* the message's spool file, or -1 */
+	unsigned char *wbuf;	/* SPOOL_BUF bytes not yet written, or NULL */
+	size_t wlen;		/* bytes in wbuf */
 	struct dlp_report wrep; /* the worker's report, when it gave one */
 	const char *lost;	/* why no worker report ("worker:timeout") */
 	/* an X-DLP-Notice header: our own notice, if its signature holds */
@@ -171,6 +176,7 @@ msg_free(struct msg *m)
 	if (m == NULL)
 		return;
 	pool_spool_close(m->spool);
+	free(m->wbuf);
 	report_clear(&m->wrep);
 	dlp_scan_free(m->scan);
 	gen_put(m->gen);
@@ -260,17 +266,46 @@ start_scan(struct conn *c, struct msg *m)
 	}
 }
 
-/* feed: spool bytes unless the message is skipped or broken. */
+/* spool_write: len bytes to the spool file; an error is the message's. */
+static void
+spool_write(struct msg *m, const void *data, size_t len)
+{
+	if (m->error == NULL && pool_spool_write(m->spool, data, len) < 0) {
+		log_err("cannot write a spool file: %s", strerror(errno));
+		msg_error(m, "spool-write");
+	}
+}
+
+/* spool_flush: write what feed() gathered (end of message). */
+static void
+spool_flush(struct msg *m)
+{
+	if (m->wlen > 0 && m->spool >= 0)
+		spool_write(m, m->wbuf, m->wlen);
+	m->wlen = 0;
+}
+
+/*
+ * feed: spool bytes unless the message is skipped or broken, gathered in
+ * wbuf (allocated at the first bytes; without it every piece is written
+ * as it comes) and written SPOOL_BUF at a time.
+ */
 static void
 feed(struct msg *m, const void *data, size_t len)
 {
 	if (m->error != NULL || m->skipped || m->spool < 0 || len == 0)
 		return;
 	m->size += len;
-	if (pool_spool_write(m->spool, data, len) < 0) {
-		log_err("cannot write a spool file: %s", strerror(errno));
-		msg_error(m, "spool-write");
+	if (m->wbuf == NULL)
+		m->wbuf = malloc(SPOOL_BUF);
+	if (m->wbuf != NULL && m->wlen + len > SPOOL_BUF)
+		spool_flush(m);
+	if (m->wbuf == NULL || len >= SPOOL_BUF) {
+		spool_write(m, data, len);
+		return;
 	}
+	memcpy(m->wbuf + m->wlen, data, len);
+	m->wlen += len;
 }
 
 /*
@@ -1062,6 +1097,7 @@ mlfi_eom(SMFICTX *ctx)
 	else {
 		if (!m->started)
 			start_scan(c, m);
+		spool_flush(m);
 		if (m->error == NULL && m->scan != NULL && m->skipped) {
 			if (dlp_scan_finish(m->scan) == DLP_EFATAL)
 				msg_error(m, "engine");

@@ -37,6 +37,7 @@
 #include <linux/seccomp.h>
 
 #include "buf.h"
+#include "monoclock.h"
 #include "pool.h"
 #include "report.h"
 #include "report_wire.h"
@@ -75,20 +76,11 @@ struct pool {
 
 /* ---- time ---- */
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ms_left: what is left until deadline, at least 0, at most INT_MAX. */
 static int
 ms_left(long long deadline)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - mono_ms();
 
 	return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
@@ -717,7 +709,7 @@ int
 pool_scan(struct pool *p, struct dlp_engine *e, const struct dlp_envelope *env,
     int fd, struct dlp_report *rep, const char **reason)
 {
-	long long deadline = now_ms() + p->conf.timeout_ms;
+	long long deadline = mono_ms() + p->conf.timeout_ms;
 	unsigned char *data = NULL;
 	struct worker *w;
 	struct buf body;

@@ -498,6 +498,27 @@ test_xlsx_prefixes_entities_cdata_and_quotes_read_as_cells(void **state)
 	xrec_free(&r);
 }
 
+/* A table of empty strings has no text at all: its cells are empty
+   (tests/fuzz/regress: ubsan-empty-shared-strings-null-offset) */
+static void
+test_xlsx_shared_strings_all_empty_read_as_empty_cells(void **state)
+{
+	static const char sheet[] =
+	    XMLDECL "<worksheet " S_NS "><sheetData><row r=\"1\">"
+		    "<c r=\"A1\" t=\"s\"><v>0</v></c>"
+		    "<c r=\"B1\" t=\"s\"><v>1</v></c>"
+		    "<c r=\"C1\"><v>" MYNUM "</v></c></row>"
+		    "</sheetData></worksheet>";
+	static const char sst[] = "<sst " S_NS "><si><t></t></si><si><t/>"
+				  "</si></sst>";
+	struct xrec r;
+
+	assert_int_equal(run_sheet(&r, sheet, sst), DLP_OK);
+	assert_text(&r.nodes[0], "\t\t" MYNUM "\n");
+	assert_at(&r.nodes[0], MYNUM, "S!C1");
+	xrec_free(&r);
+}
+
 /* What the fast scanner does not read goes to libxml2 */
 static void
 test_xlsx_sheet_with_doctype_is_read_by_libxml2_and_expands_nothing(
@@ -1127,6 +1148,8 @@ main(void)
 		    test_xlsx_sheet_named_but_missing_is_corrupt_and_others_read),
 		cmocka_unit_test(
 		    test_xlsx_prefixes_entities_cdata_and_quotes_read_as_cells),
+		cmocka_unit_test(
+		    test_xlsx_shared_strings_all_empty_read_as_empty_cells),
 		cmocka_unit_test(
 		    test_xlsx_sheet_with_doctype_is_read_by_libxml2_and_expands_nothing),
 		cmocka_unit_test(
