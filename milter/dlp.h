@@ -161,7 +161,7 @@ struct dlp_kind_total {
  *              PDF, OLE, RTF, TNEF, ...) and converting their text to
  *              UTF-8, HTML rendered to text, the members' hashes; bytes:
  *              the decoded MIME parts handed to extraction (their members
- *              are not counted again)
+ *              are not counted again) and the HTML rendered
  *   normalize  NFKC and the rest of normalize.h, on body text, extracted
  *              text and file names; bytes: UTF-8 text normalised
  *   detect     rules and detectors over the normalised text (names

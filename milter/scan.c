@@ -558,6 +558,7 @@ node_text(struct dlp_scan *s, long id, const char *charset, const void *data,
 
 		rc = html_to_text((const char *)utf8.data, utf8.len, &plain);
 		stage_pop(s, prev);
+		s->report.stages.bytes[DLP_STAGE_EXTRACT] += utf8.len;
 		if (rc == BUF_ENOMEM)
 			fail(s, DLP_EFATAL);
 		o->cut |= rc == BUF_EFULL;

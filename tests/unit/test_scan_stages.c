@@ -6,8 +6,9 @@
  * attachment does); detection run on an archive member's text from
  * inside the extractor is charged to detect, not extract; the bytes
  * each stage read are exact and do not depend on how the message was
- * fed; a message inside a zip is parsed as mime; a scan that was not
- * needed spends only other; and the JSON report carries it all.
+ * fed; a message inside a zip is parsed as mime, HTML is rendered by
+ * extract; a scan that was not needed spends only other; and the JSON
+ * report carries it all.
  *
  * The numbers are synthetic, made here from a fixed seed with a valid
  * check digit.
@@ -419,6 +420,29 @@ test_a_message_in_a_zip_is_mime(void **state)
 	free(zip);
 }
 
+/* HTML is rendered to text: extraction, though no extractor ran. */
+static void
+test_html_rendering_is_extract(void **state)
+{
+	static const char html[] =
+	    "<html><body><table><tr><td>氏名</td><td>架空 太郎</td></tr>"
+	    "</table></body></html>\r\n";
+	char msg[1024];
+	struct dlp_scan *s;
+	const struct dlp_report *r;
+
+	snprintf(msg, sizeof(msg),
+	    "From: <a@example.jp>\r\nSubject: html\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/html; charset=utf-8\r\n\r\n%s",
+	    html);
+	s = scan_chunked(msg, 1 << 20, outside);
+	r = dlp_scan_report(s);
+	assert_adds_up(r);
+	assert_true(r->stages.ns[DLP_STAGE_EXTRACT] > 0);
+	assert_int_equal(r->stages.bytes[DLP_STAGE_EXTRACT], strlen(html));
+	dlp_scan_free(s);
+}
+
 static void
 test_a_scan_not_needed_spends_only_other(void **state)
 {
@@ -492,6 +516,7 @@ main(void)
 		    test_detection_inside_nested_archives_is_detect),
 		cmocka_unit_test(test_bytes_do_not_depend_on_the_chunks),
 		cmocka_unit_test(test_a_message_in_a_zip_is_mime),
+		cmocka_unit_test(test_html_rendering_is_extract),
 		cmocka_unit_test(test_a_scan_not_needed_spends_only_other),
 		cmocka_unit_test(test_json_report_carries_the_stages),
 	};
