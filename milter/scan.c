@@ -49,7 +49,7 @@
  * since the last switch goes to the stage that was running: detection on
  * a member's text, called from inside an extractor, is charged to detect
  * and the extractor is charged only for its own work. Reading the clock
- * (CLOCK_MONOTONIC, a vDSO call of some 20 ns) happens only when the
+ * (CLOCK_MONOTONIC, a vDSO call of 20-40 ns) happens only when the
  * stage changes.
  *
  * Thread-safety: a scan belongs to one thread; it only reads the engine
