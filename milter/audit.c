@@ -321,6 +321,8 @@ audit_event(const char *incident, const char *queue_id,
 	rc |= report_jset(
 	    o, "exceptions", strings_json(rep->exceptions, rep->n_exceptions));
 	rc |= report_jset(o, "elapsed_ms", json_integer(rep->elapsed_ms));
+	rc |= report_jset(
+	    o, "stages_us", report_stages_json(&rep->stages, false));
 	rc |= report_jset(o, "nodes", a = json_array());
 	for (i = 0; a != NULL && i < rep->n_nodes; i++)
 		rc |= json_array_append_new(a, node_json(rep, &rep->nodes[i]));

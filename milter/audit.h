@@ -10,7 +10,9 @@
  * null), "reasons", "why" (names: personal, not_inspected,
  * unapproved_encryption, encrypted, classification, size,
  * denied_domain, attachment_ban, exposure, internal_error), "ruleset",
- * "skipped", "partial", "exceptions", "elapsed_ms", and "nodes": per
+ * "skipped", "partial", "exceptions", "elapsed_ms", "stages_us" (the
+ * scan's time per stage in microseconds: mime, extract, normalize,
+ * detect, other; see dlp.h), and "nodes": per
  * node its path, type, size, sha256 (null when the node had no bytes),
  * encryption (plain / encrypted / not-inspectable), method, reason,
  * weak, and "findings" by kind: count (distinct values summed over the

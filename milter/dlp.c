@@ -1,6 +1,7 @@
 /*
  * dlp - small shared pieces of the public API: errors with places, the
- * names of actions, confidences and encryption states, incident ids.
+ * names of actions, confidences, encryption states and scan stages,
+ * incident ids.
  *
  * Thread-safe: no state.
  */
@@ -63,6 +64,14 @@ static const char *const encryption_names[] = {
 	[DLP_ENC_NOT_INSPECTABLE] = "not-inspectable",
 };
 
+static const char *const stage_names[DLP_N_STAGES] = {
+	[DLP_STAGE_MIME] = "mime",
+	[DLP_STAGE_EXTRACT] = "extract",
+	[DLP_STAGE_NORMALIZE] = "normalize",
+	[DLP_STAGE_DETECT] = "detect",
+	[DLP_STAGE_OTHER] = "other",
+};
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *
@@ -81,6 +90,12 @@ const char *
 dlp_encryption_name(enum dlp_encryption e)
 {
 	return (size_t)e < NELEM(encryption_names) ? encryption_names[e] : "?";
+}
+
+const char *
+dlp_stage_name(enum dlp_stage st)
+{
+	return (size_t)st < NELEM(stage_names) ? stage_names[st] : "?";
 }
 
 static int

@@ -27,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define DLP_OK	    0
 #define DLP_PARTIAL 1
@@ -145,6 +146,48 @@ struct dlp_kind_total {
 	enum dlp_action action;
 };
 
+/*
+ * Where a scan's time went, stage by stage (struct dlp_report.stages), so
+ * that a slower build shows which stage got slower. Time is wall-clock
+ * (CLOCK_MONOTONIC) spent inside dlp_scan_feed() and dlp_scan_finish(),
+ * each moment counted once, for the innermost stage running: detection
+ * run on a member's text from inside an extractor's callback is detect,
+ * not extract; normalisation of an extractor's text is normalize.
+ *   mime       MIME parsing, transfer decoding, charset conversion of
+ *              text parts, the top header block, S/MIME signed data and
+ *              messages found inside parts; bytes: the raw message fed,
+ *              plus the bytes of nested messages parsed
+ *   extract    identifying and unpacking parts (archives, OOXML, ODF,
+ *              PDF, OLE, RTF, TNEF, ...) and converting their text to
+ *              UTF-8, HTML rendered to text, the members' hashes; bytes:
+ *              the decoded MIME parts handed to extraction (their members
+ *              are not counted again) and the HTML rendered
+ *   normalize  NFKC and the rest of normalize.h, on body text, extracted
+ *              text and file names; bytes: UTF-8 text normalised
+ *   detect     rules and detectors over the normalised text (names
+ *              included), counting the matches; bytes: normalised text
+ *              run through the rules
+ *   other      the rest: finding totals, the policy, the report; bytes: 0
+ * elapsed_ns is from dlp_scan_new() to the end of dlp_scan_finish(); the
+ * stages add up to at most that (the caller's time between feeds is in
+ * elapsed_ns only). A scan that was not needed (all recipients internal)
+ * or whose content was lost spends its time in other.
+ */
+enum dlp_stage {
+	DLP_STAGE_MIME = 0,
+	DLP_STAGE_EXTRACT,
+	DLP_STAGE_NORMALIZE,
+	DLP_STAGE_DETECT,
+	DLP_STAGE_OTHER,
+};
+#define DLP_N_STAGES 5
+
+struct dlp_stage_times {
+	uint64_t ns[DLP_N_STAGES];    /* by enum dlp_stage */
+	uint64_t bytes[DLP_N_STAGES]; /* what each stage read, see above */
+	uint64_t elapsed_ns;
+};
+
 struct dlp_report {
 	enum dlp_action action; /* what the MTA should do */
 	/* the decision before policy mode "monitor" turned it into
@@ -187,6 +230,7 @@ struct dlp_report {
 	size_t n_exceptions;
 	const char *ruleset_version;
 	unsigned elapsed_ms;
+	struct dlp_stage_times stages; /* time and bytes per stage */
 };
 
 /* Why the action is what it is (struct dlp_report.why). */
@@ -314,6 +358,8 @@ void dlp_incident_id(char *out, size_t outlen);
 const char *dlp_action_name(enum dlp_action a);
 const char *dlp_confidence_name(enum dlp_confidence c);
 const char *dlp_encryption_name(enum dlp_encryption e);
+/* dlp_stage_name: "mime", "extract", "normalize", "detect", "other". */
+const char *dlp_stage_name(enum dlp_stage st);
 /* dlp_action_parse: name to action; -1 when unknown. */
 int dlp_action_parse(const char *name);
 int dlp_confidence_parse(const char *name);

@@ -289,6 +289,33 @@ report_why_json(unsigned why)
 }
 
 json_t *
+report_stages_json(const struct dlp_stage_times *st, bool bytes)
+{
+	json_t *o = json_object(), *v;
+	unsigned i;
+	int rc = 0;
+
+	if (o == NULL)
+		return NULL;
+	if (bytes)
+		rc |= report_jset(
+		    o, "elapsed_ns", json_integer((json_int_t)st->elapsed_ns));
+	for (i = 0; i < DLP_N_STAGES; i++) {
+		if (bytes)
+			v = json_pack("{s:I, s:I}", "ns", (json_int_t)st->ns[i],
+			    "bytes", (json_int_t)st->bytes[i]);
+		else
+			v = json_integer((json_int_t)(st->ns[i] / 1000u));
+		rc |= report_jset(o, dlp_stage_name((enum dlp_stage)i), v);
+	}
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *
 report_json(const struct dlp_report *r, bool explain)
 {
 	json_t *o = json_object(), *a;
@@ -311,6 +338,7 @@ report_json(const struct dlp_report *r, bool explain)
 	rc |= report_jset(o, "partial", json_boolean(r->partial));
 	rc |= report_jset(o, "internal_error", json_boolean(r->internal_error));
 	rc |= report_jset(o, "elapsed_ms", json_integer(r->elapsed_ms));
+	rc |= report_jset(o, "stages", report_stages_json(&r->stages, true));
 	rc |= report_jset(o, "defects", defects_json(r->defects));
 	rc |= report_jset(o, "message_id", report_jstr(r->message_id));
 	rc |= report_jset(

@@ -31,12 +31,23 @@ void report_clear(struct dlp_report *r);
  * report_json: the report as a new JSON object (the caller decrefs):
  * action, would_action, reasons, why (names, see report_why_name()),
  * notify_sender, ruleset_version, skipped, partial, internal_error,
- * elapsed_ms, message_id, message_size, visible_external, exceptions,
+ * elapsed_ms, stages (report_stages_json() with bytes), message_id,
+ * message_size, visible_external, exceptions,
  * findings (with fingerprint and exception), totals, nodes (with sha256,
  * and "text" when the scan kept it) and, when explain is true, hits.
  * NULL on ENOMEM.
  */
 json_t *report_json(const struct dlp_report *r, bool explain);
+
+/*
+ * report_stages_json: where the scan's time went (dlp.h, struct
+ * dlp_stage_times) as a new JSON object. With bytes: {"elapsed_ns": N,
+ * "mime": {"ns": N, "bytes": N}, "extract": {...}, "normalize": {...},
+ * "detect": {...}, "other": {...}}; without: {"mime": US, ...}, each
+ * stage's time in microseconds only (the audit trail's short form).
+ * NULL on ENOMEM.
+ */
+json_t *report_stages_json(const struct dlp_stage_times *st, bool bytes);
 
 /*
  * report_jstr: s as a JSON string, null for NULL, "(invalid UTF-8)" when

@@ -129,6 +129,11 @@ report_wire_encode(const struct dlp_report *r, struct buf *out)
 	put_u32(&w, (uint32_t)r->n_totals);
 	for (i = 0; i < r->n_totals; i++)
 		put_total(&w, &r->totals[i]);
+	put_u64(&w, r->stages.elapsed_ns);
+	for (i = 0; i < DLP_N_STAGES; i++) {
+		put_u64(&w, r->stages.ns[i]);
+		put_u64(&w, r->stages.bytes[i]);
+	}
 	return w.rc;
 }
 
@@ -350,6 +355,11 @@ report_wire_decode(const void *data, size_t len, struct dlp_report *r)
 		r->totals = p;
 		memset(&p[r->n_totals], 0, sizeof(*p));
 		get_total(&rd, &p[r->n_totals++]);
+	}
+	r->stages.elapsed_ns = get_u64(&rd);
+	for (i = 0; i < DLP_N_STAGES; i++) {
+		r->stages.ns[i] = get_u64(&rd);
+		r->stages.bytes[i] = get_u64(&rd);
 	}
 	if (rd.bad || rd.left != 0) {
 		report_clear(r);

@@ -6,7 +6,8 @@
  *
  * What travels: everything the daemon uses (action, reasons, why, nodes
  * with their hashes and reasons, findings with masked samples and
- * fingerprints, totals, exceptions, subject, Message-ID, sizes, flags).
+ * fingerprints, totals, exceptions, subject, Message-ID, sizes, flags,
+ * and last the time and bytes per stage).
  * What does not: hits, node text (the daemon never asks for them) and
  * ruleset_version, a pointer into the engine: the caller sets it from
  * the engine both sides share.

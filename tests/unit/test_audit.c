@@ -1,7 +1,8 @@
 /*
  * Unit tests for audit: the event's fields (time with its zone, distinct
  * lower-case recipient domains, per node SHA-256, encryption and findings
- * by kind with masked samples and fingerprints), the event without a
+ * by kind with masked samples and fingerprints, the time per stage in
+ * microseconds), the event without a
  * report, no detected value in clear in the line (for a hand-made report
  * and for a real scan of a synthetic My Number), the log file: reopen
  * after a rename, a failed reopen, write errors, and four threads writing
@@ -148,6 +149,9 @@ sample_report(struct dlp_report *r, const char *clear_value)
 	r->message_id = xs("abc.123@example.jp");
 	r->message_size = 48213;
 	r->ruleset_version = "2026.11.1";
+	r->stages.ns[DLP_STAGE_MIME] = 1234567;
+	r->stages.ns[DLP_STAGE_DETECT] = 89000;
+	r->stages.bytes[DLP_STAGE_MIME] = 48213;
 	r->exceptions = calloc(1, sizeof(char *));
 	r->exceptions[0] = xs("hr-payroll");
 	r->n_exceptions = 1;
@@ -248,6 +252,10 @@ test_event_fields(void **state)
 	assert_non_null(strstr(s, "\"partial\":false"));
 	assert_non_null(strstr(s, "\"message_id\":\"abc.123@example.jp\""));
 	assert_non_null(strstr(s, "\"error\":null"));
+	/* where the scan's time went, in microseconds, without bytes */
+	assert_non_null(strstr(s,
+	    "\"stages_us\":{\"detect\":89,\"extract\":0,\"mime\":1234,"
+	    "\"normalize\":0,\"other\":0}"));
 	/* no subject, no text */
 	assert_null(strstr(s, "hello"));
 
