@@ -12,9 +12,11 @@ What it does:
     session is a tempfail: the session is closed (a Postfix session whose
     milter failed stays failed), the message goes back to the queue and
     is sent again on a new session after a pause, as an MTA would.
-    While it runs, the caller's hook is called about 5 times a second
-    with the load (to inject a fault at some point) and the daemon's RSS
-    is sampled;
+    Each attempt's start (before MAIL FROM, or the connection) and end
+    (its reply) are kept (time.monotonic()), to tell which messages came
+    before or after a fault. While it runs, the caller's hook is called
+    about 5 times a second with the load (to inject a fault at some
+    point) and the daemon's RSS is sampled;
   - account(): after the load, waits until Postfix's queue holds nothing
     but the hold queue, then sorts every message into delivered (its
     X-Load-Id in a sink file), rejected (5xx), held (its queue id in the
@@ -125,6 +127,7 @@ class Record:
         self.load_id = load_id
         self.cls = cls
         self.attempts = []  # (stage, code, text)
+        self.times = []  # (start, end) of each attempt, time.monotonic()
         self.code = None  # final reply code (2xx or 5xx)
         self.text = ""
         self.queue_id = None
@@ -222,10 +225,11 @@ class Load:
                 self.records[i] = Record(m[0], m[1])
         return m
 
-    def _final(self, i, stage, code, text, latency):
+    def _final(self, i, stage, code, text, latency, t0=None, t1=None):
         r = self.records[i]
         with self.lock:
             r.attempts.append((stage, code, text[:200]))
+            r.times.append((t0, t1))
             if code is not None and (200 <= code < 300 or code >= 500):
                 r.code, r.text, r.latency = code, text, latency
                 m = QID_RE.search(text)
@@ -245,6 +249,7 @@ class Load:
                         break
                 continue
             _, _, data = self.msg(i)
+            t0 = time.monotonic()
             try:
                 if s is None:
                     s = Session(self.port)
@@ -257,7 +262,8 @@ class Load:
                 if s is not None:
                     s.close()
                 s = None
-            if self._final(i, stage, code, text, lat):
+            if self._final(i, stage, code, text, lat, t0,
+                           time.monotonic()):
                 if s is not None and code >= 500 and stage != "eom":
                     try:
                         s.rset()

@@ -4,6 +4,7 @@
  * of patterns/, synthetic My Numbers (valid check digits, made up).
  * Run from the project root.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -58,6 +60,8 @@ load(const char *name, const char *action)
 static int
 group_setup(void **state)
 {
+	/* a new template: the known_bugs group sets up again */
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/dlp-test-pool.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
 	eng_a = load("a", "reject");
@@ -470,6 +474,315 @@ test_spool_write_appends_and_close_wipes(void **state)
 	pool_free(p);
 }
 
+/* ---- the pool's paths that need help from outside ---- */
+
+/* the state letter of /proc/PID/stat ('T': stopped), or 0 */
+static char
+proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return 0;
+	return p[2];
+}
+
+/* stop pid (SIGSTOP) and wait until it is stopped */
+static void
+stop_worker(pid_t pid)
+{
+	int i;
+
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	for (i = 0; i < 2000 && proc_state(pid) != 'T'; i++)
+		usleep(1000);
+	assert_int_equal(proc_state(pid), 'T');
+}
+
+/* a pid of the pool's that is not in known[0..n), waited for; 0: none */
+static pid_t
+new_worker(struct pool *p, const pid_t *known, size_t n)
+{
+	pid_t pids[16];
+	size_t got, i, j;
+	int tries;
+
+	for (tries = 0; tries < 5000; tries++) {
+		got = pool_pids(p, pids, 16);
+		for (i = 0; i < got; i++) {
+			for (j = 0; j < n && pids[i] != known[j]; j++)
+				;
+			if (j == n)
+				return pids[i];
+		}
+		usleep(200);
+	}
+	return 0;
+}
+
+/* one pool_scan in a thread of its own */
+struct scan_job {
+	struct pool *p;
+	struct dlp_engine *e;
+	int fd;
+	int rc;
+	const char *why;
+	struct dlp_report r;
+	pthread_t t;
+};
+
+static void *
+scan_thread(void *arg)
+{
+	struct scan_job *j = arg;
+
+	j->rc = pool_scan(j->p, j->e, &env, j->fd, &j->r, &j->why);
+	return NULL;
+}
+
+static void
+scan_start(struct scan_job *j, struct pool *p, struct dlp_engine *e, int fd)
+{
+	memset(j, 0, sizeof(*j));
+	j->p = p;
+	j->e = e;
+	j->fd = fd;
+	j->rc = 1; /* not yet */
+	assert_int_equal(pthread_create(&j->t, NULL, scan_thread, j), 0);
+}
+
+static void
+test_no_worker_free_within_the_wall_time_is_busy(void **state)
+{
+	/*
+	 * POOL_BUSY. The wait for a worker and the scan share one deadline
+	 * (pool_scan's start + workers.timeout), so a message waiting behind
+	 * one holder always gets the worker before its own deadline: the
+	 * holder started first and is killed at its (earlier) deadline. A
+	 * message is busy only when the worker it waits for is taken by a
+	 * message that started after it. Without racing two waiters for a
+	 * wake-up, that is a message of an engine that was not current
+	 * (it gets a one-off worker) which becomes current again: two
+	 * reloads, a -> b -> a, while messages are in flight.
+	 */
+	struct pool *p = new_pool(1, 3000);
+	struct scan_job h0, b, h;
+	pid_t known[4], wa2, after;
+	size_t len;
+	char *big = big_mail(&len);
+	int fd = spool(p, mail_mn, sizeof(mail_mn) - 1);
+	int fd_big = spool(p, big, len), fd2;
+
+	assert_int_equal(pool_pids(p, &known[0], 1), 1);
+	/* h0 holds the one worker of a: it never answers */
+	stop_worker(known[0]);
+	scan_start(&h0, p, eng_a, fd);
+	usleep(200000);
+	/* b waits for a worker of a, until its deadline */
+	scan_start(&b, p, eng_a, fd);
+	usleep(200000);
+	/* reload to b: a worker of b; h0's stays (busy) */
+	assert_int_equal(pool_set_engine(p, eng_b), 0);
+	assert_int_equal(pool_pids(p, known, 4), 2);
+	/* a message of a, started after b, gets a one-off worker of a at
+	   once (a is not current); it is stopped mid-message */
+	scan_start(&h, p, eng_a, fd_big);
+	assert_true((wa2 = new_worker(p, known, 2)) > 0);
+	stop_worker(wa2);
+	/* back to a: a has two workers (h0's, h's), both busy: b waits on */
+	assert_int_equal(pool_set_engine(p, eng_a), 0);
+	pthread_join(b.t, NULL);
+	assert_int_equal(b.rc, POOL_BUSY);
+	assert_null(b.why);
+	assert_int_equal(b.r.n_nodes, 0);
+	/* h0 passed its time */
+	pthread_join(h0.t, NULL);
+	assert_int_equal(h0.rc, POOL_LOST);
+	assert_string_equal(h0.why, "worker:timeout");
+	/* h is still in its worker's hands: b cost no worker its life */
+	assert_int_equal(proc_state(wa2), 'T');
+	assert_int_equal(kill(wa2, SIGCONT), 0);
+	pthread_join(h.t, NULL);
+	assert_true(h.rc == 0 || h.rc == POOL_LOST);
+	if (h.rc == 0)
+		assert_int_equal(h.r.action, DLP_REJECT);
+	else
+		assert_string_equal(h.why, "worker:timeout");
+	report_clear(&h.r);
+	/* the next message is scanned */
+	fd2 = spool(p, mail_mn, sizeof(mail_mn) - 1);
+	assert_int_equal(pool_scan(p, eng_a, &env, fd2, &b.r, &b.why), 0);
+	assert_int_equal(b.r.action, DLP_REJECT);
+	report_clear(&b.r);
+	assert_int_equal(pool_pids(p, &after, 1), 1);
+	pool_spool_close(fd);
+	pool_spool_close(fd_big);
+	pool_spool_close(fd2);
+	buf_free_string(big);
+	pool_free(p);
+}
+
+/* the reply frame's header, as pool.c writes it: u32 magic, u32 length */
+#define TEST_REPLY_MAGIC 0x31524c44u /* "DLR1" */
+#define TEST_WORKER_FD	 3
+
+/*
+ * A copy of worker pid's end of its socket (pidfd_open + pidfd_getfd,
+ * Linux >= 5.6, as root or its parent with ptrace rights); -1 when the
+ * kernel or a sandbox does not allow it (the test is then skipped).
+ */
+static int
+worker_socket(pid_t pid)
+{
+	int pidfd, fd, i;
+
+	/* its descriptor 3 is the socket once it has set itself up: the
+	   seccomp filter is the last step (new_pool() turns it on) */
+	for (i = 0; i < 2000 && !proc_has(pid, "status", "Seccomp:\t2"); i++)
+		usleep(1000);
+	assert_true(proc_has(pid, "status", "Seccomp:\t2"));
+	if ((pidfd = (int)syscall(434 /* pidfd_open */, pid, 0)) < 0)
+		return -1;
+	fd = (int)syscall(438 /* pidfd_getfd */, pidfd, TEST_WORKER_FD, 0);
+	close(pidfd);
+	return fd;
+}
+
+/* write a reply frame (header magic, length n, then body) as the worker */
+static void
+inject_reply(int sfd, uint32_t magic, uint32_t n, const void *body, size_t len)
+{
+	uint32_t hdr[2] = { magic, n };
+
+	assert_int_equal(write(sfd, hdr, sizeof(hdr)), (ssize_t)sizeof(hdr));
+	if (len > 0)
+		assert_int_equal(write(sfd, body, len), (ssize_t)len);
+}
+
+static void
+test_reply_not_a_report_is_lost_as_protocol(void **state)
+{
+	/* the worker's reply is a frame whose body is no report_wire
+	   report: written into the worker's own end of the socket (a copy
+	   taken with pidfd_getfd) while the worker is busy on a slow
+	   message; the daemon reads it before the worker's own answer */
+	static const char garbage[] = "this is not a report frame!";
+	struct pool *p = new_pool(1, 30000);
+	struct dlp_report r;
+	const char *why = NULL;
+	pid_t pid, pid2;
+	size_t len;
+	char *big = big_mail(&len);
+	int fd = spool(p, big, len), fd2, sfd;
+
+	assert_int_equal(pool_pids(p, &pid, 1), 1);
+	if ((sfd = worker_socket(pid)) < 0) {
+		print_message("pidfd_getfd: %s: skipped\n", strerror(errno));
+		pool_spool_close(fd);
+		buf_free_string(big);
+		pool_free(p);
+		skip();
+	}
+	inject_reply(
+	    sfd, TEST_REPLY_MAGIC, sizeof(garbage), garbage, sizeof(garbage));
+	assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), POOL_LOST);
+	assert_string_equal(why, "worker:protocol");
+	assert_int_equal(r.n_nodes, 0);
+	close(sfd);
+	/* that worker is gone, another is there, the next scan works */
+	assert_int_equal(kill(pid, 0), -1);
+	assert_int_equal(pool_pids(p, &pid2, 1), 1);
+	assert_int_not_equal(pid, pid2);
+	fd2 = spool(p, mail_mn, sizeof(mail_mn) - 1);
+	assert_int_equal(pool_scan(p, eng_a, &env, fd2, &r, &why), 0);
+	assert_int_equal(r.action, DLP_REJECT);
+	report_clear(&r);
+	pool_spool_close(fd);
+	pool_spool_close(fd2);
+	buf_free_string(big);
+	pool_free(p);
+}
+
+static void
+test_reply_header_wrong_is_lost_as_protocol(void **state)
+{
+	/*
+	 * KNOWN BUG (pool.c, pool_scan): a reply header with a wrong magic
+	 * or a length past REPLY_MAX sets rc = -1, like a worker gone; lose()
+	 * then kills the worker and names its end: "worker:killed", as if
+	 * someone had killed it. It is a protocol error ("worker:protocol").
+	 * Run only with
+	 * DLP_TEST_KNOWN_BUGS=1 (it fails).
+	 */
+	struct pool *p;
+	struct dlp_report r;
+	const char *why = NULL;
+	pid_t pid;
+	int fd, sfd, i;
+
+	p = new_pool(1, 30000);
+	fd = spool(p, mail_mn, sizeof(mail_mn) - 1);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pool_pids(p, &pid, 1), 1);
+		if ((sfd = worker_socket(pid)) < 0)
+			skip();
+		stop_worker(pid); /* only our reply comes */
+		if (i == 0)
+			inject_reply(sfd, 0x12345678u, 0, NULL, 0);
+		else
+			inject_reply(
+			    sfd, TEST_REPLY_MAGIC, UINT32_MAX, NULL, 0);
+		close(sfd);
+		assert_int_equal(
+		    pool_scan(p, eng_a, &env, fd, &r, &why), POOL_LOST);
+		assert_string_equal(why, "worker:protocol");
+	}
+	pool_spool_close(fd);
+	pool_free(p);
+}
+
+static void
+test_idle_workers_killed_together_cost_no_message(void **state)
+{
+	/*
+	 * KNOWN BUG (pool.c, pool_scan): pool.h says a worker that dies
+	 * while idle is replaced unseen. pool_scan tries a second worker
+	 * once only: with two or more idle workers dead (an OOM kill, an
+	 * admin's kill), the message can take a dead one twice and is lost
+	 * ("worker:killed", not inspectable) though no worker ever had it.
+	 * Here: 3 workers killed while idle; take() walks the array from
+	 * the front, where reap() moved the last (dead) one. Run only with
+	 * DLP_TEST_KNOWN_BUGS=1 (it fails).
+	 */
+	struct pool *p;
+	struct dlp_report r;
+	const char *why = NULL;
+	pid_t pids[8];
+	size_t n, i;
+	int fd;
+
+	p = new_pool(3, 30000);
+	fd = spool(p, mail_mn, sizeof(mail_mn) - 1);
+	n = pool_pids(p, pids, 8);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++)
+		assert_int_equal(kill(pids[i], SIGKILL), 0);
+	usleep(100000);
+	assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), 0);
+	assert_int_equal(r.action, DLP_REJECT);
+	report_clear(&r);
+	pool_spool_close(fd);
+	pool_free(p);
+}
+
 static void
 test_lost_message_is_decided_not_inspectable(void **state)
 {
@@ -512,7 +825,21 @@ main(void)
 		    test_envelope_past_the_job_limit_is_lost_not_sent),
 		cmocka_unit_test(test_spool_write_appends_and_close_wipes),
 		cmocka_unit_test(test_lost_message_is_decided_not_inspectable),
+		cmocka_unit_test(
+		    test_no_worker_free_within_the_wall_time_is_busy),
+		cmocka_unit_test(test_reply_not_a_report_is_lost_as_protocol),
 	};
+	/* known pool.c bugs: these fail today (see their comments); run
+	   only on request, so that make test stays green meanwhile */
+	const struct CMUnitTest known_bugs[] = {
+		cmocka_unit_test(test_reply_header_wrong_is_lost_as_protocol),
+		cmocka_unit_test(
+		    test_idle_workers_killed_together_cost_no_message),
+	};
+	int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	if (getenv("DLP_TEST_KNOWN_BUGS") != NULL)
+		rc += cmocka_run_group_tests_name(
+		    "known_bugs", known_bugs, group_setup, group_teardown);
+	return rc;
 }
