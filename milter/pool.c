@@ -709,13 +709,16 @@ int
 pool_scan(struct pool *p, struct dlp_engine *e, const struct dlp_envelope *env,
     int fd, struct dlp_report *rep, const char **reason)
 {
-	long long deadline = mono_ms() + p->conf.timeout_ms;
+	/* the wait for a worker and the scan have a wall time each: a
+	   message that waited long still gets its whole time to scan */
+	long long wait_deadline = mono_ms() + p->conf.timeout_ms, deadline;
 	unsigned char *data = NULL;
 	struct worker *w;
 	struct buf body;
 	uint32_t hdr[2];
 	bool spawn_failed;
-	int attempt, rc;
+	size_t attempt;
+	int rc;
 
 	memset(rep, 0, sizeof(*rep));
 	*reason = NULL;
@@ -725,28 +728,35 @@ pool_scan(struct pool *p, struct dlp_engine *e, const struct dlp_envelope *env,
 		*reason = "worker:envelope";
 		return POOL_LOST;
 	}
+	/*
+	 * A worker that died while idle (killed, out of memory) fails the
+	 * send: it is replaced and another tried, the message was never in
+	 * its hands. Each failure removes one dead worker, so size + 1 tries
+	 * get past every worker of the pool dying at once.
+	 */
 	for (attempt = 0;; attempt++) {
-		if ((w = take(p, e, deadline, &spawn_failed)) == NULL) {
+		if ((w = take(p, e, wait_deadline, &spawn_failed)) == NULL) {
 			buf_free(&body);
 			*reason = spawn_failed ? "worker:fork" : NULL;
 			return spawn_failed ? POOL_LOST : POOL_BUSY;
 		}
+		deadline = mono_ms() + p->conf.timeout_ms;
 		if (send_job(w, &body, fd, deadline) == 0)
 			break;
-		/* died while idle (killed, or recycled under us): once more
-		   with another, the message was never in its hands */
 		*reason = lose(p, w, false);
-		if (attempt > 0) {
+		if (attempt >= p->conf.size) {
 			buf_free(&body);
 			return POOL_LOST;
 		}
 	}
 	buf_free(&body);
+	/* rc: 1 a report, 0 past the wall time, -1 the worker gone, -2 a
+	   reply that is not one, -3 no memory for it (ours, not the worker's) */
 	rc = recv_full(w->sock, hdr, sizeof(hdr), deadline);
 	if (rc == 1 && (hdr[0] != REPLY_MAGIC || hdr[1] > REPLY_MAX))
-		rc = -1;
+		rc = -2;
 	if (rc == 1 && (data = malloc(hdr[1] > 0 ? hdr[1] : 1)) == NULL)
-		rc = -1;
+		rc = -3;
 	if (rc == 1)
 		rc = recv_full(w->sock, data, hdr[1], deadline);
 	if (rc == 1 && report_wire_decode(data, hdr[1], rep) < 0)
@@ -755,7 +765,9 @@ pool_scan(struct pool *p, struct dlp_engine *e, const struct dlp_envelope *env,
 	if (rc != 1) {
 		const char *why = lose(p, w, rc == 0);
 
-		*reason = rc == -2 ? "worker:protocol" : why;
+		*reason = rc == -2 ? "worker:protocol"
+		    : rc == -3	   ? "worker:nomem"
+				   : why;
 		return POOL_LOST;
 	}
 	rep->ruleset_version = dlp_engine_ruleset_version(e);

@@ -16,8 +16,11 @@
  * the worker answers with the report (report_wire.h). The daemon kills a
  * worker that passes the wall time; a worker that dies (crash, CPU limit,
  * memory) costs that message a not-inspectable verdict with a reason
- * ("worker:timeout", "worker:crash", "worker:cpu"), and the pool forks a
- * replacement. Workers are recycled after max_messages.
+ * ("worker:timeout", "worker:crash", "worker:cpu", "worker:killed",
+ * "worker:exit"; "worker:protocol" for a reply that is not a report),
+ * and the pool forks a replacement. A worker that died while idle is
+ * replaced unseen: the message goes to another. Workers are recycled
+ * after max_messages.
  *
  * Spool: the glue writes each message to an unnamed file (O_TMPFILE,
  * 0600) in the pool's own 0700 directory under temp_dir; the data is
@@ -97,7 +100,8 @@ void pool_spool_close(int fd);
  * for env, in a worker of engine e. Returns 0 with *rep filled (decoded;
  * the caller report_clear()s it; ruleset_version is e's), POOL_LOST with
  * *reason set (a static string) when the worker died or was killed, or
- * POOL_BUSY when none came free within the wall time.
+ * POOL_BUSY when none came free within the wall time. Waiting for a
+ * worker and the scan have a wall time (timeout_ms) each.
  */
 int pool_scan(struct pool *p, struct dlp_engine *e,
     const struct dlp_envelope *env, int fd, struct dlp_report *rep,

@@ -563,12 +563,11 @@ static void
 test_no_worker_free_within_the_wall_time_is_busy(void **state)
 {
 	/*
-	 * POOL_BUSY. The wait for a worker and the scan share one deadline
-	 * (pool_scan's start + workers.timeout), so a message waiting behind
-	 * one holder always gets the worker before its own deadline: the
-	 * holder started first and is killed at its (earlier) deadline. A
-	 * message is busy only when the worker it waits for is taken by a
-	 * message that started after it. Without racing two waiters for a
+	 * POOL_BUSY. The wait for a worker and the scan each have
+	 * workers.timeout, so a message waiting behind one holder that
+	 * started before it gets the worker when the holder is killed, in
+	 * time. A message is busy when the worker it waits for is taken by
+	 * a message that started after it. Without racing two waiters for a
 	 * wake-up, that is a message of an engine that was not current
 	 * (it gets a one-off worker) which becomes current again: two
 	 * reloads, a -> b -> a, while messages are in flight.
@@ -715,12 +714,9 @@ static void
 test_reply_header_wrong_is_lost_as_protocol(void **state)
 {
 	/*
-	 * KNOWN BUG (pool.c, pool_scan): a reply header with a wrong magic
-	 * or a length past REPLY_MAX sets rc = -1, like a worker gone; lose()
-	 * then kills the worker and names its end: "worker:killed", as if
-	 * someone had killed it. It is a protocol error ("worker:protocol").
-	 * Run only with
-	 * DLP_TEST_KNOWN_BUGS=1 (it fails).
+	 * A reply header with a wrong magic or a length past REPLY_MAX is a
+	 * protocol error ("worker:protocol"), not a worker someone killed
+	 * (it was named "worker:killed" before the fix).
 	 */
 	struct pool *p;
 	struct dlp_report r;
@@ -753,14 +749,12 @@ static void
 test_idle_workers_killed_together_cost_no_message(void **state)
 {
 	/*
-	 * KNOWN BUG (pool.c, pool_scan): pool.h says a worker that dies
-	 * while idle is replaced unseen. pool_scan tries a second worker
-	 * once only: with two or more idle workers dead (an OOM kill, an
-	 * admin's kill), the message can take a dead one twice and is lost
-	 * ("worker:killed", not inspectable) though no worker ever had it.
-	 * Here: 3 workers killed while idle; take() walks the array from
-	 * the front, where reap() moved the last (dead) one. Run only with
-	 * DLP_TEST_KNOWN_BUGS=1 (it fails).
+	 * A worker that dies while idle is replaced unseen, however many
+	 * die together (an OOM kill, an admin's kill): here all 3, and
+	 * take() walks the array from the front, where reap() moves the
+	 * last (dead) one. Before the fix pool_scan tried a second worker
+	 * only, and the message was lost ("worker:killed") though no worker
+	 * ever had it.
 	 */
 	struct pool *p;
 	struct dlp_report r;
@@ -779,6 +773,50 @@ test_idle_workers_killed_together_cost_no_message(void **state)
 	assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), 0);
 	assert_int_equal(r.action, DLP_REJECT);
 	report_clear(&r);
+	pool_spool_close(fd);
+	pool_free(p);
+}
+
+static void
+test_waiting_leaves_the_scan_its_whole_time(void **state)
+{
+	/*
+	 * b waits for the one worker, held by h0 (stopped), until h0 passes
+	 * its time (1.5 s); b then gets a fresh worker, which is stopped
+	 * until 2.2 s, past b's start + 1.5 s: with one deadline for the
+	 * wait and the scan (before the fix) b was lost as worker:timeout;
+	 * now its scan has 1.5 s of its own and b is decided.
+	 */
+	struct pool *p = new_pool(1, 1500);
+	struct scan_job h0, b;
+	pid_t known[1], fresh = 0, pids[4];
+	size_t got, i;
+	int fd = spool(p, mail_mn, sizeof(mail_mn) - 1), tries;
+
+	assert_int_equal(pool_pids(p, known, 1), 1);
+	stop_worker(known[0]);
+	scan_start(&h0, p, eng_a, fd);
+	usleep(200000);
+	scan_start(&b, p, eng_a, fd);
+	for (tries = 0; tries < 50000 && fresh == 0; tries++) {
+		got = pool_pids(p, pids, 4);
+		for (i = 0; i < got; i++)
+			if (pids[i] != known[0])
+				fresh = pids[i];
+		if (fresh == 0)
+			usleep(100);
+	}
+	assert_true(fresh > 0);
+	stop_worker(fresh);
+	pthread_join(h0.t, NULL);
+	assert_int_equal(h0.rc, POOL_LOST);
+	assert_string_equal(h0.why, "worker:timeout");
+	usleep(700000);
+	assert_int_equal(kill(fresh, SIGCONT), 0);
+	pthread_join(b.t, NULL);
+	assert_int_equal(b.rc, 0);
+	assert_int_equal(b.r.action, DLP_REJECT);
+	report_clear(&b.r);
 	pool_spool_close(fd);
 	pool_free(p);
 }
@@ -828,18 +866,11 @@ main(void)
 		cmocka_unit_test(
 		    test_no_worker_free_within_the_wall_time_is_busy),
 		cmocka_unit_test(test_reply_not_a_report_is_lost_as_protocol),
-	};
-	/* known pool.c bugs: these fail today (see their comments); run
-	   only on request, so that make test stays green meanwhile */
-	const struct CMUnitTest known_bugs[] = {
 		cmocka_unit_test(test_reply_header_wrong_is_lost_as_protocol),
 		cmocka_unit_test(
 		    test_idle_workers_killed_together_cost_no_message),
+		cmocka_unit_test(test_waiting_leaves_the_scan_its_whole_time),
 	};
-	int rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
 
-	if (getenv("DLP_TEST_KNOWN_BUGS") != NULL)
-		rc += cmocka_run_group_tests_name(
-		    "known_bugs", known_bugs, group_setup, group_teardown);
-	return rc;
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
