@@ -103,26 +103,6 @@ static const char *const tokyo_wards[23] = { "千代田区", "中央区", "港�
 
 /* ---- characters ---- */
 
-bool
-cp_is_kanji(uint32_t c)
-{
-	return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
-	    (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x2FFFF) ||
-	    c == 0x3005 || c == 0x3006 || c == 0x30F6 || c == 0x30F5;
-}
-
-bool
-cp_is_hira(uint32_t c)
-{
-	return c >= 0x3041 && c <= 0x3096;
-}
-
-bool
-cp_is_kata(uint32_t c)
-{
-	return (c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC;
-}
-
 static bool
 cp_is_wordch(uint32_t c)
 {
@@ -852,6 +832,25 @@ postal_check(const struct postal_table *t, struct address *a)
 	}
 }
 
+/*
+ * The first 郵便番号 in s: memchr on its first byte, then a compare.
+ * (glibc's memmem sets up a shift table on every call, which costs more
+ * than the short lines it is given here.)
+ */
+static const char *
+find_yubin(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+
+	while ((size_t)(end - p) >= 12 &&
+	    (p = memchr(p, '\xe9', (size_t)(end - p) - 11)) != NULL) {
+		if (memcmp(p, "郵便番号", 12) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 size_t
 address_scan(const struct postal_table *t, const char *s, size_t len,
     struct address *out, size_t maxn)
@@ -900,7 +899,7 @@ address_scan(const struct postal_table *t, const char *s, size_t len,
 	}
 	/* 郵便番号 1234567 has no anchor of its own */
 	for (i = 0; np < 8 && i < len;) {
-		const char *m = memmem(s + i, len - i, "郵便番号", 12);
+		const char *m = find_yubin(s + i, len - i);
 		size_t e, ps;
 		char code[8];
 
