@@ -10,6 +10,9 @@
  * points from its start, so the cost is linear in the line.
  */
 #include <errno.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,29 +378,95 @@ is_anchor(const unsigned char *u, size_t i, size_t len)
 	return false;
 }
 
+/* The offset address_next_anchor returns for an anchor whose last byte
+   is at j (is_anchor true): the start of its character or of ddd-dddd. */
+static size_t
+anchor_start(const unsigned char *u, size_t j)
+{
+	return u[j] == '-' ? j - 3 : j - 2;
+}
+
+#ifdef __SSE2__
+/*
+ * 16 positions at a time: a byte that can end an anchor ('-', or the
+ * last byte of an anchor character with the lead byte of one two bytes
+ * before), then is_anchor on the few such positions. Japanese text has
+ * the last bytes often (0x82 ends half of the hiragana) but seldom
+ * behind the lead bytes of these kanji.
+ */
+static size_t
+scan_vec(const unsigned char *u, size_t len, size_t *pj)
+{
+	const __m128i dash = _mm_set1_epi8('-');
+	const __m128i l82 = _mm_set1_epi8((char)0x82),
+		      l8c = _mm_set1_epi8((char)0x8C),
+		      l92 = _mm_set1_epi8((char)0x92),
+		      l93 = _mm_set1_epi8((char)0x93),
+		      l9c = _mm_set1_epi8((char)0x9C),
+		      lba = _mm_set1_epi8((char)0xBA),
+		      lbd = _mm_set1_epi8((char)0xBD);
+	const __m128i e3 = _mm_set1_epi8((char)0xE3),
+		      e5 = _mm_set1_epi8((char)0xE5),
+		      e7 = _mm_set1_epi8((char)0xE7),
+		      e9 = _mm_set1_epi8((char)0xE9);
+	size_t j = *pj;
+
+	for (; j + 16 <= len; j += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(u + j));
+		__m128i w = _mm_loadu_si128((const __m128i *)(u + j - 2));
+		__m128i last = _mm_or_si128(
+		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, l82),
+				     _mm_cmpeq_epi8(v, l8c)),
+			_mm_or_si128(
+			    _mm_cmpeq_epi8(v, l92), _mm_cmpeq_epi8(v, l93))),
+		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, l9c),
+				     _mm_cmpeq_epi8(v, lba)),
+			_mm_cmpeq_epi8(v, lbd)));
+		__m128i lead = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(w, e3), _mm_cmpeq_epi8(w, e5)),
+		    _mm_or_si128(_mm_cmpeq_epi8(w, e7), _mm_cmpeq_epi8(w, e9)));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_and_si128(last, lead), _mm_cmpeq_epi8(v, dash)));
+
+		while (m != 0) {
+			size_t k = j + (size_t)__builtin_ctz(m);
+
+			if (is_anchor(u, k, len)) {
+				*pj = k;
+				return anchor_start(u, k);
+			}
+			m &= m - 1;
+		}
+	}
+	*pj = j;
+	return len;
+}
+#endif
+
 size_t
 address_next_anchor(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
+	size_t j = 2;
 
-	/* character by character: the kana and kanji of Japanese text cost
-	   one step each, not three */
-	while (i < len) {
-		unsigned c = u[i];
+	/*
+	 * By the anchor's last byte: a lead byte (E3, E5, E7, E9) is never a
+	 * continuation byte, so the three bytes of an anchor character are
+	 * always that character, and ASCII '-' is never inside one; the first
+	 * anchor by its last byte is the first by its start. No anchor ends
+	 * before byte 2.
+	 */
+#ifdef __SSE2__
+	{
+		size_t a = scan_vec(u, len, &j);
 
-		if (c < 0x80) {
-			if (c == '-' && is_anchor(u, i, len))
-				return i - 3;
-			i++;
-		} else if (c >= 0xe0 && c < 0xf0 && i + 2 < len &&
-		    (u[i + 1] & 0xc0) == 0x80 && (u[i + 2] & 0xc0) == 0x80) {
-			if (anchor_last[u[i + 2]] && is_anchor(u, i + 2, len))
-				return i;
-			i += 3;
-		} else
-			i++;
+		if (a != len)
+			return a;
 	}
+#endif
+	for (; j < len; j++)
+		if (anchor_last[u[j]] && is_anchor(u, j, len))
+			return anchor_start(u, j);
 	return len;
 }
 
