@@ -389,44 +389,33 @@ anchor_start(const unsigned char *u, size_t j)
 #ifdef __SSE2__
 /*
  * 16 positions at a time: a byte that can end an anchor ('-', or the
- * last byte of an anchor character with the lead byte of one two bytes
- * before), then is_anchor on the few such positions. Japanese text has
- * the last bytes often (0x82 ends half of the hiragana) but seldom
- * behind the lead bytes of these kanji.
+ * last byte of an anchor character with its lead byte two before, and
+ * for 〒 its middle byte too: を, ぁ and あ end as 市 and 〒 do), then
+ * is_anchor on the few such positions.
  */
 static size_t
 scan_vec(const unsigned char *u, size_t len, size_t *pj)
 {
-	const __m128i dash = _mm_set1_epi8('-');
-	const __m128i l82 = _mm_set1_epi8((char)0x82),
-		      l8c = _mm_set1_epi8((char)0x8C),
-		      l92 = _mm_set1_epi8((char)0x92),
-		      l93 = _mm_set1_epi8((char)0x93),
-		      l9c = _mm_set1_epi8((char)0x9C),
-		      lba = _mm_set1_epi8((char)0xBA),
-		      lbd = _mm_set1_epi8((char)0xBD);
-	const __m128i e3 = _mm_set1_epi8((char)0xE3),
-		      e5 = _mm_set1_epi8((char)0xE5),
-		      e7 = _mm_set1_epi8((char)0xE7),
-		      e9 = _mm_set1_epi8((char)0xE9);
+#define B(x)	  _mm_set1_epi8((char)(x))
+#define EQ(v, x)  _mm_cmpeq_epi8((v), B(x))
+#define OR(a, b)  _mm_or_si128((a), (b))
+#define AND(a, b) _mm_and_si128((a), (b))
 	size_t j = *pj;
 
 	for (; j + 16 <= len; j += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(u + j));
+		__m128i m1 = _mm_loadu_si128((const __m128i *)(u + j - 1));
 		__m128i w = _mm_loadu_si128((const __m128i *)(u + j - 2));
-		__m128i last = _mm_or_si128(
-		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, l82),
-				     _mm_cmpeq_epi8(v, l8c)),
-			_mm_or_si128(
-			    _mm_cmpeq_epi8(v, l92), _mm_cmpeq_epi8(v, l93))),
-		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, l9c),
-				     _mm_cmpeq_epi8(v, lba)),
-			_mm_cmpeq_epi8(v, lbd)));
-		__m128i lead = _mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(w, e3), _mm_cmpeq_epi8(w, e5)),
-		    _mm_or_si128(_mm_cmpeq_epi8(w, e7), _mm_cmpeq_epi8(w, e9)));
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_and_si128(last, lead), _mm_cmpeq_epi8(v, dash)));
+		/* 市 E5B882, 府 E5BA9C, 区 E58CBA; 県 E79C8C; 〒 E38092;
+		   道 E98193, 都 E983BD */
+		__m128i hit =
+		    OR(OR(AND(EQ(w, 0xE5),
+			      OR(OR(EQ(v, 0x82), EQ(v, 0x9C)), EQ(v, 0xBA))),
+			   AND(EQ(w, 0xE7), EQ(v, 0x8C))),
+			OR(OR(AND(AND(EQ(w, 0xE3), EQ(m1, 0x80)), EQ(v, 0x92)),
+			       AND(EQ(w, 0xE9), OR(EQ(v, 0x93), EQ(v, 0xBD)))),
+			    EQ(v, '-')));
+		unsigned m = (unsigned)_mm_movemask_epi8(hit);
 
 		while (m != 0) {
 			size_t k = j + (size_t)__builtin_ctz(m);
@@ -440,6 +429,10 @@ scan_vec(const unsigned char *u, size_t len, size_t *pj)
 	}
 	*pj = j;
 	return len;
+#undef B
+#undef EQ
+#undef OR
+#undef AND
 }
 #endif
 
