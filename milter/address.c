@@ -608,6 +608,20 @@ parse_number(const struct pcur *c, size_t i, unsigned *v, bool *lead0)
 #define S_JO	 "条"
 #define S_NO	 "の"
 
+/* The suffix of a block's number at q (丁目, 番地, 番, 号, 条) or NULL. */
+static const char *
+block_suffix(const struct pcur *c, size_t q)
+{
+	static const char *const sufs[] = { S_CHOME, S_BANCHI, S_BAN, S_GO,
+		S_JO };
+	size_t k;
+
+	for (k = 0; k < sizeof(sufs) / sizeof(sufs[0]); k++)
+		if (starts(c->s, c->len, q, sufs[k]))
+			return sufs[k];
+	return NULL;
+}
+
 /* The block at i into block ("1-2-3"); returns its end or 0. */
 static size_t
 parse_block(const struct pcur *c, size_t i, char *block, size_t blocklen)
@@ -627,16 +641,9 @@ parse_block(const struct pcur *c, size_t i, char *block, size_t blocklen)
 		}
 		if (q == 0)
 			break;
-		if (starts(c->s, c->len, q, S_CHOME))
-			suf = S_CHOME;
-		else if (starts(c->s, c->len, q, S_BANCHI))
-			suf = S_BANCHI;
-		else if (starts(c->s, c->len, q, S_BAN))
-			suf = S_BAN;
-		else if (starts(c->s, c->len, q, S_GO))
-			suf = S_GO;
-		else if (starts(c->s, c->len, q, S_JO))
-			suf = S_JO;
+		/* 1-2-3: no suffix (the kanji ones start >= 0x80) */
+		if (q < c->len && (unsigned char)c->s[q] >= 0x80)
+			suf = block_suffix(c, q);
 		/* a kanji numeral is a block only with its suffix (三軒茶屋) */
 		if (!ascii && suf == NULL)
 			break;

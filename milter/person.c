@@ -1778,7 +1778,10 @@ finish_block(struct prun *r)
 		if (nm == NULL)
 			continue;
 		nm->used = true;
-		memset(&rc, 0, sizeof(rc));
+		/* not a memset of the whole: value and masked (most of it)
+		   are written by record() */
+		rc.zone = 0;
+		rc.org[0] = rc.ph[0] = rc.value[0] = rc.masked[0] = '\0';
 		rc.nm = nm;
 		rc.ad = ad;
 		lo = nm->line < ad->line ? nm->line : ad->line;
