@@ -71,7 +71,8 @@ const char *postal_lookup(const struct postal_table *t, const char *digits);
  * address_next_anchor: the offset of the first byte in s where an address
  * or postal code could be (the last character of a prefecture, 市 or 区,
  * 〒, or the '-' of ddd-dddd), or len when there is none. A fast scan:
- * most bytes cost one table load.
+ * by the anchors' last bytes, 16 bytes at a time with SSE2, else one
+ * table load a byte.
  */
 size_t address_next_anchor(const char *s, size_t len);
 
