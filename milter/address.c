@@ -10,6 +10,9 @@
  * points from its start, so the cost is linear in the line.
  */
 #include <errno.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,26 +105,6 @@ static const char *const tokyo_wards[23] = { "千代田区", "中央区", "港�
 #define CP_POST 0x3012 /* 〒 */
 
 /* ---- characters ---- */
-
-bool
-cp_is_kanji(uint32_t c)
-{
-	return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
-	    (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x2FFFF) ||
-	    c == 0x3005 || c == 0x3006 || c == 0x30F6 || c == 0x30F5;
-}
-
-bool
-cp_is_hira(uint32_t c)
-{
-	return c >= 0x3041 && c <= 0x3096;
-}
-
-bool
-cp_is_kata(uint32_t c)
-{
-	return (c >= 0x30A1 && c <= 0x30FA) || c == 0x30FC;
-}
 
 static bool
 cp_is_wordch(uint32_t c)
@@ -395,29 +378,88 @@ is_anchor(const unsigned char *u, size_t i, size_t len)
 	return false;
 }
 
+/* The offset address_next_anchor returns for an anchor whose last byte
+   is at j (is_anchor true): the start of its character or of ddd-dddd. */
+static size_t
+anchor_start(const unsigned char *u, size_t j)
+{
+	return u[j] == '-' ? j - 3 : j - 2;
+}
+
+#ifdef __SSE2__
+/*
+ * 16 positions at a time: a byte that can end an anchor ('-', or the
+ * last byte of an anchor character with its lead byte two before, and
+ * for 〒 its middle byte too: を, ぁ and あ end as 市 and 〒 do), then
+ * is_anchor on the few such positions.
+ */
+static size_t
+scan_vec(const unsigned char *u, size_t len, size_t *pj)
+{
+#define B(x)	  _mm_set1_epi8((char)(x))
+#define EQ(v, x)  _mm_cmpeq_epi8((v), B(x))
+#define OR(a, b)  _mm_or_si128((a), (b))
+#define AND(a, b) _mm_and_si128((a), (b))
+	size_t j = *pj;
+
+	for (; j + 16 <= len; j += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(u + j));
+		__m128i m1 = _mm_loadu_si128((const __m128i *)(u + j - 1));
+		__m128i w = _mm_loadu_si128((const __m128i *)(u + j - 2));
+		/* 市 E5B882, 府 E5BA9C, 区 E58CBA; 県 E79C8C; 〒 E38092;
+		   道 E98193, 都 E983BD */
+		__m128i hit =
+		    OR(OR(AND(EQ(w, 0xE5),
+			      OR(OR(EQ(v, 0x82), EQ(v, 0x9C)), EQ(v, 0xBA))),
+			   AND(EQ(w, 0xE7), EQ(v, 0x8C))),
+			OR(OR(AND(AND(EQ(w, 0xE3), EQ(m1, 0x80)), EQ(v, 0x92)),
+			       AND(EQ(w, 0xE9), OR(EQ(v, 0x93), EQ(v, 0xBD)))),
+			    EQ(v, '-')));
+		unsigned m = (unsigned)_mm_movemask_epi8(hit);
+
+		while (m != 0) {
+			size_t k = j + (size_t)__builtin_ctz(m);
+
+			if (is_anchor(u, k, len)) {
+				*pj = k;
+				return anchor_start(u, k);
+			}
+			m &= m - 1;
+		}
+	}
+	*pj = j;
+	return len;
+#undef B
+#undef EQ
+#undef OR
+#undef AND
+}
+#endif
+
 size_t
 address_next_anchor(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
+	size_t j = 2;
 
-	/* character by character: the kana and kanji of Japanese text cost
-	   one step each, not three */
-	while (i < len) {
-		unsigned c = u[i];
+	/*
+	 * By the anchor's last byte: a lead byte (E3, E5, E7, E9) is never a
+	 * continuation byte, so the three bytes of an anchor character are
+	 * always that character, and ASCII '-' is never inside one; the first
+	 * anchor by its last byte is the first by its start. No anchor ends
+	 * before byte 2.
+	 */
+#ifdef __SSE2__
+	{
+		size_t a = scan_vec(u, len, &j);
 
-		if (c < 0x80) {
-			if (c == '-' && is_anchor(u, i, len))
-				return i - 3;
-			i++;
-		} else if (c >= 0xe0 && c < 0xf0 && i + 2 < len &&
-		    (u[i + 1] & 0xc0) == 0x80 && (u[i + 2] & 0xc0) == 0x80) {
-			if (anchor_last[u[i + 2]] && is_anchor(u, i + 2, len))
-				return i;
-			i += 3;
-		} else
-			i++;
+		if (a != len)
+			return a;
 	}
+#endif
+	for (; j < len; j++)
+		if (anchor_last[u[j]] && is_anchor(u, j, len))
+			return anchor_start(u, j);
 	return len;
 }
 
@@ -566,6 +608,20 @@ parse_number(const struct pcur *c, size_t i, unsigned *v, bool *lead0)
 #define S_JO	 "条"
 #define S_NO	 "の"
 
+/* The suffix of a block's number at q (丁目, 番地, 番, 号, 条) or NULL. */
+static const char *
+block_suffix(const struct pcur *c, size_t q)
+{
+	static const char *const sufs[] = { S_CHOME, S_BANCHI, S_BAN, S_GO,
+		S_JO };
+	size_t k;
+
+	for (k = 0; k < sizeof(sufs) / sizeof(sufs[0]); k++)
+		if (starts(c->s, c->len, q, sufs[k]))
+			return sufs[k];
+	return NULL;
+}
+
 /* The block at i into block ("1-2-3"); returns its end or 0. */
 static size_t
 parse_block(const struct pcur *c, size_t i, char *block, size_t blocklen)
@@ -585,16 +641,9 @@ parse_block(const struct pcur *c, size_t i, char *block, size_t blocklen)
 		}
 		if (q == 0)
 			break;
-		if (starts(c->s, c->len, q, S_CHOME))
-			suf = S_CHOME;
-		else if (starts(c->s, c->len, q, S_BANCHI))
-			suf = S_BANCHI;
-		else if (starts(c->s, c->len, q, S_BAN))
-			suf = S_BAN;
-		else if (starts(c->s, c->len, q, S_GO))
-			suf = S_GO;
-		else if (starts(c->s, c->len, q, S_JO))
-			suf = S_JO;
+		/* 1-2-3: no suffix (the kanji ones start >= 0x80) */
+		if (q < c->len && (unsigned char)c->s[q] >= 0x80)
+			suf = block_suffix(c, q);
 		/* a kanji numeral is a block only with its suffix (三軒茶屋) */
 		if (!ascii && suf == NULL)
 			break;
@@ -852,6 +901,25 @@ postal_check(const struct postal_table *t, struct address *a)
 	}
 }
 
+/*
+ * The first 郵便番号 in s: memchr on its first byte, then a compare.
+ * (glibc's memmem sets up a shift table on every call, which costs more
+ * than the short lines it is given here.)
+ */
+static const char *
+find_yubin(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+
+	while ((size_t)(end - p) >= 12 &&
+	    (p = memchr(p, '\xe9', (size_t)(end - p) - 11)) != NULL) {
+		if (memcmp(p, "郵便番号", 12) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 size_t
 address_scan(const struct postal_table *t, const char *s, size_t len,
     struct address *out, size_t maxn)
@@ -900,7 +968,7 @@ address_scan(const struct postal_table *t, const char *s, size_t len,
 	}
 	/* 郵便番号 1234567 has no anchor of its own */
 	for (i = 0; np < 8 && i < len;) {
-		const char *m = memmem(s + i, len - i, "郵便番号", 12);
+		const char *m = find_yubin(s + i, len - i);
 		size_t e, ps;
 		char code[8];
 

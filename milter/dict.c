@@ -174,6 +174,31 @@ dict_first_cp(const char *s, size_t len)
 	return first_cp((const unsigned char *)s, len);
 }
 
+bool
+dict_first_pairs(const struct dict *d, unsigned char *map)
+{
+	size_t i;
+
+	if (d->lenmask & 2u)
+		return false;
+	for (i = 0; i < sizeof(d->pair); i++)
+		map[i] |= d->pair[i];
+	return true;
+}
+
+bool
+dict_pair_in(const unsigned char *map, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t l1;
+	unsigned pk;
+
+	if (len == 0 || (l1 = u8len(u[0])) == 0 || l1 >= len)
+		return false;
+	pk = pair_key(first_cp(u, len), first_cp(u + l1, len - l1));
+	return (map[pk / 8] & (1u << (pk % 8))) != 0;
+}
+
 size_t
 dict_size(const struct dict *d)
 {

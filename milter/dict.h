@@ -62,6 +62,21 @@ void dict_first_chars(const struct dict *d, unsigned char *map);
 /* dict_first_cp: the code point dict_first_chars keys by, at s. */
 unsigned dict_first_cp(const char *s, size_t len);
 
+/*
+ * dict_first_pairs: OR into map (DICT_FIRST_BYTES bytes) a bit for the
+ * first two code points of every entry (hashed to 16 bits), so a caller
+ * can test one map for several dicts at once with dict_pair_in. Returns
+ * false, and leaves map alone, when the dict has an entry of one code
+ * point, which no pair can stand for.
+ */
+bool dict_first_pairs(const struct dict *d, unsigned char *map);
+
+/*
+ * dict_pair_in: whether the first two code points at s have their bit
+ * in map (built by dict_first_pairs); false when s holds fewer than two.
+ */
+bool dict_pair_in(const unsigned char *map, const char *s, size_t len);
+
 /* dict_size: the number of distinct entries. */
 size_t dict_size(const struct dict *d);
 

@@ -112,6 +112,15 @@ struct person_state {
 	/* first characters of organisation and placeholder words: one
 	   test a character for both lists */
 	unsigned char line_first[DICT_FIRST_BYTES];
+	/* and of their first two characters, when no word is one
+	   character long (line_pairs set) */
+	unsigned char line_pair[DICT_FIRST_BYTES];
+	bool line_pairs;
+	/* no organisation or placeholder word starts with a digit or '-'
+	   (which line_facts steps over as runs): then its flags say
+	   whether a line holds any, and a name in a line without any
+	   need not be looked up */
+	bool facts_cover;
 };
 
 /* ---- loading ---- */
@@ -133,6 +142,9 @@ static const char *const def_offices[] = { "本社", "本店", "所在地", "支
 	"支社", "営業所", "事務所", "工場", "本部", "会社住所", NULL };
 static const char *const def_placeholders[] = { "テスト", "サンプル", "ダミー",
 	"記入例", "見本", "○○", "〇〇", "××", NULL };
+
+/* era names before the year of a birth date (平成5年) */
+static const char *const eras[] = { "昭和", "平成", "令和", "大正" };
 
 static struct dict *
 dict_from_list(const char *const *w, size_t n)
@@ -215,6 +227,7 @@ person_load(const char *rules_dir, const char *file,
 	static const char *const files[3] = { "surnames", "given_names",
 		"postal" };
 	char path[1024], msg[600];
+	struct dict *eras_d;
 	size_t i, k;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
@@ -328,6 +341,23 @@ person_load(const char *rules_dir, const char *file,
 	}
 	dict_first_chars(st->orgs, st->line_first);
 	dict_first_chars(st->placeholders, st->line_first);
+	for (i = 0; i < sizeof(eras) / sizeof(eras[0]); i++) {
+		unsigned c = dict_first_cp(eras[i], strlen(eras[i]));
+
+		st->line_first[c / 8] |= (unsigned char)(1u << (c % 8));
+	}
+	if ((eras_d = dict_from_list(eras, 4)) == NULL) {
+		dlp_error_set(err, file, 0, "out of memory");
+		goto fail;
+	}
+	st->line_pairs = dict_first_pairs(st->orgs, st->line_pair) &&
+	    dict_first_pairs(st->placeholders, st->line_pair) &&
+	    dict_first_pairs(eras_d, st->line_pair);
+	dict_free(eras_d);
+	st->facts_cover = !(st->line_first['-' / 8] & (1u << ('-' % 8)));
+	for (i = '0'; i <= '9'; i++)
+		if (st->line_first[i / 8] & (1u << (i % 8)))
+			st->facts_cover = false;
 	return st;
 fail:
 	person_free(st);
@@ -450,6 +480,7 @@ struct pline {
 	size_t s, e; /* bytes in the text; e excludes the newline */
 	unsigned flags;
 	char org[32], ph[32]; /* the first organisation/placeholder word */
+	bool any_ph;	      /* a placeholder word, even inside a word */
 	size_t first_name, n_names;
 };
 
@@ -479,6 +510,16 @@ struct rec {
 	unsigned zone; /* line flags over the record's zone */
 	char org[32], ph[32];
 	char value[256], masked[128];
+};
+
+/* The facts the last evidence line was built from. */
+struct seen_key {
+	bool valid;
+	unsigned ev, zone;
+	enum postal_state postal_state;
+	bool block, multi, office;
+	const char *reject;
+	char label[32], org[32], ph[32];
 };
 
 struct prun {
@@ -511,6 +552,13 @@ struct prun {
 	struct rec p_rec;
 	struct pname p_nm;
 	struct paddr p_ad;
+	/* the explanation of the last record emitted, kept for the next
+	   one with the same facts: how and key say what why[] says */
+	const char *why_how;
+	unsigned why_key;
+	char why[256];
+	struct seen_key seen_key;
+	char seen[512];
 };
 
 static bool
@@ -719,24 +767,40 @@ inside_word(const char *t, size_t s, size_t e, size_t ws, size_t we)
 	    cp_is_kanji(u8_next(t + we, e - we, &n));
 }
 
-static const char *const eras[] = { "昭和", "平成", "令和", "大正" };
+/* The era of a birth date starting at t[i] (6 bytes), or -1. */
+static int
+era_at(const char *t, size_t i, size_t e)
+{
+	int k;
+
+	if (i + 6 > e)
+		return -1;
+	for (k = 0; k < 4; k++)
+		if (memcmp(t + i, eras[k], 6) == 0)
+			return k;
+	return -1;
+}
 
 /*
- * line_facts: one pass over the line for identifiers (digit runs, '@')
- * and for the first characters of organisation and placeholder words
- * (one bitmap for both lists), then the era names of birth dates.
+ * line_facts: one pass over the line for identifiers (digit runs, '@'),
+ * for the first characters of organisation and placeholder words and of
+ * the era names of birth dates (one bitmap for the three). An era counts
+ * when its first occurrence in the line is followed by a digit or 元.
  */
 static unsigned
 line_facts(struct prun *r, struct pline *l)
 {
 	const char *t = r->t;
 	const unsigned char *u = (const unsigned char *)t;
-	const unsigned char *first = r->st->line_first;
-	size_t s = l->s, e = l->e, i = s, n, k;
-	unsigned f = 0;
+	const struct person_state *st = r->st;
+	const unsigned char *first = st->line_first;
+	size_t s = l->s, e = l->e, i = s, n;
+	unsigned f = 0, eras_seen = 0;
+	int k;
 
 	while (i < e) {
 		unsigned b = u[i], c;
+		size_t step = 1;
 
 		if (b < 0x80) {
 			if (isdig((char)b)) {
@@ -752,18 +816,29 @@ line_facts(struct prun *r, struct pline *l)
 			c = (b & 0x0f) << 12 |
 			    (unsigned)(u[i + 1] & 0x3f) << 6 |
 			    (u[i + 2] & 0x3f);
-			if (!(first[c / 8] & (1u << (c % 8)))) {
-				i += 3;
-				continue;
-			}
+			step = 3;
 		} else if ((b & 0xc0) == 0x80) {
 			i++;
 			continue;
 		} else
 			c = dict_first_cp(t + i, e - i);
-		if (!(first[c / 8] & (1u << (c % 8)))) {
-			i++;
+		if (!(first[c / 8] & (1u << (c % 8))) ||
+		    (st->line_pairs &&
+			!dict_pair_in(st->line_pair, t + i, e - i))) {
+			i += step;
 			continue;
+		}
+		/* 昭, 平, 令, 大: the eras' first characters */
+		if ((c == 0x662D || c == 0x5E73 || c == 0x4EE4 ||
+			c == 0x5927) &&
+		    !(f & L_BIRTH) && (k = era_at(t, i, e)) >= 0 &&
+		    !(eras_seen & (1u << k))) {
+			eras_seen |= 1u << k;
+			if (i + 6 < e &&
+			    (isdig(t[i + 6]) ||
+				(i + 9 <= e &&
+				    memcmp(t + i + 6, "元", 3) == 0)))
+				f |= L_BIRTH;
 		}
 		if (!(f & L_ORG) &&
 		    (n = dict_longest(r->st->orgs, t + i, e - i)) != 0) {
@@ -772,19 +847,14 @@ line_facts(struct prun *r, struct pline *l)
 		}
 		if (!(f & L_PLACEHOLDER) &&
 		    (n = dict_longest(r->st->placeholders, t + i, e - i)) !=
-			0 &&
-		    !inside_word(t, s, e, i, i + n)) {
-			f |= L_PLACEHOLDER;
-			scopy(l->ph, sizeof(l->ph), t + i, n);
+			0) {
+			l->any_ph = true;
+			if (!inside_word(t, s, e, i, i + n)) {
+				f |= L_PLACEHOLDER;
+				scopy(l->ph, sizeof(l->ph), t + i, n);
+			}
 		}
 		i++;
-	}
-	for (k = 0; k < 4 && !(f & L_BIRTH); k++) {
-		const char *m = memmem(t + s, e - s, eras[k], 6);
-
-		if (m != NULL && (size_t)(m - t) + 6 < e &&
-		    (isdig(m[6]) || memcmp(m + 6, "元", 3) == 0))
-			f |= L_BIRTH;
 	}
 	return f;
 }
@@ -876,10 +946,14 @@ add_name(struct prun *r, size_t li, size_t s, size_t e, unsigned ev,
 	i = e;
 	if (i < l->e && t[i] == ' ')
 		i++;
-	if (dict_find(st->orgs, t + s, e - s, &at) != 0 ||
-	    (i < l->e && dict_longest(st->orgs, t + i, l->e - i) != 0))
+	/* line_facts looked at every word of the line: without an
+	   organisation or placeholder word in it, the name has none */
+	if ((!st->facts_cover || (l->flags & L_ORG)) &&
+	    (dict_find(st->orgs, t + s, e - s, &at) != 0 ||
+		(i < l->e && dict_longest(st->orgs, t + i, l->e - i) != 0)))
 		nm->reject = "org";
-	else if (dict_find(st->placeholders, t + s, e - s, &at) != 0)
+	else if ((!st->facts_cover || l->any_ph) &&
+	    dict_find(st->placeholders, t + s, e - s, &at) != 0)
 		nm->reject = "placeholder";
 	if (has_reading(r, e, l->e))
 		nm->ev |= E_READING;
@@ -1371,8 +1445,7 @@ analyse_line(struct prun *r, size_t li, bool anchor)
 /* ---- records ---- */
 
 static enum dlp_confidence
-confidence(const struct prun *r, const struct rec *rc, bool multi, char *why,
-    size_t whylen)
+confidence(struct prun *r, const struct rec *rc, bool multi)
 {
 	const struct address *a = &rc->ad->a;
 	bool strong = (rc->nm->ev & E_STRONG) != 0;
@@ -1381,6 +1454,7 @@ confidence(const struct prun *r, const struct rec *rc, bool multi, char *why,
 	bool support = (rc->zone & (L_SUPPORT | L_TABLE)) != 0 || multi;
 	enum dlp_confidence c;
 	const char *how;
+	unsigned key;
 
 	if (rc->nm->reject != NULL) {
 		c = DLP_CONF_NONE;
@@ -1413,7 +1487,11 @@ confidence(const struct prun *r, const struct rec *rc, bool multi, char *why,
 		c = DLP_CONF_LOW;
 		how = "weak evidence (no block, no valid postal code)";
 	}
-	{
+	/* the same facts as the last record's: the same line (a roster's
+	   rows mostly are) */
+	key =
+	    (unsigned)strong | (unsigned)a->full << 1 | (unsigned)support << 2;
+	if (r->why_how != how || r->why_key != key) {
 		const char *parts[] = { "name ", strong ? "strong" : "weak",
 			", address ", a->full ? "full" : "partial",
 			support ? ", supported" : "", "; ", how, " -> ",
@@ -1423,9 +1501,11 @@ confidence(const struct prun *r, const struct rec *rc, bool multi, char *why,
 						   : "none" };
 		size_t n = 0;
 
-		cat(why, &n, whylen, parts, sizeof(parts) / sizeof(parts[0]));
+		cat(r->why, &n, sizeof(r->why), parts,
+		    sizeof(parts) / sizeof(parts[0]));
+		r->why_how = how;
+		r->why_key = key;
 	}
-	(void)r;
 	return c;
 }
 
@@ -1449,6 +1529,42 @@ add_seen(
 	}
 	buf[n] = '\0';
 	*np = n;
+}
+
+/*
+ * Whether the evidence line of rc would be the last one built (the same
+ * facts, the same label, organisation and placeholder words); if not,
+ * remember rc's facts.
+ */
+static bool
+same_evidence(struct prun *r, const struct rec *rc, bool multi)
+{
+	struct seen_key *k = &r->seen_key;
+	const struct pname *nm = rc->nm;
+	const struct address *a = &rc->ad->a;
+	bool labelled = (nm->ev & (E_COLUMN | E_LABEL | E_HONOR)) != 0;
+	bool same = k->valid && k->ev == nm->ev && k->zone == rc->zone &&
+	    k->postal_state == a->postal_state &&
+	    k->block == (a->block[0] != '\0') && k->multi == multi &&
+	    k->reject == nm->reject && k->office == rc->ad->office &&
+	    (!labelled || strcmp(k->label, nm->label) == 0) &&
+	    (!(rc->zone & L_ORG) || strcmp(k->org, rc->org) == 0) &&
+	    (!(rc->zone & L_PLACEHOLDER) || strcmp(k->ph, rc->ph) == 0);
+
+	if (same)
+		return true;
+	k->valid = true;
+	k->ev = nm->ev;
+	k->zone = rc->zone;
+	k->postal_state = a->postal_state;
+	k->block = a->block[0] != '\0';
+	k->multi = multi;
+	k->reject = nm->reject;
+	k->office = rc->ad->office;
+	memcpy(k->label, nm->label, sizeof(k->label));
+	memcpy(k->org, rc->org, sizeof(k->org));
+	memcpy(k->ph, rc->ph, sizeof(k->ph));
+	return false;
 }
 
 static void
@@ -1506,20 +1622,20 @@ static int
 emit_rec(struct prun *r, const struct rec *rc, bool multi)
 {
 	struct detector_hit h;
-	char seen[512], why[256];
 	size_t s = rc->nm->s < rc->ad->a.start ? rc->nm->s : rc->ad->a.start;
 	size_t e = rc->nm->e > rc->ad->a.end ? rc->nm->e : rc->ad->a.end;
 
-	h.confidence = confidence(r, rc, multi, why, sizeof(why));
+	h.confidence = confidence(r, rc, multi);
 	if (h.confidence == DLP_CONF_NONE && !r->report_dropped)
 		return 0;
-	evidence(rc, multi, seen, sizeof(seen));
+	if (!same_evidence(r, rc, multi))
+		evidence(rc, multi, r->seen, sizeof(r->seen));
 	h.value = rc->value;
 	h.masked = rc->masked;
 	h.offset = s;
 	h.length = e - s;
-	h.context_seen = seen;
-	h.why = why;
+	h.context_seen = r->seen;
+	h.why = r->why;
 	if (r->emit(r->arg, &h) != 0) {
 		r->rc = DLP_PARTIAL;
 		return -1;
@@ -1662,7 +1778,10 @@ finish_block(struct prun *r)
 		if (nm == NULL)
 			continue;
 		nm->used = true;
-		memset(&rc, 0, sizeof(rc));
+		/* not a memset of the whole: value and masked (most of it)
+		   are written by record() */
+		rc.zone = 0;
+		rc.org[0] = rc.ph[0] = rc.value[0] = rc.masked[0] = '\0';
 		rc.nm = nm;
 		rc.ad = ad;
 		lo = nm->line < ad->line ? nm->line : ad->line;
@@ -1758,6 +1877,7 @@ process_block(struct prun *r, size_t p)
 		l->e = e;
 		l->flags = 0;
 		l->org[0] = l->ph[0] = '\0';
+		l->any_ph = false;
 		l->first_name = r->nn;
 		l->n_names = 0;
 		analyse_line(r, r->nl++, anchor);
@@ -1803,6 +1923,8 @@ person_run(const void *state, const char *text, size_t len, bool report_dropped,
 			r->n_records = 0;
 			r->multi = r->pending = false;
 			r->hw_nl = r->hw_nn = r->hw_na = 0;
+			r->why_how = NULL;
+			r->seen_key.valid = false;
 		}
 		anc = pos + a;
 		nl = anc > pos ? memrchr(text + pos, '\n', anc - pos) : NULL;
@@ -1845,6 +1967,8 @@ person_run(const void *state, const char *text, size_t len, bool report_dropped,
 	explicit_bzero(&r->p_rec, sizeof(r->p_rec));
 	explicit_bzero(&r->p_nm, sizeof(r->p_nm));
 	explicit_bzero(&r->p_ad, sizeof(r->p_ad));
+	explicit_bzero(&r->seen_key, sizeof(r->seen_key));
+	explicit_bzero(r->seen, sizeof(r->seen));
 	free(r);
 	return rc;
 }

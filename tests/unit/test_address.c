@@ -168,6 +168,77 @@ test_anchor_scan_finds_only_anchors(void **state)
 	assert_int_equal(address_next_anchor(s, strlen(s) - 1), strlen(s) - 1);
 }
 
+/*
+ * The anchor scan as it was first written, a character at a time: the
+ * fast scan (16 bytes at a time where the CPU can) must agree with it at
+ * every length and starting offset, on text that has anchors anywhere
+ * (at the ends of the 16-byte blocks too), near misses (市 cut short, the
+ * last bytes of anchors after other lead bytes, ddd-ddd), and invalid
+ * UTF-8.
+ */
+static size_t
+anchor_by_chars(const char *s, size_t len)
+{
+	static const char *const anchors[] = { "市", "県", "〒", "道", "府",
+		"区", "都" };
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < len) {
+		if (u[i] == '-') {
+			if (i >= 3 && i + 4 < len) {
+				for (k = 0; k < 8; k++)
+					if (k != 3 &&
+					    (u[i - 3 + k] < '0' ||
+						u[i - 3 + k] > '9'))
+						break;
+				if (k == 8)
+					return i - 3;
+			}
+			i++;
+		} else if (u[i] >= 0xe0 && u[i] < 0xf0 && i + 2 < len &&
+		    (u[i + 1] & 0xc0) == 0x80 && (u[i + 2] & 0xc0) == 0x80) {
+			for (k = 0; k < 7; k++)
+				if (memcmp(s + i, anchors[k], 3) == 0)
+					return i;
+			i += 3;
+		} else
+			i++;
+	}
+	return len;
+}
+
+static void
+test_anchor_scan_agrees_with_a_character_walk(void **state)
+{
+	static const char *const pieces[] = { "市", "県", "〒", "道", "府",
+		"区", "都", "る", "ろ", "ん", "東京", "例題", "a", " ", "-",
+		"1", "23", "456", "7890", "\xe5\xb8", "\x82", "\xe5",
+		"\xe9\x83", "\xf0\x9f\x98\x80", "\xe3\x82\x92", "\xe7\x9c" };
+	char buf[200];
+	unsigned seed = 12345;
+	size_t round, n, len, off;
+
+	(void)state;
+	for (round = 0; round < 4000; round++) {
+		n = 0;
+		while (n < 150) {
+			const char *p;
+
+			seed = seed * 1103515245u + 12345u;
+			p = pieces[(seed >> 16) %
+			    (sizeof(pieces) / sizeof(pieces[0]))];
+			memcpy(buf + n, p, strlen(p));
+			n += strlen(p);
+		}
+		seed = seed * 1103515245u + 12345u;
+		off = (seed >> 16) % 20;
+		for (len = 0; off + len <= n; len += 1 + len / 8)
+			assert_int_equal(address_next_anchor(buf + off, len),
+			    anchor_by_chars(buf + off, len));
+	}
+}
+
 static void
 test_postal_lookup(void **state)
 {
@@ -212,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_what_is_not_an_address),
 		cmocka_unit_test(test_offsets_and_several_addresses_in_a_line),
 		cmocka_unit_test(test_anchor_scan_finds_only_anchors),
+		cmocka_unit_test(test_anchor_scan_agrees_with_a_character_walk),
 		cmocka_unit_test(test_postal_lookup),
 		cmocka_unit_test(test_postal_load_errors),
 	};

@@ -135,6 +135,55 @@ write_file(const char *name, const char *content, size_t len)
 	return path;
 }
 
+/*
+ * A pair map built from two dicts answers for both: every entry's first
+ * two characters are in it, and a dict with a one-character entry gives
+ * no pair map (the caller cannot rely on pairs then).
+ */
+static void
+test_pair_map_covers_every_entry_and_refuses_one_character_entries(void **state)
+{
+	static unsigned char map[DICT_FIRST_BYTES];
+	struct dict *a = dict_new(16), *b = dict_new(16), *c = dict_new(16);
+	const char *const in_a[] = { "株式会社", "銀行", "Inc." };
+	const char *const in_b[] = { "テスト", "見本" };
+	size_t k, misses = 0;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	for (k = 0; k < 3; k++)
+		assert_int_equal(dict_add(a, in_a[k], strlen(in_a[k])), 0);
+	for (k = 0; k < 2; k++)
+		assert_int_equal(dict_add(b, in_b[k], strlen(in_b[k])), 0);
+	assert_int_equal(dict_add(c, "様", strlen("様")), 0);
+	memset(map, 0, sizeof(map));
+	assert_true(dict_first_pairs(a, map));
+	assert_true(dict_first_pairs(b, map));
+	for (k = 0; k < 3; k++)
+		assert_true(dict_pair_in(map, in_a[k], strlen(in_a[k])));
+	for (k = 0; k < 2; k++)
+		assert_true(dict_pair_in(map, in_b[k], strlen(in_b[k])));
+	/* ASCII letters in any case, as dict_match compares them */
+	assert_true(dict_pair_in(map, "INC", 3));
+	/* fewer than two characters: no pair */
+	assert_false(dict_pair_in(map, "株", strlen("株")));
+	assert_false(dict_pair_in(map, "", 0));
+	/* a pair no entry starts with is (nearly always) out */
+	misses += !dict_pair_in(map, "東京", strlen("東京"));
+	misses += !dict_pair_in(map, "山田", strlen("山田"));
+	misses += !dict_pair_in(map, "株主", strlen("株主"));
+	assert_true(misses >= 2);
+	/* a one-character entry: no pair map, and map is left alone */
+	map[0] = 0x5a;
+	assert_false(dict_first_pairs(c, map));
+	assert_int_equal(map[0], 0x5a);
+	dict_free(a);
+	dict_free(b);
+	dict_free(c);
+}
+
 static void
 test_load_reads_a_list_and_reports_each_error(void **state)
 {
@@ -187,6 +236,8 @@ main(void)
 		cmocka_unit_test(
 		    test_add_rejects_bad_entries_and_respects_the_maximum),
 		cmocka_unit_test(test_table_grows_past_its_first_size),
+		cmocka_unit_test(
+		    test_pair_map_covers_every_entry_and_refuses_one_character_entries),
 		cmocka_unit_test(test_load_reads_a_list_and_reports_each_error),
 	};
 

@@ -575,6 +575,86 @@ test_placeholder_inside_a_place_name_does_not_count(void **state)
 	assert_non_null(strstr(hs.seen[0], "placeholder:見本"));
 }
 
+/* The hits of a text with report_dropped: rejected names come too. */
+static void
+run_dropped(const void *st, const char *text, struct hits *hs)
+{
+	struct buf b;
+
+	buf_init(&b, 1u << 20);
+	assert_int_equal(normalize_text(text, strlen(text), &b), BUF_OK);
+	person_record_ops.run(
+	    st, (const char *)b.data, b.len, true, collect, hs);
+	buf_free(&b);
+}
+
+/*
+ * A name is looked up in the organisation and placeholder lists only
+ * when its line has such a word somewhere: a placeholder word glued into
+ * a name (吉見本子) does not mark the line, yet still rejects the name; an
+ * organisation word that starts with a digit (which the line's scan
+ * steps over as a number) still rejects the name before it.
+ */
+static void
+test_names_with_organisation_or_placeholder_words_are_rejected(void **state)
+{
+	const char *orgs[] = { "3M", "商店" };
+	struct detector_param p[1] = { { "org_words", orgs, 2, 7 } };
+	struct dlp_error err;
+	struct hits hs = { 0 };
+	void *st;
+
+	run_dropped(shared,
+	    "氏名: 吉見本子 花子\n住所: 東京都世田谷区太子堂1-2-3\n", &hs);
+	assert_int_equal(hs.n, 1);
+	assert_int_equal(hs.conf[0], DLP_CONF_NONE);
+	assert_non_null(strstr(hs.seen[0], "rejected:placeholder"));
+	assert_null(strstr(hs.seen[0], "placeholder:"));
+	st = load3(p, 1, &err);
+	assert_non_null(st);
+	memset(&hs, 0, sizeof(hs));
+	run_dropped(st, "高橋 健一 3M\n東京都世田谷区太子堂1-2-3\n", &hs);
+	assert_int_equal(hs.n, 1);
+	assert_int_equal(hs.conf[0], DLP_CONF_NONE);
+	assert_non_null(strstr(hs.seen[0], "rejected:org"));
+	/* without the word, the same record is one */
+	memset(&hs, 0, sizeof(hs));
+	run_dropped(st, "高橋 健一\n東京都世田谷区太子堂1-2-3\n", &hs);
+	assert_int_equal(hs.n, 1);
+	assert_int_equal(hs.conf[0], DLP_CONF_MEDIUM);
+	person_record_ops.free(st);
+}
+
+/*
+ * Records with the same facts share their explanation (it is built once
+ * and reused): a record whose facts differ from the one before must not
+ * get the earlier one's.
+ */
+static void
+test_each_record_gets_its_own_explanation(void **state)
+{
+	struct hits hs = { 0 };
+
+	run_dropped(shared,
+	    "氏名\t住所\t電話\n"
+	    "山田 花子\t東京都世田谷区太子堂1-2-3\t090-1111-2222\n"
+	    "佐藤 次郎\t東京都世田谷区太子堂4-5-6\t090-1111-3333\n"
+	    "株式会社テスト\t東京都世田谷区太子堂7-8-9\t090-1111-4444\n"
+	    "鈴木 一郎\t東京都世田谷区太子堂\t\n"
+	    "高橋 健一\t東京都世田谷区太子堂2-3-4\t\n",
+	    &hs);
+	assert_int_equal(hs.n, 5);
+	assert_string_equal(hs.seen[0], hs.seen[1]);
+	assert_non_null(strstr(hs.seen[0], "row:phone"));
+	assert_non_null(strstr(hs.seen[2], "rejected:org"));
+	assert_non_null(strstr(hs.seen[3], "address:partial"));
+	assert_null(strstr(hs.seen[4], "row:phone"));
+	assert_non_null(strstr(hs.seen[4], "address:block"));
+	assert_int_equal(hs.conf[0], DLP_CONF_HIGH);
+	assert_int_equal(hs.conf[2], DLP_CONF_NONE);
+	assert_int_equal(hs.conf[4], DLP_CONF_HIGH);
+}
+
 static void
 test_key_value_csv_rows_are_labels(void **state)
 {
@@ -766,6 +846,9 @@ main(void)
 		    test_two_kanji_words_before_an_honorific_are_a_name),
 		cmocka_unit_test(
 		    test_placeholder_inside_a_place_name_does_not_count),
+		cmocka_unit_test(
+		    test_names_with_organisation_or_placeholder_words_are_rejected),
+		cmocka_unit_test(test_each_record_gets_its_own_explanation),
 		cmocka_unit_test(test_key_value_csv_rows_are_labels),
 		cmocka_unit_test(test_text_without_anchor_emits_nothing),
 		cmocka_unit_test(
