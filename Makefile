@@ -25,7 +25,7 @@ B	:= build
 
 CC	?= cc
 PKGS	:= libfyaml libpcre2-8 libutf8proc jansson libarchive libxml-2.0 nettle sqlite3 \
-	   poppler-glib libgsf-1
+	   poppler-glib libgsf-1 libhs
 # -isystem: warnings in GLib's and poppler's headers are not ours
 PKG_CFLAGS := $(patsubst -I%,-isystem %,\
 	      $(shell pkg-config --cflags $(PKGS) 2>/dev/null))
@@ -51,7 +51,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev clang-format \
 	python3-openpyxl python3-docx python3-odf python3-reportlab \
 	python3-xlwt fonts-ipafont-gothic libreoffice-writer-nogui \
 	mecab-ipadic skkdic-extra python3-yaml python3-cryptography \
-	libsqlite3-dev sqlite3 \
+	libsqlite3-dev sqlite3 libvectorscan-dev \
 	clang-14 libclang-rt-14-dev
 
 DAEMON_SRCS := milter/dlp_milter.c milter/milter_glue.c milter/log.c \

@@ -15,19 +15,25 @@
  * (any one drops it) and context words (one found raises it one level,
  * at most high), and gets its window as a pattern match does.
  *
- * The prefilter: a rule with anchors runs its patterns only on spans of
+ * The prefilter (detect_prefilter.c): one pass over the text finds the
+ * anchors of every rule and the places of every rule's context and
+ * negative words. A rule with anchors runs its patterns only on spans of
  * the text: for each anchor, from the start of the line before the
- * anchor's line to the end of the line after it, spans that touch merged.
- * One pass over the text finds the anchors of every rule (a byte table
- * stops only on line breaks, digits and first bytes of literal anchors;
- * a run of digits is measured once and marks the rules whose digit
- * anchor its shape satisfies; lines every anchored rule already covers
- * are skipped). The subject
- * given to PCRE2 still starts at the text's start, so lookbehinds see
- * what precedes a span, and ends at the span's end; context words are
- * searched in the whole text. For patterns that match within a line (or
- * reach one line on either side) the result is that of a full run;
- * ruleset_test_examples() checks it on every example.
+ * anchor's line to the end of the line after it, or, with anchor_reach,
+ * a few characters on each side; spans that touch are merged. The
+ * subject given to PCRE2 still starts at the text's start, so
+ * lookbehinds see what precedes a span, and ends at the span's end. For
+ * patterns that match within what their anchors' spans cover the result
+ * is that of a full run; ruleset_test_examples() checks it on every
+ * example.
+ *
+ * Context and negative words are looked up in the places the pass
+ * found (a binary search, then the places within the window), which
+ * gives what a walk over the window of each match gives, the nearest
+ * word and its distance in code points included; when the places are
+ * not complete (too many, see detect_int.h) or a list holds one word
+ * twice, the window is walked as before. ruleset_test_examples() runs
+ * each example both ways and reports a difference.
  *
  * Header context (column.h) is asked for only when a context word of the
  * rule occurs somewhere before the match: one scan per rule and text,
@@ -76,13 +82,16 @@ struct run {
 	void *arg;
 	struct spans *spans; /* per rule, when the prefilter ran; or NULL */
 	size_t n_spans;	     /* entries of spans (the rule count) */
+	struct occs occ;     /* places of context and negative words */
+	bool use_occ;	     /* occ is complete for this text */
 	/* the rule being run: its list evidence over this text */
 	bool counting;	  /* the first pass: count candidates only */
 	bool list_active; /* valid ones without context: list.confidence */
 	size_t list_n, list_valid;
 	struct column_cache col; /* header cells of the rule's matches */
 	/* where a context word of the rule first occurs in the text: known
-	   up to ctx_upto (none before it), or found at ctx_at */
+	   up to ctx_upto (none before it; with occ: up to the place
+	   ctx_upto), or found at ctx_at */
 	size_t ctx_upto, ctx_at;
 	bool ctx_found;
 };
@@ -95,43 +104,6 @@ struct words_found {
 	bool before; /* it precedes the match */
 	bool header; /* found in the column's header cell, not nearby */
 };
-
-static bool
-is_cont(unsigned char c)
-{
-	return (c & 0xc0) == 0x80;
-}
-
-/* pos moved back by n code points (not below 0). */
-static size_t
-cp_back(const char *t, size_t pos, unsigned n)
-{
-	unsigned k;
-
-	for (; n > 0 && pos > 0; n--) {
-		pos--;
-		/* invalid text: never more than 3 continuation bytes */
-		for (k = 0; k < 3 && pos > 0 && is_cont((unsigned char)t[pos]);
-		     k++)
-			pos--;
-	}
-	return pos;
-}
-
-/* pos moved forward by n code points (not past len). */
-static size_t
-cp_fwd(const char *t, size_t len, size_t pos, unsigned n)
-{
-	unsigned k;
-
-	for (; n > 0 && pos < len; n--) {
-		pos++;
-		for (k = 0;
-		     k < 3 && pos < len && is_cont((unsigned char)t[pos]); k++)
-			pos++;
-	}
-	return pos;
-}
 
 /* Code points in [from, to), counted as cp_fwd steps. */
 static size_t
@@ -197,16 +169,46 @@ put_num(struct buf *b, size_t v)
 }
 
 /*
+ * The words found (found[i], nearest first: gap[i], before[i]) into seen
+ * ("a,b", in the rule's order) and f (the nearest). -1: out of memory.
+ */
+static int
+words_seen(const struct rule_words *w, const bool *found, const size_t *gap,
+    const bool *before, struct buf *seen, struct words_found *f)
+{
+	size_t i, wl;
+
+	for (i = 0; i < w->n; i++) {
+		if (!found[i])
+			continue;
+		if (f->n == 0 || gap[i] < f->gap) {
+			f->best = i;
+			f->gap = gap[i];
+			f->before = before[i];
+		}
+		f->n++;
+		wl = w->lens[i];
+		if (seen->len + wl + 1 <= seen->max &&
+		    ((seen->len > 0 && put(seen, ",", 1) < 0) ||
+			put(seen, w->words[i], wl) < 0))
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Search the words of w within w->window code points before [s, e) and
  * after it: a word before must end, a word after must start, at most
  * window code points away from the match. One pass over each side, and a
  * word is only compared where the text has one of the words' first bytes,
  * so dense text (a sheet of numbers) costs little. The words seen go into
  * seen ("a,b", in the rule's order); f gets the nearest. Returns -1 when
- * memory ran out.
+ * memory ran out. The places of the text's words (find_words_occ) give
+ * the same answer without reading the text; this is for when they are
+ * not known.
  */
 static int
-find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
+find_words_text(const struct rule_words *w, const char *t, size_t len, size_t s,
     size_t e, struct buf *seen, struct words_found *f)
 {
 	size_t gap[RULE_WORDS_MAX];
@@ -264,22 +266,103 @@ find_words(const struct rule_words *w, const char *t, size_t len, size_t s,
 			found[i] = true;
 		}
 	}
-	for (i = 0; i < w->n; i++) {
-		if (!found[i])
-			continue;
-		if (f->n == 0 || gap[i] < f->gap) {
-			f->best = i;
-			f->gap = gap[i];
-			f->before = before[i];
-		}
-		f->n++;
-		wl = w->lens[i];
-		if (seen->len + wl + 1 <= seen->max &&
-		    ((seen->len > 0 && put(seen, ",", 1) < 0) ||
-			put(seen, w->words[i], wl) < 0))
-			return -1;
+	return words_seen(w, found, gap, before, seen, f);
+}
+
+/* The first place in occ at or after position pos. */
+static size_t
+occ_lower(const struct occs *occ, size_t pos)
+{
+	size_t lo = 0, hi = occ->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (occ->v[mid].pos < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return 0;
+	return lo;
+}
+
+/*
+ * find_words_text() answered from the places of the text's words: the
+ * nearest place before [s, e) of each word that ends within the window
+ * (lo, window code points back, minus nothing: it must end at or after
+ * lo) and the nearest after that starts within window code points (hi).
+ * A word starts on a character (never a continuation byte), where both
+ * walks of find_words_text() stop, so the places are the ones it finds.
+ */
+static int
+find_words_occ(const struct occs *occ, const struct rule_words *w,
+    const char *t, size_t len, size_t s, size_t e, struct buf *seen,
+    struct words_found *f)
+{
+	size_t gap[RULE_WORDS_MAX], bpos[RULE_WORDS_MAX];
+	size_t apos[RULE_WORDS_MAX];
+	bool found[RULE_WORDS_MAX], before[RULE_WORDS_MAX];
+	size_t lo, hi, from, k, i, j, p, wl, any = 0;
+	unsigned li;
+
+	memset(f, 0, sizeof(*f));
+	if (w->n == 0)
+		return 0;
+	/* a code point is at most 4 bytes, as cp_back() and cp_fwd() step:
+	   nothing of the list in the widest byte range, nothing to do */
+	from = s > (size_t)w->window * 4 + w->max_len
+	    ? s - (size_t)w->window * 4 - w->max_len
+	    : 0;
+	hi = len - e > (size_t)w->window * 4 ? e + (size_t)w->window * 4 : len;
+	k = occ_lower(occ, from);
+	for (j = k; j < occ->n && occ->v[j].pos <= hi; j++)
+		if (w->local[occ->v[j].word] != 0) {
+			any = 1;
+			break;
+		}
+	if (!any)
+		return 0;
+	memset(found, 0, w->n * sizeof(found[0]));
+	memset(bpos, 0xff, w->n * sizeof(bpos[0]));
+	memset(apos, 0xff, w->n * sizeof(apos[0]));
+	lo = w->window == 0 ? s : cp_back(t, s, w->window);
+	hi = cp_fwd(t, len, e, w->window);
+	from = lo > w->max_len ? lo - w->max_len : 0;
+	for (j = occ_lower(occ, from); j < occ->n && occ->v[j].pos <= hi; j++) {
+		if ((li = w->local[occ->v[j].word]) == 0)
+			continue;
+		i = li - 1;
+		p = occ->v[j].pos;
+		wl = w->lens[i];
+		if (p + wl <= s && p + wl >= lo)
+			bpos[i] = p; /* the last one is the nearest */
+		else if (p >= e && p < len && apos[i] == SIZE_MAX)
+			apos[i] = p;
+	}
+	for (i = 0; i < w->n; i++) {
+		if (bpos[i] != SIZE_MAX) {
+			found[i] = before[i] = true;
+			gap[i] = cp_count(t, bpos[i] + w->lens[i], s);
+		}
+		if (apos[i] != SIZE_MAX) {
+			k = cp_count(t, e, apos[i]);
+			if (!found[i] || k < gap[i]) {
+				gap[i] = k;
+				before[i] = false;
+			}
+			found[i] = true;
+		}
+	}
+	return words_seen(w, found, gap, before, seen, f);
+}
+
+/* The words of w around [s, e): from the places when they are known. */
+static int
+find_words(const struct run *run, const struct rule_words *w, const char *t,
+    size_t len, size_t s, size_t e, struct buf *seen, struct words_found *f)
+{
+	if (run->use_occ && w->local != NULL)
+		return find_words_occ(&run->occ, w, t, len, s, e, seen, f);
+	return find_words_text(w, t, len, s, e, seen, f);
 }
 
 /* The canonical value of t[s, e): its digits, or the text (cut). */
@@ -615,6 +698,18 @@ word_before(struct run *run, const struct rule_words *w, const char *t,
 
 	if (run->ctx_found)
 		return run->ctx_at < s;
+	if (run->use_occ && w->local != NULL) {
+		/* the places are in order: the first of w's is the one */
+		for (i = run->ctx_upto; i < run->occ.n && run->occ.v[i].pos < s;
+		     i++)
+			if (w->local[run->occ.v[i].word] != 0) {
+				run->ctx_found = true;
+				run->ctx_at = run->occ.v[i].pos;
+				return true;
+			}
+		run->ctx_upto = i;
+		return false;
+	}
 	/* byte by byte: a word starts with a byte of w->first, never a
 	   continuation byte, and every other byte is a character's start */
 	for (p = run->ctx_upto; p < s; p++) {
@@ -696,14 +791,14 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 		if (vr == VALIDATE_FAIL && !all)
 			return 0;
 	}
-	if (find_words(&r->context, t, len, s, e, &run->ctx, &ctx) < 0 ||
+	if (find_words(run, &r->context, t, len, s, e, &run->ctx, &ctx) < 0 ||
 	    (ctx.n == 0 &&
 		header_words(run, &r->context, t, len, s, e, &run->ctx, &ctx) <
 		    0))
 		return -1;
 	if (!all && ctx.n == 0 && without_context(run, r) == DLP_CONF_NONE)
 		return 0;
-	if (find_words(&r->negative, t, len, s, e, &run->neg, &neg) < 0)
+	if (find_words(run, &r->negative, t, len, s, e, &run->neg, &neg) < 0)
 		return -1;
 	memset(&m, 0, sizeof(m));
 	m.confidence = judge(run, r, vr, &ctx, &neg);
@@ -785,7 +880,7 @@ evaluate_hit(struct run *run, const struct rule *r, const char *t, size_t len,
 	clear(&run->ctx);
 	clear(&run->neg);
 	clear(&run->why);
-	if (find_words(&r->negative, t, len, s, e, &run->neg, &neg) < 0)
+	if (find_words(run, &r->negative, t, len, s, e, &run->neg, &neg) < 0)
 		return -1;
 	if (neg.n > 0)
 		c = DLP_CONF_NONE;
@@ -795,7 +890,7 @@ evaluate_hit(struct run *run, const struct rule *r, const char *t, size_t len,
 	    put(&run->ctx, h->context_seen,
 		strnlen(h->context_seen, WORDS_SEEN_MAX / 2)) < 0)
 		return -1;
-	if (find_words(&r->context, t, len, s, e, &run->ctx, &ctx) < 0)
+	if (find_words(run, &r->context, t, len, s, e, &run->ctx, &ctx) < 0)
 		return -1;
 	if (ctx.n > 0)
 		c = raise_conf(c);
@@ -1014,6 +1109,7 @@ static void
 run_fini(struct run *run)
 {
 	detect_spans_free(run->spans, run->n_spans);
+	detect_occs_free(&run->occ);
 	pcre2_match_data_free(run->md);
 	pcre2_match_context_free(run->mc);
 	buf_free(&run->value);
@@ -1068,11 +1164,11 @@ detect_text(const struct ruleset *rs, const char *text, size_t len,
 	run.cb = cb;
 	run.arg = arg;
 	if (spans_init(&run, rs) < 0 ||
-	    (run.spans != NULL &&
-		detect_prefilter_find(rs, text, len, run.spans) < 0)) {
+	    detect_prefilter_find(rs, text, len, run.spans, &run.occ) < 0) {
 		run_fini(&run);
 		return DLP_EFATAL;
 	}
+	run.use_occ = run.occ.valid;
 	for (i = 0; i < rs->n_rules; i++) {
 		rc = run_rule(
 		    &run, &rs->rules[i], text, len, rule_spans(&run, rs, i));
@@ -1103,19 +1199,28 @@ outcome_cb(void *arg, const struct detect_match *m)
 {
 	struct outcome *o = arg;
 	uint64_t v[3] = { m->offset, m->length, (uint64_t)m->confidence };
+	const char *str[3] = { m->why, m->context_seen, m->negative_seen };
 	size_t i;
+	const char *c;
 
 	if (m->confidence > o->best)
 		o->best = m->confidence;
 	o->n++;
 	for (i = 0; i < 3; i++)
 		o->hash = (o->hash ^ v[i]) * 0x100000001b3ULL;
+	/* and why: the words found and how far, which the places of the
+	   words must give as the text does */
+	for (i = 0; i < 3; i++)
+		for (c = str[i]; c != NULL && *c != '\0'; c++)
+			o->hash =
+			    (o->hash ^ (unsigned char)*c) * 0x100000001b3ULL;
 	return 0;
 }
 
 /*
- * Rule r over the normalised example t, with or without the prefilter.
- * Returns the run's code.
+ * Rule r over the normalised example t, with or without the prefilter
+ * (the spans, and the places of words instead of reading the text
+ * around each match). Returns the run's code.
  */
 static int
 example_run(struct run *run, const struct ruleset *rs, size_t ri, const char *t,
@@ -1126,17 +1231,20 @@ example_run(struct run *run, const struct ruleset *rs, size_t ri, const char *t,
 	run->cb = outcome_cb;
 	run->arg = o;
 	run->report_dropped = true;
-	if (!prefilter || run->spans == NULL)
+	run->use_occ = false;
+	if (!prefilter)
 		return run_rule(run, &rs->rules[ri], t, len, NULL);
-	if (detect_prefilter_find(rs, t, len, run->spans) < 0)
+	if (detect_prefilter_find(rs, t, len, run->spans, &run->occ) < 0)
 		return DLP_EFATAL;
+	run->use_occ = run->occ.valid;
 	return run_rule(run, &rs->rules[ri], t, len, rule_spans(run, rs, ri));
 }
 
 /*
  * Whether example ex of rule ri behaves as it says, and the same with
  * and without the prefilter (a difference means the rule's anchors miss
- * what its patterns match); false on any failure.
+ * what its patterns match, or its anchor_reach is too short); false on
+ * any failure.
  */
 static bool
 example_ok(struct run *run, const struct ruleset *rs, size_t ri,
@@ -1151,10 +1259,9 @@ example_ok(struct run *run, const struct ruleset *rs, size_t ri,
 	    example_run(run, rs, ri, buf_cstr(&norm), norm.len, false, &full) !=
 		DLP_OK)
 		goto out;
-	if (rule_spans(run, rs, ri) != NULL &&
-	    (example_run(run, rs, ri, buf_cstr(&norm), norm.len, true, &pf) !=
-		    DLP_OK ||
-		pf.n != full.n || pf.hash != full.hash))
+	if (example_run(run, rs, ri, buf_cstr(&norm), norm.len, true, &pf) !=
+		DLP_OK ||
+	    pf.n != full.n || pf.hash != full.hash)
 		goto out;
 	if (ex->match)
 		ok = full.best != DLP_CONF_NONE &&

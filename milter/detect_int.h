@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <pcre2.h>
 
@@ -34,6 +35,7 @@
 #define RULE_ANCHOR_DIGITS_MAX 64   /* digits: and in_a_row: of an anchor */
 #define RULE_PARAMS_MAX	       64   /* keys of a detector's params */
 #define RULE_PARAM_VALUES_MAX  4096 /* values of one key of params */
+#define SCAN_OCC_MAX	       (1u << 18) /* literals found in one text */
 
 /* Context (or negative context) words and how far they may be. */
 struct rule_words {
@@ -46,6 +48,9 @@ struct rule_words {
 	   ASCII case; a one-byte word: b0 and any b1) */
 	unsigned char pair[65536 / 8];
 	unsigned window; /* code points between the word and the match */
+	/* by scan word (struct prefilter): its index in words + 1, or 0;
+	   built by detect_prefilter_build(), NULL when the list is empty */
+	uint16_t *local;
 };
 
 struct rule_pattern {
@@ -81,6 +86,10 @@ struct rule_anchors {
 	char **words;
 	size_t *lens;
 	size_t n;
+	/* anchor_reach: 0, the lines around an anchor; else the code points
+	   on each side of it that every match (and what its lookaheads read)
+	   stays within */
+	unsigned reach;
 };
 
 /*
@@ -122,34 +131,60 @@ struct rule {
 	struct rule_list list;
 };
 
-/* One literal anchor of the rule set's prefilter. */
-struct anchor_lit {
-	const char *word; /* points into a rule's anchors */
+/*
+ * One literal of the scan: an anchor of some rules, a context or negative
+ * word of some rules, or both; equal literals (ASCII letters in either
+ * case) are one entry.
+ */
+struct scan_word {
+	const char *word; /* points into a rule */
 	size_t len;
-	size_t rule; /* index into ruleset.rules */
+	size_t *rules; /* the rules anchored on it */
+	size_t n_rules;
+	bool recorded; /* a context or negative word: its places are kept */
 };
 
+struct hs_database;
+struct hs_scratch;
+
 /*
- * The prefilter over every rule's anchors, built at load: one pass over a
- * text finds the anchors of all rules. Literals are sorted by first byte;
- * lit_start[c] .. lit_start[c + 1] are the ones starting with byte c.
+ * The scan over every rule's anchors and words, built at load: one pass
+ * over a text finds the anchors of all rules and the places of all their
+ * context and negative words. Literals of two or more bytes are found by
+ * vectorscan (one database of them all); digits (when some rule has a
+ * digit anchor) and one-byte literals by a byte table (cls).
  */
 struct prefilter {
-	unsigned char first[256]; /* PF_DIGIT | PF_LIT per byte */
-	/* bit (b0 << 8 | b1): some literal starts with bytes b0 b1 (ASCII
-	   letters in either case; a one-byte literal: b0 and any b1), since
-	   Japanese literals share their first byte with much of the text */
-	unsigned char lit_pair[65536 / 8];
-	struct anchor_lit *lits;
-	size_t n_lits;
-	size_t lit_start[257];
-	size_t *digit_rules; /* rules with the digits anchor */
+	unsigned char cls[256]; /* PF_DIGIT | PF_SHORT per byte */
+	struct scan_word *words;
+	size_t n_words;
+	size_t max_len;		  /* the longest word, in bytes */
+	struct hs_database *db;	  /* the words of two or more bytes, or NULL */
+	struct hs_scratch *proto; /* cloned for each scan */
+	bool hs_failed; /* no database (no platform support): every anchored
+			   rule runs on the whole text */
+	size_t *shorts; /* the one-byte literals (words) */
+	size_t n_shorts;
+	struct digit_rule *digit_rules; /* rules with a digit anchor */
 	size_t n_digit_rules;
+	/* with at most 64 of them: bit i of by_n[n] (by_seq[s]): digit
+	   rule i takes a run of n digits (s in a row), both counts cut at
+	   RULE_ANCHOR_DIGITS_MAX */
+	uint64_t by_n[RULE_ANCHOR_DIGITS_MAX + 1];
+	uint64_t by_seq[RULE_ANCHOR_DIGITS_MAX + 1];
+	bool skip_runs;	   /* no one-byte literal can be inside a digit run */
 	size_t n_anchored; /* rules with any anchor */
 };
 
+/* A rule's digit anchor, as the pass reads it (the rule is large). */
+struct digit_rule {
+	size_t rule;
+	unsigned min, seq; /* digits_min, digits_seq */
+	unsigned reach;
+};
+
 #define PF_DIGIT 0x01
-#define PF_LIT	 0x02
+#define PF_SHORT 0x02
 
 struct ruleset {
 	struct rule *rules;
@@ -163,6 +198,29 @@ struct spans {
 	size_t *v;
 	size_t n; /* spans */
 	size_t cap;
+	size_t line_end; /* the end of the last anchor's line (line spans) */
+};
+
+/* A place of a scan word (a context or negative word) in a text. */
+struct occ {
+	uint32_t pos;
+	uint32_t word; /* index into prefilter.words */
+};
+
+/*
+ * The places of every recorded scan word in one text, by position, and
+ * the scan's own memory. Only complete places (valid) may be used: past
+ * SCAN_OCC_MAX literals, for a text of 4 GB or more, or when the scan
+ * could not run, they are given up, every anchored rule runs on the whole
+ * text and words are searched in the text around each match instead.
+ */
+struct occs {
+	struct occ *v; /* the recorded words' places */
+	size_t n, cap;
+	bool valid;
+	struct occ *ev; /* every literal vectorscan found, by position */
+	size_t n_ev, cap_ev;
+	struct hs_scratch *scratch; /* cloned from the rule set's */
 };
 
 /*
@@ -175,23 +233,64 @@ int detect_prefilter_build(struct ruleset *rs);
 void detect_prefilter_free(struct ruleset *rs);
 
 /*
- * detect_prefilter_find: the spans of every anchored rule of rs in len
- * bytes of t, into spans[i] for rule i (rs->n_rules entries, zeroed
- * before the first use; their arrays are reused and grow). The spans of
- * rules without anchors are left empty. Returns 0, or -1 when memory ran
- * out.
+ * detect_prefilter_find: one pass over len bytes of t: the spans of every
+ * anchored rule of rs into spans[i] for rule i (rs->n_rules entries,
+ * zeroed before the first use; their arrays are reused and grow; NULL
+ * when no rule has anchors), and the places of every context and
+ * negative word into occ (reused; NULL: not wanted). The spans of rules
+ * without anchors are left empty. Returns 0, or -1 when memory ran out.
  */
-int detect_prefilter_find(
-    const struct ruleset *rs, const char *t, size_t len, struct spans *spans);
+int detect_prefilter_find(const struct ruleset *rs, const char *t, size_t len,
+    struct spans *spans, struct occs *occ);
 
 /* detect_spans_free: the n spans and their arrays; NULL is a no-op. */
 void detect_spans_free(struct spans *spans, size_t n);
+
+/* detect_occs_free: the places and scratch (the struct is the caller's). */
+void detect_occs_free(struct occs *occ);
 
 /* ASCII letters folded to lower case; other bytes as they are. */
 static inline char
 ascii_lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static inline bool
+is_cont(unsigned char c)
+{
+	return (c & 0xc0) == 0x80;
+}
+
+/* pos moved back by n code points (not below 0). */
+static inline size_t
+cp_back(const char *t, size_t pos, unsigned n)
+{
+	unsigned k;
+
+	for (; n > 0 && pos > 0; n--) {
+		pos--;
+		/* invalid text: never more than 3 continuation bytes */
+		for (k = 0; k < 3 && pos > 0 && is_cont((unsigned char)t[pos]);
+		     k++)
+			pos--;
+	}
+	return pos;
+}
+
+/* pos moved forward by n code points (not past len). */
+static inline size_t
+cp_fwd(const char *t, size_t len, size_t pos, unsigned n)
+{
+	unsigned k;
+
+	for (; n > 0 && pos < len; n--) {
+		pos++;
+		for (k = 0;
+		     k < 3 && pos < len && is_cont((unsigned char)t[pos]); k++)
+			pos++;
+	}
+	return pos;
 }
 
 /* Word w (wl bytes) at t + p; ASCII letters compare without case. */

@@ -54,7 +54,7 @@ static const char *const top_keys[] = { "rules", NULL };
 static const char *const rule_keys[] = { "id", "kind", "names", "description",
 	"mode", "patterns", "value", "validator", "mask_groups", "context",
 	"negative", "confidence", "examples", "detector", "params", "anchors",
-	"list_evidence", NULL };
+	"anchor_reach", "list_evidence", NULL };
 static const char *const names_keys[] = { "ja", "en", NULL };
 static const char *const words_keys[] = { "words", "window", NULL };
 static const char *const conf_keys[] = { "without_context", "with_context",
@@ -826,6 +826,27 @@ load_anchors(struct loader *ld, struct rule *r, struct fy_node *map)
 	return 0;
 }
 
+/*
+ * anchor_reach: N (1..RULE_WINDOW_MAX code points): the patterns run
+ * within N code points of each anchor instead of on the lines around it.
+ * Only with anchors.
+ */
+static int
+load_reach(struct loader *ld, struct rule *r, struct fy_node *map)
+{
+	struct fy_node *n;
+	unsigned long long v;
+
+	if ((n = yaml_get(map, "anchor_reach")) == NULL)
+		return 0;
+	if (yaml_get(map, "anchors") == NULL)
+		return fail(ld, n, 0, "'anchor_reach' needs 'anchors'");
+	if (yaml_uint(ld->err, ld->path, n, 1, RULE_WINDOW_MAX, &v) < 0)
+		return relabel(ld);
+	r->anchors.reach = (unsigned)v;
+	return 0;
+}
+
 /* Free what load_params() built. */
 static void
 free_params(struct detector_param *p, size_t n)
@@ -954,10 +975,13 @@ detector_excludes(struct loader *ld, struct fy_node *map)
 			    "'%s' cannot go with 'detector': the detector "
 			    "makes its own values and confidence",
 			    keys[i]);
-	if ((n = yaml_get(map, "anchors")) != NULL)
+	if ((n = yaml_get(map, "anchors")) != NULL ||
+	    (n = yaml_get(map, "anchor_reach")) != NULL)
 		return fail(ld, n, 0,
-		    "'anchors' cannot go with 'detector': anchors select "
-		    "where patterns run");
+		    "'%s' cannot go with 'detector': anchors select "
+		    "where patterns run",
+		    yaml_get(map, "anchors") != NULL ? "anchors"
+						     : "anchor_reach");
 	return 0;
 }
 
@@ -1027,7 +1051,8 @@ load_matcher(struct loader *ld, struct rule *r, struct fy_node *map)
 	if (det != NULL)
 		return load_detector(ld, r, map, det);
 	if (load_patterns(ld, r, map) < 0 || load_anchors(ld, r, map) < 0 ||
-	    load_validator(ld, r, map) < 0 || load_mask_groups(ld, r, map) < 0)
+	    load_reach(ld, r, map) < 0 || load_validator(ld, r, map) < 0 ||
+	    load_mask_groups(ld, r, map) < 0)
 		return -1;
 	return 0;
 }

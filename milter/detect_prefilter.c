@@ -1,211 +1,362 @@
 /*
- * detect_prefilter - the anchors of every rule found in one pass over a
- * text, as spans of lines where each anchored rule's patterns run. See
- * detect.c for how the spans are used and patterns/README.md (anchors)
- * for what a rule writer sees.
+ * detect_prefilter - one pass over a text that finds the anchors of every
+ * rule, as spans where each anchored rule's patterns run, and the places
+ * of every rule's context and negative words, so that a match asks a
+ * sorted list instead of reading the text around it. See detect.c for
+ * how both are used and patterns/README.md (anchors, anchor_reach) for
+ * what a rule writer sees.
  *
- * A span: for each anchor of a rule, from the start of the line before
- * the anchor's line to the end of the line after it (past its '\n');
- * spans of one rule that touch are merged, so they are sorted and
- * disjoint. Literal anchors compare ASCII letters without case, as
- * context words do. A digit anchor is a run of digits joined by single
- * '-' or ' ' with at least digits_min digits, digits_seq of them in a
- * row (plain 'digits': 1 and 1); the run is measured once, at its first
- * digit, and its span starts from that digit's line.
+ * The pass: vectorscan (one literal database of every anchor and word of
+ * two or more bytes, ASCII letters caseless) reports each literal, which
+ * is checked in place (word_at()) and sorted by its start; a byte table
+ * finds digits (when a rule has a digit anchor) and one-byte literals,
+ * testing 16 bytes at a time without a branch. Both are then taken in
+ * the order of the text, so the anchors of each rule come in order.
  *
- * Limits: the spans of a rule are at most one per two lines of the text;
- * the table built at load is immutable. Thread-safe: the spans belong to
- * the caller.
+ * A span of a rule: for each anchor, from the start of the line before
+ * the anchor's line to the end of the line after it (past its '\n'), or,
+ * with anchor_reach N, from 4N bytes before the anchor to 4N after its
+ * end (at least N code points; on a character's start); spans of one rule
+ * that touch are merged, so they are sorted and disjoint. A digit anchor is a run of digits joined by single '-'
+ * or ' ' with at least digits_min digits, digits_seq of them in a row
+ * (plain 'digits': 1 and 1); the run is measured once, at its first
+ * digit, and is the anchor as a whole.
+ *
+ * Limits: the spans of a rule are at most one per anchor; at most
+ * SCAN_OCC_MAX literals are kept for a text. Past it, for a text of 4 GB
+ * or more, or where vectorscan cannot run (a CPU without SSSE3), every
+ * anchored rule gets the whole text as its span and the places are
+ * marked invalid (the caller then searches words in the text around each
+ * match): slower, never a different result. The tables and database
+ * built at load are immutable; each scan clones its own scratch.
+ * Thread-safe: the spans and places belong to the caller.
  */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <hs/hs.h>
+
 #include "detect_int.h"
 
-#define PF_NL 0x04 /* a line break: the loop below stops on it too */
+#define BLOCK 4 /* bytes block_stops() tests */
 
+/* A literal of some rule, before equal ones are merged. */
+struct lit_ref {
+	const char *word;
+	size_t len;
+	size_t rule;
+	struct rule_words *list; /* NULL: an anchor */
+	size_t idx;		 /* in list */
+};
+
+/* Case-insensitive order of a and b (len bytes each). */
 static int
-cmp_lit(const void *a, const void *b)
+cmp_bytes(const char *a, const char *b, size_t len)
 {
-	const struct anchor_lit *x = a, *y = b;
-	unsigned char cx = (unsigned char)ascii_lower(x->word[0]);
-	unsigned char cy = (unsigned char)ascii_lower(y->word[0]);
+	size_t i;
+	unsigned char x, y;
 
-	if (cx != cy)
-		return cx < cy ? -1 : 1;
-	return x->rule < y->rule ? -1 : x->rule > y->rule;
+	for (i = 0; i < len; i++) {
+		x = (unsigned char)ascii_lower(a[i]);
+		y = (unsigned char)ascii_lower(b[i]);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
 }
 
-/* Both ASCII cases of c when it is a letter, else c twice. */
-static void
+static int
+cmp_ref(const void *a, const void *b)
+{
+	const struct lit_ref *x = a, *y = b;
+	int c;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if ((c = cmp_bytes(x->word, y->word, x->len)) != 0)
+		return c;
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return 0;
+}
+
+/* Both ASCII cases of c when it is a letter (2), else c (1). */
+static size_t
 cases(unsigned char c, unsigned char v[2])
 {
 	v[0] = v[1] = c;
 	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
 		v[0] = c | 0x20;
 		v[1] = c & ~0x20;
+		return 2;
 	}
+	return 1;
 }
 
-/* The first two bytes of literal w (len bytes) into the pair table. */
-static void
-add_pair(struct prefilter *pf, const char *w, size_t len)
+/* Every literal of every rule, into *refs (malloc'ed). */
+static int
+collect(const struct ruleset *rs, struct lit_ref **refs, size_t *n)
 {
-	unsigned char a[2], b[2];
-	unsigned i, j, k;
+	struct rule *r;
+	struct rule_words *lists[2];
+	size_t i, j, k, total = 0;
 
-	cases((unsigned char)w[0], a);
-	for (i = 0; i < 2; i++) {
-		if (len == 1) {
-			for (k = 0; k < 256; k++)
-				pf->lit_pair[(a[i] << 8 | k) >> 3] |=
-				    (unsigned char)(1u << (k & 7));
-			continue;
-		}
-		cases((unsigned char)w[1], b);
-		for (j = 0; j < 2; j++) {
-			k = (unsigned)a[i] << 8 | b[j];
-			pf->lit_pair[k >> 3] |= (unsigned char)(1u << (k & 7));
-		}
+	for (i = 0; i < rs->n_rules; i++) {
+		r = &rs->rules[i];
+		total += r->anchors.n + r->context.n + r->negative.n;
 	}
+	*n = 0;
+	*refs = NULL;
+	if (total == 0)
+		return 0;
+	if ((*refs = calloc(total, sizeof(**refs))) == NULL)
+		return -1;
+	for (i = 0; i < rs->n_rules; i++) {
+		r = &rs->rules[i];
+		for (j = 0; j < r->anchors.n; j++)
+			(*refs)[(*n)++] = (struct lit_ref){ r->anchors.words[j],
+				r->anchors.lens[j], i, NULL, j };
+		lists[0] = &r->context;
+		lists[1] = &r->negative;
+		for (k = 0; k < 2; k++)
+			for (j = 0; j < lists[k]->n; j++)
+				(*refs)[(*n)++] =
+				    (struct lit_ref){ lists[k]->words[j],
+					    lists[k]->lens[j], i, lists[k], j };
+	}
+	qsort(*refs, *n, sizeof(**refs), cmp_ref);
+	return 0;
+}
+
+/*
+ * The local map of every word list: scan word -> index + 1. A list that
+ * holds one word twice (in two cases) keeps no map: each of the two is
+ * reported on its own, which the map cannot say, so its words are
+ * searched in the text around each match instead.
+ */
+static int
+map_lists(struct ruleset *rs, const struct lit_ref *refs, size_t n,
+    const uint32_t *gid)
+{
+	struct rule_words *w;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((w = refs[i].list) == NULL || w->local != NULL)
+			continue;
+		if ((w->local = calloc(rs->pf.n_words, sizeof(*w->local))) ==
+		    NULL)
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((w = refs[i].list) == NULL)
+			continue;
+		/* UINT16_MAX: the word is there twice (no index is), or
+		   starts where the walks over the text may not stop */
+		w->local[gid[i]] = w->local[gid[i]] != 0 ||
+			is_cont((unsigned char)refs[i].word[0])
+		    ? UINT16_MAX
+		    : (uint16_t)(refs[i].idx + 1);
+	}
+	for (i = 0; i < n; i++)
+		if ((w = refs[i].list) != NULL && w->local != NULL &&
+		    w->local[gid[i]] == UINT16_MAX) {
+			free(w->local);
+			w->local = NULL;
+		}
+	return 0;
+}
+
+/* Merge equal literals into rs->pf.words; gid[i]: the word of refs[i]. */
+static int
+make_words(
+    struct ruleset *rs, const struct lit_ref *refs, size_t n, uint32_t *gid)
+{
+	struct prefilter *pf = &rs->pf;
+	struct scan_word *w;
+	size_t i, j, k;
+
+	if ((pf->words = calloc(n, sizeof(*pf->words))) == NULL)
+		return -1;
+	for (i = 0; i < n; i = j) {
+		w = &pf->words[pf->n_words];
+		w->word = refs[i].word;
+		w->len = refs[i].len;
+		for (j = i; j < n && refs[j].len == w->len &&
+		     cmp_bytes(refs[j].word, w->word, w->len) == 0;
+		     j++) {
+			gid[j] = (uint32_t)pf->n_words;
+			if (refs[j].list != NULL)
+				w->recorded = true;
+			else
+				w->n_rules++;
+		}
+		if (w->n_rules > 0 &&
+		    (w->rules = calloc(w->n_rules, sizeof(*w->rules))) == NULL)
+			return -1;
+		w->n_rules = 0;
+		for (k = i; k < j; k++)
+			/* refs are sorted by rule: a rule anchored twice on
+			   one literal is there once */
+			if (refs[k].list == NULL &&
+			    (w->n_rules == 0 ||
+				w->rules[w->n_rules - 1] != refs[k].rule))
+				w->rules[w->n_rules++] = refs[k].rule;
+		pf->n_words++;
+	}
+	return 0;
+}
+
+/* Compile the words of two or more bytes into one vectorscan database. */
+static int
+compile_words(struct prefilter *pf)
+{
+	const char **expr = NULL;
+	unsigned *flags = NULL, *ids = NULL;
+	size_t *lens = NULL, i, j, n = 0;
+	hs_compile_error_t *cerr = NULL;
+	int rc = -1;
+
+	if (hs_valid_platform() != HS_SUCCESS) {
+		pf->hs_failed = true;
+		return 0;
+	}
+	if ((expr = calloc(pf->n_words, sizeof(*expr))) == NULL ||
+	    (flags = calloc(pf->n_words, sizeof(*flags))) == NULL ||
+	    (ids = calloc(pf->n_words, sizeof(*ids))) == NULL ||
+	    (lens = calloc(pf->n_words, sizeof(*lens))) == NULL)
+		goto out;
+	for (i = 0; i < pf->n_words; i++) {
+		if (pf->words[i].len < 2)
+			continue;
+		expr[n] = pf->words[i].word;
+		lens[n] = pf->words[i].len;
+		ids[n] = (unsigned)i;
+		/* caseless is ASCII only, as word_at() compares */
+		for (j = 0; j < lens[n]; j++)
+			if ((expr[n][j] | 0x20) >= 'a' &&
+			    (expr[n][j] | 0x20) <= 'z')
+				flags[n] = HS_FLAG_CASELESS;
+		n++;
+	}
+	rc = 0;
+	if (n == 0)
+		goto out;
+	if (hs_compile_lit_multi(expr, flags, ids, lens, (unsigned)n,
+		HS_MODE_BLOCK, NULL, &pf->db, &cerr) != HS_SUCCESS ||
+	    hs_alloc_scratch(pf->db, &pf->proto) != HS_SUCCESS) {
+		/* run without it: slower, never wrong */
+		hs_free_compile_error(cerr);
+		hs_free_database(pf->db);
+		pf->db = NULL;
+		pf->hs_failed = true;
+	}
+out:
+	free(expr);
+	free(flags);
+	free(ids);
+	free(lens);
+	return rc;
 }
 
 int
 detect_prefilter_build(struct ruleset *rs)
 {
 	struct prefilter *pf = &rs->pf;
-	const struct rule *r;
-	size_t i, j, n_lits = 0, n_dig = 0;
+	struct lit_ref *refs = NULL;
+	uint32_t *gid = NULL;
+	unsigned char v[2];
+	size_t i, j, k, n = 0, n_dig = 0;
 	unsigned char c;
+	int rc = -1;
 
 	memset(pf, 0, sizeof(*pf));
-	for (i = 0; i < rs->n_rules; i++) {
-		n_lits += rs->rules[i].anchors.n;
+	for (i = 0; i < rs->n_rules; i++)
 		n_dig += rs->rules[i].anchors.digits;
-	}
-	if ((n_lits > 0 &&
-		(pf->lits = calloc(n_lits, sizeof(*pf->lits))) == NULL) ||
+	if (collect(rs, &refs, &n) < 0 ||
+	    (n > 0 && (gid = calloc(n, sizeof(*gid))) == NULL) ||
 	    (n_dig > 0 &&
 		(pf->digit_rules = calloc(n_dig, sizeof(*pf->digit_rules))) ==
-		    NULL)) {
-		detect_prefilter_free(rs);
-		return -1;
+		    NULL))
+		goto out;
+	if (n > 0 &&
+	    (make_words(rs, refs, n, gid) < 0 ||
+		map_lists(rs, refs, n, gid) < 0 ||
+		(pf->shorts = calloc(pf->n_words, sizeof(*pf->shorts))) ==
+		    NULL ||
+		compile_words(pf) < 0))
+		goto out;
+	for (i = 0; i < pf->n_words; i++) {
+		if (pf->words[i].len > pf->max_len)
+			pf->max_len = pf->words[i].len;
+		if (pf->words[i].len != 1)
+			continue;
+		k = cases((unsigned char)pf->words[i].word[0], v);
+		for (j = 0; j < k; j++)
+			pf->cls[v[j]] |= PF_SHORT;
+		pf->shorts[pf->n_shorts++] = i;
 	}
 	for (i = 0; i < rs->n_rules; i++) {
-		r = &rs->rules[i];
-		if (r->anchors.digits)
-			pf->digit_rules[pf->n_digit_rules++] = i;
-		for (j = 0; j < r->anchors.n; j++) {
-			pf->lits[pf->n_lits].word = r->anchors.words[j];
-			pf->lits[pf->n_lits].len = r->anchors.lens[j];
-			pf->lits[pf->n_lits++].rule = i;
-		}
-		if (r->anchors.digits || r->anchors.n > 0)
+		if (rs->rules[i].anchors.digits)
+			pf->digit_rules[pf->n_digit_rules++] =
+			    (struct digit_rule){ i,
+				    rs->rules[i].anchors.digits_min,
+				    rs->rules[i].anchors.digits_seq,
+				    rs->rules[i].anchors.reach };
+		if (rs->rules[i].anchors.digits || rs->rules[i].anchors.n > 0)
 			pf->n_anchored++;
-	}
-	if (pf->n_lits > 0)
-		qsort(pf->lits, pf->n_lits, sizeof(*pf->lits), cmp_lit);
-	/* lit_start[c]: the first literal whose (lower-cased) first byte
-	   is c or more */
-	for (i = 0, j = 0; i < 257; i++) {
-		while (j < pf->n_lits &&
-		    (unsigned char)ascii_lower(pf->lits[j].word[0]) < i)
-			j++;
-		pf->lit_start[i] = j;
-	}
-	for (i = 0; i < pf->n_lits; i++) {
-		c = (unsigned char)pf->lits[i].word[0];
-		pf->first[c] |= PF_LIT;
-		if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
-			pf->first[c | 0x20] |= PF_LIT;
-			pf->first[c & ~0x20] |= PF_LIT;
-		}
-		add_pair(pf, pf->lits[i].word, pf->lits[i].len);
 	}
 	if (pf->n_digit_rules > 0)
 		for (c = '0'; c <= '9'; c++)
-			pf->first[c] |= PF_DIGIT;
-	if (pf->n_anchored > 0)
-		pf->first['\n'] |= PF_NL;
-	return 0;
+			pf->cls[c] |= PF_DIGIT;
+	/* a run holds digits, '-' and ' ' */
+	pf->skip_runs =
+	    !(pf->cls['-'] & PF_SHORT) && !(pf->cls[' '] & PF_SHORT);
+	for (c = '0'; c <= '9'; c++)
+		if (pf->cls[c] & PF_SHORT)
+			pf->skip_runs = false;
+	for (i = 0; i < pf->n_digit_rules && pf->n_digit_rules <= 64; i++)
+		for (j = 0; j <= RULE_ANCHOR_DIGITS_MAX; j++) {
+			if (j >= pf->digit_rules[i].min)
+				pf->by_n[j] |= (uint64_t)1 << i;
+			if (j >= pf->digit_rules[i].seq)
+				pf->by_seq[j] |= (uint64_t)1 << i;
+		}
+	rc = 0;
+out:
+	free(refs);
+	free(gid);
+	if (rc < 0)
+		detect_prefilter_free(rs);
+	return rc;
 }
 
 void
 detect_prefilter_free(struct ruleset *rs)
 {
-	free(rs->pf.lits);
+	size_t i;
+
+	for (i = 0; i < rs->pf.n_words; i++)
+		free(rs->pf.words[i].rules);
+	free(rs->pf.words);
+	free(rs->pf.shorts);
 	free(rs->pf.digit_rules);
+	hs_free_scratch(rs->pf.proto);
+	hs_free_database(rs->pf.db);
 	memset(&rs->pf, 0, sizeof(rs->pf));
-}
-
-/* The end of the line after the one p is on (past its '\n'), or len. */
-static size_t
-next_line_end(const char *t, size_t len, size_t p)
-{
-	const char *q = memchr(t + p, '\n', len - p);
-
-	if (q == NULL)
-		return len;
-	q = memchr(q + 1, '\n', len - (size_t)(q + 1 - t));
-	return q == NULL ? len : (size_t)(q + 1 - t);
-}
-
-/*
- * An anchor of a rule at p, on the line after prev: the span from prev
- * (the start of the line before) to the end of the line after, merged
- * with the last span when they touch. Returns the span's end, or 0 when
- * memory ran out.
- */
-static size_t
-mark(struct spans *sp, const char *t, size_t len, size_t prev, size_t p)
-{
-	size_t end, *grown, cap;
-
-	if (sp->n > 0 && p < sp->v[2 * sp->n - 1])
-		return sp->v[2 * sp->n - 1];
-	end = next_line_end(t, len, p);
-	if (sp->n > 0 && prev <= sp->v[2 * sp->n - 1]) {
-		sp->v[2 * sp->n - 1] = end;
-		return end;
-	}
-	if (sp->n == sp->cap) {
-		cap = sp->cap == 0 ? 16 : 2 * sp->cap;
-		if ((grown = realloc(sp->v, 2 * cap * sizeof(*grown))) == NULL)
-			return 0;
-		sp->v = grown;
-		sp->cap = cap;
-	}
-	sp->v[2 * sp->n] = prev;
-	sp->v[2 * sp->n + 1] = end;
-	sp->n++;
-	return end;
-}
-
-/*
- * Where the spans of every anchored rule reach past p: the smallest of
- * their ends (each a line start or len), or p when one does not.
- */
-static size_t
-covered(const struct ruleset *rs, const struct spans *spans, size_t p)
-{
-	const struct spans *sp;
-	size_t i, end = SIZE_MAX;
-
 	for (i = 0; i < rs->n_rules; i++) {
-		sp = &spans[i];
-		if (!rs->rules[i].anchors.digits && rs->rules[i].anchors.n == 0)
-			continue;
-		if (sp->n == 0 || sp->v[2 * sp->n - 1] <= p)
-			return p;
-		if (sp->v[2 * sp->n - 1] < end)
-			end = sp->v[2 * sp->n - 1];
+		free(rs->rules[i].context.local);
+		free(rs->rules[i].negative.local);
+		rs->rules[i].context.local = NULL;
+		rs->rules[i].negative.local = NULL;
 	}
-	return end;
 }
 
-/* The start of the line that ends at (or holds) t[p]. */
+/* The start of the line that holds t[p] (p itself when it follows a
+   '\n'). */
 static size_t
 line_start(const char *t, size_t p)
 {
@@ -215,6 +366,70 @@ line_start(const char *t, size_t p)
 		return 0;
 	q = memrchr(t, '\n', p);
 	return q == NULL ? 0 : (size_t)(q + 1 - t);
+}
+
+/* The end of the line that holds t[p] (past its '\n'), or len. */
+static size_t
+line_end(const char *t, size_t len, size_t p)
+{
+	const char *q;
+
+	if (p >= len)
+		return len;
+	q = memchr(t + p, '\n', len - p);
+	return q == NULL ? len : (size_t)(q + 1 - t);
+}
+
+/*
+ * An anchor t[a, b) of a rule whose reach is reach: its span, merged
+ * with the last one when they touch. Anchors come in the order of a.
+ * Returns 0, or -1 when memory ran out.
+ */
+static inline int
+mark(struct spans *sp, const char *t, size_t len, size_t a, size_t b,
+    unsigned reach)
+{
+	size_t start, end, *last, *grown, cap;
+
+	last = sp->n > 0 ? &sp->v[2 * sp->n - 1] : NULL;
+	if (reach == 0) {
+		/* on the last anchor's line: the same span */
+		if (last != NULL && a < sp->line_end)
+			return 0;
+		sp->line_end = line_end(t, len, a);
+		end = line_end(t, len, sp->line_end);
+		if (last != NULL && a < *last) {
+			*last = end > *last ? end : *last;
+			return 0;
+		}
+		start = line_start(t, a);
+		start = start > 0 ? line_start(t, start - 1) : 0;
+	} else {
+		/* reach code points are at most 4 bytes each (as cp_back()
+		   and cp_fwd() step, even over invalid text); a wider span
+		   gives the same matches, and this costs nothing per run */
+		start = a > 4 * (size_t)reach ? a - 4 * (size_t)reach : 0;
+		while (start > 0 && is_cont((unsigned char)t[start]))
+			start--;
+		end = len - b > 4 * (size_t)reach ? b + 4 * (size_t)reach : len;
+		while (end < len && is_cont((unsigned char)t[end]))
+			end++;
+	}
+	if (last != NULL && start <= *last) {
+		*last = end > *last ? end : *last;
+		return 0;
+	}
+	if (sp->n == sp->cap) {
+		cap = sp->cap == 0 ? 16 : 2 * sp->cap;
+		if ((grown = realloc(sp->v, 2 * cap * sizeof(*grown))) == NULL)
+			return -1;
+		sp->v = grown;
+		sp->cap = cap;
+	}
+	sp->v[2 * sp->n] = start;
+	sp->v[2 * sp->n + 1] = end;
+	sp->n++;
+	return 0;
 }
 
 /*
@@ -246,89 +461,279 @@ digit_run(const char *t, size_t len, size_t p, size_t *n, size_t *seq)
 	return p;
 }
 
-/* Whether a literal anchor may start at t + p: its first two bytes. */
-static bool
-maybe_lit(
-    const struct prefilter *pf, const unsigned char *u, size_t len, size_t p)
-{
-	unsigned k;
+/* One pass: its text, what it fills, and where it is. */
+struct scan {
+	const struct ruleset *rs;
+	const char *t;
+	const unsigned char *u;
+	size_t len;
+	struct spans *spans;
+	struct occs *occ;
+	size_t run_end; /* the end of the last digit run measured */
+	size_t ev;	/* the next of occ->ev to take */
+	bool full;	/* too many literals: no spans, no places */
+	bool oom;
+};
 
-	if (p + 1 >= len)
-		return true;
-	k = (unsigned)u[p] << 8 | u[p + 1];
-	return (pf->lit_pair[k >> 3] >> (k & 7)) & 1;
+/* Room for one more in *v (of *cap), at most SCAN_OCC_MAX. 0, 1 (full),
+   -1 (out of memory). */
+static int
+grow(struct occ **v, size_t n, size_t *cap)
+{
+	struct occ *grown;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	if (n >= SCAN_OCC_MAX)
+		return 1;
+	c = *cap == 0 ? 64 : 2 * *cap;
+	if (c > SCAN_OCC_MAX)
+		c = SCAN_OCC_MAX;
+	if ((grown = realloc(*v, c * sizeof(*grown))) == NULL)
+		return -1;
+	*v = grown;
+	*cap = c;
+	return 0;
 }
 
 /*
- * A byte table stops the loop only on line breaks, digits and the first
- * bytes of literal anchors; a literal is then compared in place (when
- * its first two bytes fit). A run of digits is measured once, at its
- * first digit, and marks the rules whose digit anchor it satisfies.
- * Lines every anchored rule covers are skipped; whether they are is only
- * asked after a mark, since nothing else moves a span's end.
+ * A literal vectorscan found, ending at to: into occ->ev in the order of
+ * its start (they come in the order of their ends, so a later one can
+ * start earlier, by less than the longest word).
  */
-int
-detect_prefilter_find(
-    const struct ruleset *rs, const char *t, size_t len, struct spans *spans)
+static int
+on_match(unsigned id, unsigned long long from, unsigned long long to,
+    unsigned flags, void *arg)
 {
-	const struct prefilter *pf = &rs->pf;
-	const unsigned char *u = (const unsigned char *)t;
-	const struct anchor_lit *a;
-	const struct rule_anchors *ra;
-	size_t line = 0, prev = 0, p = 0, run_end = 0, i, end, n, seq;
-	bool marked = true;
-	unsigned char f, c;
+	struct scan *sc = arg;
+	struct occs *o = sc->occ;
+	const struct scan_word *w = &sc->rs->pf.words[id];
+	size_t start, i;
+	int g;
 
-	for (i = 0; i < rs->n_rules; i++)
-		spans[i].n = 0;
-	for (;;) {
-		/* every anchored rule's span reaches past p: skip to the
-		   first end, on a line start */
-		if (marked && (end = covered(rs, spans, p)) > p) {
-			prev = line_start(t, end - 1);
-			line = p = end;
+	(void)from;
+	(void)flags;
+	if (to < w->len || to > sc->len)
+		return 0;
+	start = (size_t)to - w->len;
+	if (!word_at(sc->t, start, w->word, w->len))
+		return 0;
+	if ((g = grow(&o->ev, o->n_ev, &o->cap_ev)) != 0) {
+		sc->oom = g < 0;
+		sc->full = g > 0;
+		return 1;
+	}
+	for (i = o->n_ev; i > 0 && o->ev[i - 1].pos > start; i--)
+		o->ev[i] = o->ev[i - 1];
+	o->ev[i].pos = (uint32_t)start;
+	o->ev[i].word = id;
+	o->n_ev++;
+	return 0;
+}
+
+/* Scan word wi at p: mark its rules, keep its place. 0 or -1. */
+static int
+hit(struct scan *sc, size_t wi, size_t p)
+{
+	const struct scan_word *w = &sc->rs->pf.words[wi];
+	struct occs *o = sc->occ;
+	size_t i;
+	int g;
+
+	for (i = 0; i < w->n_rules; i++)
+		if (mark(&sc->spans[w->rules[i]], sc->t, sc->len, p, p + w->len,
+			sc->rs->rules[w->rules[i]].anchors.reach) < 0)
+			return -1;
+	if (!w->recorded || !o->valid)
+		return 0;
+	if ((g = grow(&o->v, o->n, &o->cap)) < 0)
+		return -1;
+	if (g > 0) {
+		o->valid = false;
+		return 0;
+	}
+	o->v[o->n].pos = (uint32_t)p;
+	o->v[o->n++].word = (uint32_t)wi;
+	return 0;
+}
+
+/* The literals vectorscan found that start before p. 0 or -1. */
+static int
+drain(struct scan *sc, size_t p)
+{
+	const struct occs *o = sc->occ;
+
+	for (; sc->ev < o->n_ev && o->ev[sc->ev].pos < p; sc->ev++)
+		if (hit(sc, o->ev[sc->ev].word, o->ev[sc->ev].pos) < 0)
+			return -1;
+	return 0;
+}
+
+/* A run of digits at p: mark the rules whose shape it has. 0 or -1. */
+static int
+at_digits(struct scan *sc, size_t p)
+{
+	const struct prefilter *pf = &sc->rs->pf;
+	const struct digit_rule *d;
+	size_t i, n, seq;
+
+	uint64_t bits;
+
+	sc->run_end = digit_run(sc->t, sc->len, p, &n, &seq);
+	if (pf->n_digit_rules <= 64) {
+		/* the rules the run's shape takes, without a branch each */
+		bits = pf->by_n[n < RULE_ANCHOR_DIGITS_MAX
+			       ? n
+			       : RULE_ANCHOR_DIGITS_MAX] &
+		    pf->by_seq[seq < RULE_ANCHOR_DIGITS_MAX
+			    ? seq
+			    : RULE_ANCHOR_DIGITS_MAX];
+		for (; bits != 0; bits &= bits - 1) {
+			d = &pf->digit_rules[__builtin_ctzll(bits)];
+			if (mark(&sc->spans[d->rule], sc->t, sc->len, p,
+				sc->run_end, d->reach) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	for (i = 0; i < pf->n_digit_rules; i++) {
+		d = &pf->digit_rules[i];
+		if (n < d->min || seq < d->seq)
 			continue;
-		}
-		marked = false;
-		while (p < len && pf->first[u[p]] == 0)
-			p++;
-		if (p >= len)
-			break;
-		c = u[p];
-		f = pf->first[c];
-		if (f & PF_NL) {
-			prev = line;
-			line = ++p;
-			continue;
-		}
-		if ((f & PF_DIGIT) && p >= run_end) {
-			run_end = digit_run(t, len, p, &n, &seq);
-			for (i = 0; i < pf->n_digit_rules; i++) {
-				ra = &rs->rules[pf->digit_rules[i]].anchors;
-				if (n < ra->digits_min || seq < ra->digits_seq)
-					continue;
-				if (mark(&spans[pf->digit_rules[i]], t, len,
-					prev, p) == 0)
-					return -1;
-				marked = true;
-			}
-		}
-		if ((f & PF_LIT) && maybe_lit(pf, u, len, p)) {
-			c = (unsigned char)ascii_lower((char)c);
-			for (i = pf->lit_start[c]; i < pf->lit_start[c + 1];
-			     i++) {
-				a = &pf->lits[i];
-				if (a->len > len - p ||
-				    !word_at(t, p, a->word, a->len))
-					continue;
-				if (mark(&spans[a->rule], t, len, prev, p) == 0)
-					return -1;
-				marked = true;
-			}
-		}
-		p++;
+		if (mark(&sc->spans[d->rule], sc->t, sc->len, p, sc->run_end,
+			d->reach) < 0)
+			return -1;
 	}
 	return 0;
+}
+
+/* A byte of the table at p: a digit, a one-byte literal. 0 or -1. */
+static int
+at(struct scan *sc, size_t p)
+{
+	const struct prefilter *pf = &sc->rs->pf;
+	unsigned char f = pf->cls[sc->u[p]];
+	size_t i;
+
+	if (f == 0)
+		return 0;
+	if (sc->ev < sc->occ->n_ev && sc->occ->ev[sc->ev].pos < p &&
+	    drain(sc, p) < 0)
+		return -1;
+	if ((f & PF_DIGIT) && p >= sc->run_end && at_digits(sc, p) < 0)
+		return -1;
+	for (i = 0; (f & PF_SHORT) && i < pf->n_shorts; i++)
+		if (ascii_lower((char)sc->u[p]) ==
+			ascii_lower(pf->words[pf->shorts[i]].word[0]) &&
+		    hit(sc, pf->shorts[i], p) < 0)
+			return -1;
+	return 0;
+}
+
+/* Whether BLOCK bytes at u hold a byte of the table (a wider block is
+   vectorised by the compiler, through memory, and is slower). */
+static inline unsigned
+block_stops(const unsigned char *cls, const unsigned char *u)
+{
+	return cls[u[0]] | cls[u[1]] | cls[u[2]] | cls[u[3]];
+}
+
+/* Too many literals, or no scan: every anchored rule on the whole text. */
+static int
+whole(struct scan *sc)
+{
+	const struct ruleset *rs = sc->rs;
+	struct spans *sp;
+	size_t i, *grown;
+
+	sc->occ->valid = false;
+	for (i = 0; i < rs->n_rules; i++) {
+		if (!rs->rules[i].anchors.digits && rs->rules[i].anchors.n == 0)
+			continue;
+		sp = &sc->spans[i];
+		if (sp->cap == 0) {
+			if ((grown = malloc(2 * 16 * sizeof(*grown))) == NULL)
+				return -1;
+			sp->v = grown;
+			sp->cap = 16;
+		}
+		sp->v[0] = 0;
+		sp->v[1] = sc->len;
+		sp->n = 1;
+	}
+	return 0;
+}
+
+/* The literals of two or more bytes, into occ->ev. 0 or -1. */
+static int
+scan_words(struct scan *sc)
+{
+	const struct prefilter *pf = &sc->rs->pf;
+	struct occs *o = sc->occ;
+	hs_error_t err;
+
+	if (pf->db == NULL)
+		return 0;
+	if (o->scratch == NULL &&
+	    hs_clone_scratch(pf->proto, &o->scratch) != HS_SUCCESS) {
+		o->scratch = NULL;
+		return -1;
+	}
+	err = hs_scan(
+	    pf->db, sc->t, (unsigned)sc->len, 0, o->scratch, on_match, sc);
+	if (sc->oom)
+		return -1;
+	if (err != HS_SUCCESS)
+		sc->full = true;
+	return 0;
+}
+
+int
+detect_prefilter_find(const struct ruleset *rs, const char *t, size_t len,
+    struct spans *spans, struct occs *occ)
+{
+	const struct prefilter *pf = &rs->pf;
+	struct scan sc;
+	size_t i, p = 0, end;
+
+	for (i = 0; spans != NULL && i < rs->n_rules; i++) {
+		spans[i].n = 0;
+		spans[i].line_end = 0;
+	}
+	occ->n = occ->n_ev = 0;
+	occ->valid = true;
+	memset(&sc, 0, sizeof(sc));
+	sc.rs = rs;
+	sc.t = t;
+	sc.u = (const unsigned char *)t;
+	sc.len = len;
+	sc.spans = spans;
+	sc.occ = occ;
+	if (pf->n_words == 0 && pf->n_digit_rules == 0)
+		return 0;
+	/* vectorscan takes an unsigned length; places are 32 bits */
+	if (pf->hs_failed || len > UINT32_MAX || len > UINT_MAX)
+		return whole(&sc);
+	if (scan_words(&sc) < 0)
+		return -1;
+	if (sc.full)
+		return whole(&sc);
+	if (pf->n_digit_rules > 0 || pf->n_shorts > 0)
+		while (p < len) {
+			while (len - p >= BLOCK &&
+			    block_stops(pf->cls, sc.u + p) == 0)
+				p += BLOCK;
+			end = len - p >= BLOCK ? p + BLOCK : len;
+			for (; p < end; p++) {
+				if (at(&sc, p) < 0)
+					return -1;
+				/* nothing else starts inside the run */
+				if (pf->skip_runs && sc.run_end > p + 1)
+					p = end = sc.run_end - 1;
+			}
+		}
+	return drain(&sc, SIZE_MAX);
 }
 
 void
@@ -339,4 +744,15 @@ detect_spans_free(struct spans *spans, size_t n)
 	for (i = 0; spans != NULL && i < n; i++)
 		free(spans[i].v);
 	free(spans);
+}
+
+void
+detect_occs_free(struct occs *occ)
+{
+	if (occ == NULL)
+		return;
+	free(occ->v);
+	free(occ->ev);
+	hs_free_scratch(occ->scratch);
+	memset(occ, 0, sizeof(*occ));
 }
