@@ -102,7 +102,7 @@ run_pass(const struct ruleset *rs, const char *t, size_t len, struct pass *p)
 		p->n = rs->n_rules;
 	}
 	assert_int_equal(
-	    detect_prefilter_find(rs, t, len, p->spans, &p->occ), 0);
+	    detect_prefilter_find(rs, t, len, true, p->spans, &p->occ), 0);
 }
 
 static void
