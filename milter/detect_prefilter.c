@@ -801,10 +801,13 @@ next_stop(
     const struct prefilter *pf, const unsigned char *u, size_t p, size_t len)
 {
 #ifdef HAVE_X86
-	if (pf->vec == PF_VEC_AVX2)
-		p = stop_avx2(pf, u, p, len);
-	else if (pf->vec == PF_VEC_SSSE3)
-		p = stop_ssse3(pf, u, p, len);
+	/* a vector's worth left: it stopped on a byte of the table */
+	if (pf->vec == PF_VEC_AVX2 &&
+	    len - (p = stop_avx2(pf, u, p, len)) >= 32)
+		return p;
+	if (pf->vec == PF_VEC_SSSE3 &&
+	    len - (p = stop_ssse3(pf, u, p, len)) >= 16)
+		return p;
 #endif
 	/* the rest (fewer bytes than a vector) by the table */
 	while (len - p >= BLOCK && block_stops(pf->cls, u + p) == 0)
