@@ -8,10 +8,22 @@
  *
  * The pass: vectorscan (one literal database of every anchor and word of
  * two or more bytes, ASCII letters caseless) reports each literal, which
- * is checked in place (word_at()) and sorted by its start; a byte table
- * finds digits (when a rule has a digit anchor) and one-byte literals,
- * testing 16 bytes at a time without a branch. Both are then taken in
- * the order of the text, so the anchors of each rule come in order.
+ * is checked in place (word_at()) and sorted by its start; then the
+ * bytes of a table, digits (when a rule has a digit anchor) and one-byte
+ * literals, are found 32 bytes at a time (AVX2) or 16 (SSSE3), by two
+ * nibble lookups (the bytes are ASCII, so the high nibble is a bit of
+ * its own and the test is exact), or, on a CPU without them, 4 at a
+ * time by the table itself (also in a build with -DDLP_NO_VECTOR). Both
+ * are taken in the order of the text, so the anchors of each rule come
+ * in order.
+ *
+ * Rules that need context (none without it, no list evidence) and whose
+ * context words vectorscan finds (two or more bytes each) are "needy":
+ * when the caller does not want dropped matches and vectorscan found
+ * none of a needy rule's words in the text, nothing the rule matches
+ * could be reported (a column header that names it is in the text too),
+ * so its anchors are not marked and it gets no spans. Dates in mail
+ * without 生年月日 cost birth_date nothing then.
  *
  * A span of a rule: for each anchor, from the start of the line before
  * the anchor's line to the end of the line after it (past its '\n'), or,
@@ -38,7 +50,7 @@
 #include <string.h>
 
 #include <hs/hs.h>
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(DLP_NO_VECTOR)
 #include <immintrin.h>
 #define HAVE_X86 1
 #endif
