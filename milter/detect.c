@@ -1164,7 +1164,8 @@ detect_text(const struct ruleset *rs, const char *text, size_t len,
 	run.cb = cb;
 	run.arg = arg;
 	if (spans_init(&run, rs) < 0 ||
-	    detect_prefilter_find(rs, text, len, run.spans, &run.occ) < 0) {
+	    detect_prefilter_find(
+		rs, text, len, report_dropped, run.spans, &run.occ) < 0) {
 		run_fini(&run);
 		return DLP_EFATAL;
 	}
@@ -1234,7 +1235,7 @@ example_run(struct run *run, const struct ruleset *rs, size_t ri, const char *t,
 	run->use_occ = false;
 	if (!prefilter)
 		return run_rule(run, &rs->rules[ri], t, len, NULL);
-	if (detect_prefilter_find(rs, t, len, run->spans, &run->occ) < 0)
+	if (detect_prefilter_find(rs, t, len, true, run->spans, &run->occ) < 0)
 		return DLP_EFATAL;
 	run->use_occ = run->occ.valid;
 	return run_rule(run, &rs->rules[ri], t, len, rule_spans(run, rs, ri));

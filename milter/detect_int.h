@@ -147,6 +147,10 @@ struct scan_word {
 struct hs_database;
 struct hs_scratch;
 
+#define PF_VEC_TABLE 0
+#define PF_VEC_SSSE3 1
+#define PF_VEC_AVX2  2
+
 /*
  * The scan over every rule's anchors and words, built at load: one pass
  * over a text finds the anchors of all rules and the places of all their
@@ -174,6 +178,23 @@ struct prefilter {
 	uint64_t by_seq[RULE_ANCHOR_DIGITS_MAX + 1];
 	bool skip_runs;	   /* no one-byte literal can be inside a digit run */
 	size_t n_anchored; /* rules with any anchor */
+	/* how the bytes of cls are found: PF_VEC_TABLE (4 at a time by the
+	   table), PF_VEC_SSSE3 (16) or PF_VEC_AVX2 (32), by the nibbles:
+	   byte c is in cls when lo[c & 15] & hi[c >> 4] (all ASCII) */
+	int vec;
+	unsigned char lo[16], hi[16];
+	/*
+	 * Rules that cannot report without one of their context words (none
+	 * without context, no list evidence to raise it) and whose words
+	 * are all of two or more bytes, so that vectorscan finds every one
+	 * before the byte pass: when dropped matches are not wanted and
+	 * none of a rule's words is in the text, the rule gets no spans.
+	 * needy_bit[r]: rule r's bit (at most 64 such rules), or 0;
+	 * word_needy[w]: the bits of the rules scan word w is context of.
+	 */
+	uint64_t *needy_bit;
+	uint64_t *word_needy;
+	uint64_t needy;
 };
 
 /* A rule's digit anchor, as the pass reads it (the rule is large). */
@@ -181,6 +202,7 @@ struct digit_rule {
 	size_t rule;
 	unsigned min, seq; /* digits_min, digits_seq */
 	unsigned reach;
+	uint64_t needy; /* the rule's needy_bit */
 };
 
 #define PF_DIGIT 0x01
@@ -238,10 +260,12 @@ void detect_prefilter_free(struct ruleset *rs);
  * zeroed before the first use; their arrays are reused and grow; NULL
  * when no rule has anchors), and the places of every context and
  * negative word into occ (reused; NULL: not wanted). The spans of rules
- * without anchors are left empty. Returns 0, or -1 when memory ran out.
+ * without anchors are left empty; so are those of a rule that needs
+ * context none of whose words is in t (struct prefilter, needy) unless
+ * all (dropped matches are wanted). Returns 0, or -1 when memory ran out.
  */
 int detect_prefilter_find(const struct ruleset *rs, const char *t, size_t len,
-    struct spans *spans, struct occs *occ);
+    bool all, struct spans *spans, struct occs *occ);
 
 /* detect_spans_free: the n spans and their arrays; NULL is a no-op. */
 void detect_spans_free(struct spans *spans, size_t n);

@@ -8,10 +8,22 @@
  *
  * The pass: vectorscan (one literal database of every anchor and word of
  * two or more bytes, ASCII letters caseless) reports each literal, which
- * is checked in place (word_at()) and sorted by its start; a byte table
- * finds digits (when a rule has a digit anchor) and one-byte literals,
- * testing 16 bytes at a time without a branch. Both are then taken in
- * the order of the text, so the anchors of each rule come in order.
+ * is checked in place (word_at()) and sorted by its start; then the
+ * bytes of a table, digits (when a rule has a digit anchor) and one-byte
+ * literals, are found 32 bytes at a time (AVX2) or 16 (SSSE3), by two
+ * nibble lookups (the bytes are ASCII, so the high nibble is a bit of
+ * its own and the test is exact), or, on a CPU without them, 4 at a
+ * time by the table itself (also in a build with -DDLP_NO_VECTOR). Both
+ * are taken in the order of the text, so the anchors of each rule come
+ * in order.
+ *
+ * Rules that need context (none without it, no list evidence) and whose
+ * context words vectorscan finds (two or more bytes each) are "needy":
+ * when the caller does not want dropped matches and vectorscan found
+ * none of a needy rule's words in the text, nothing the rule matches
+ * could be reported (a column header that names it is in the text too),
+ * so its anchors are not marked and it gets no spans. Dates in mail
+ * without 生年月日 cost birth_date nothing then.
  *
  * A span of a rule: for each anchor, from the start of the line before
  * the anchor's line to the end of the line after it (past its '\n'), or,
@@ -38,6 +50,10 @@
 #include <string.h>
 
 #include <hs/hs.h>
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(DLP_NO_VECTOR)
+#include <immintrin.h>
+#define HAVE_X86 1
+#endif
 
 #include "detect_int.h"
 
@@ -210,6 +226,82 @@ make_words(
 	return 0;
 }
 
+/*
+ * Whether rule r reports nothing without a context word (none without
+ * context, no list evidence to raise it) and vectorscan finds all its
+ * words (two or more bytes each) before the byte pass.
+ */
+static bool
+is_needy(const struct rule *r)
+{
+	size_t i;
+
+	if (!r->anchors.digits && r->anchors.n == 0)
+		return false;
+	if (r->detector != NULL || r->without_context != DLP_CONF_NONE ||
+	    (r->list.min > 0 && r->list.confidence != DLP_CONF_NONE))
+		return false;
+	for (i = 0; i < r->context.n; i++)
+		if (r->context.lens[i] < 2)
+			return false;
+	return true;
+}
+
+/* The needy rules (struct prefilter) and the words that keep them. */
+static int
+find_needy(struct ruleset *rs, const struct lit_ref *refs, size_t n,
+    const uint32_t *gid)
+{
+	struct prefilter *pf = &rs->pf;
+	size_t i, k = 0;
+
+	if (rs->n_rules == 0)
+		return 0;
+	if ((pf->needy_bit = calloc(rs->n_rules, sizeof(*pf->needy_bit))) ==
+		NULL ||
+	    (pf->n_words > 0 &&
+		(pf->word_needy =
+			calloc(pf->n_words, sizeof(*pf->word_needy))) == NULL))
+		return -1;
+	for (i = 0; i < rs->n_rules && k < 64; i++)
+		if (is_needy(&rs->rules[i])) {
+			pf->needy_bit[i] = (uint64_t)1 << k++;
+			pf->needy |= pf->needy_bit[i];
+		}
+	for (i = 0; i < n; i++)
+		if (refs[i].list == &rs->rules[refs[i].rule].context)
+			pf->word_needy[gid[i]] |= pf->needy_bit[refs[i].rule];
+	return 0;
+}
+
+/*
+ * The nibble tables of cls and the widest test the CPU has. A byte of
+ * the table is ASCII (a digit, a one-byte word): its high nibble, 0 to
+ * 7, is a bit of its own, so lo[c & 15] & hi[c >> 4] is exact.
+ */
+static void
+set_vec(struct prefilter *pf)
+{
+	unsigned c;
+
+	pf->vec = PF_VEC_TABLE;
+	for (c = 0; c < 256; c++) {
+		if (pf->cls[c] == 0)
+			continue;
+		if (c >= 0x80)
+			return;
+		pf->lo[c & 15] |= (unsigned char)(1u << (c >> 4));
+		pf->hi[c >> 4] = (unsigned char)(1u << (c >> 4));
+	}
+#ifdef HAVE_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2"))
+		pf->vec = PF_VEC_AVX2;
+	else if (__builtin_cpu_supports("ssse3"))
+		pf->vec = PF_VEC_SSSE3;
+#endif
+}
+
 /* Compile the words of two or more bytes into one vectorscan database. */
 static int
 compile_words(struct prefilter *pf)
@@ -289,6 +381,8 @@ detect_prefilter_build(struct ruleset *rs)
 		    NULL ||
 		compile_words(pf) < 0))
 		goto out;
+	if (find_needy(rs, refs, n, gid) < 0)
+		goto out;
 	for (i = 0; i < pf->n_words; i++) {
 		if (pf->words[i].len > pf->max_len)
 			pf->max_len = pf->words[i].len;
@@ -302,16 +396,19 @@ detect_prefilter_build(struct ruleset *rs)
 	for (i = 0; i < rs->n_rules; i++) {
 		if (rs->rules[i].anchors.digits)
 			pf->digit_rules[pf->n_digit_rules++] =
-			    (struct digit_rule){ i,
-				    rs->rules[i].anchors.digits_min,
+			    (struct digit_rule){
+				    i, rs->rules[i].anchors.digits_min,
 				    rs->rules[i].anchors.digits_seq,
-				    rs->rules[i].anchors.reach };
+				    rs->rules[i].anchors.reach,
+				    pf->needy_bit != NULL ? pf->needy_bit[i] : 0
+			    };
 		if (rs->rules[i].anchors.digits || rs->rules[i].anchors.n > 0)
 			pf->n_anchored++;
 	}
 	if (pf->n_digit_rules > 0)
 		for (c = '0'; c <= '9'; c++)
 			pf->cls[c] |= PF_DIGIT;
+	set_vec(pf);
 	/* a run holds digits, '-' and ' ' */
 	pf->skip_runs =
 	    !(pf->cls['-'] & PF_SHORT) && !(pf->cls[' '] & PF_SHORT);
@@ -344,6 +441,8 @@ detect_prefilter_free(struct ruleset *rs)
 	free(rs->pf.words);
 	free(rs->pf.shorts);
 	free(rs->pf.digit_rules);
+	free(rs->pf.needy_bit);
+	free(rs->pf.word_needy);
 	hs_free_scratch(rs->pf.proto);
 	hs_free_database(rs->pf.db);
 	memset(&rs->pf, 0, sizeof(rs->pf));
@@ -471,7 +570,9 @@ struct scan {
 	struct occs *occ;
 	size_t run_end; /* the end of the last digit run measured */
 	size_t ev;	/* the next of occ->ev to take */
-	bool full;	/* too many literals: no spans, no places */
+	uint64_t dead;	/* needy rules none of whose words is in the text */
+	uint64_t dead_digits; /* the same, by digit rule (the first 64) */
+	bool full;	      /* too many literals: no spans, no places */
 	bool oom;
 };
 
@@ -542,7 +643,9 @@ hit(struct scan *sc, size_t wi, size_t p)
 	int g;
 
 	for (i = 0; i < w->n_rules; i++)
-		if (mark(&sc->spans[w->rules[i]], sc->t, sc->len, p, p + w->len,
+		if ((sc->dead == 0 ||
+			!(sc->rs->pf.needy_bit[w->rules[i]] & sc->dead)) &&
+		    mark(&sc->spans[w->rules[i]], sc->t, sc->len, p, p + w->len,
 			sc->rs->rules[w->rules[i]].anchors.reach) < 0)
 			return -1;
 	if (!w->recorded || !o->valid)
@@ -588,7 +691,8 @@ at_digits(struct scan *sc, size_t p)
 			       : RULE_ANCHOR_DIGITS_MAX] &
 		    pf->by_seq[seq < RULE_ANCHOR_DIGITS_MAX
 			    ? seq
-			    : RULE_ANCHOR_DIGITS_MAX];
+			    : RULE_ANCHOR_DIGITS_MAX] &
+		    ~sc->dead_digits;
 		for (; bits != 0; bits &= bits - 1) {
 			d = &pf->digit_rules[__builtin_ctzll(bits)];
 			if (mark(&sc->spans[d->rule], sc->t, sc->len, p,
@@ -599,7 +703,7 @@ at_digits(struct scan *sc, size_t p)
 	}
 	for (i = 0; i < pf->n_digit_rules; i++) {
 		d = &pf->digit_rules[i];
-		if (n < d->min || seq < d->seq)
+		if (n < d->min || seq < d->seq || (d->needy & sc->dead))
 			continue;
 		if (mark(&sc->spans[d->rule], sc->t, sc->len, p, sc->run_end,
 			d->reach) < 0)
@@ -637,6 +741,109 @@ static inline unsigned
 block_stops(const unsigned char *cls, const unsigned char *u)
 {
 	return cls[u[0]] | cls[u[1]] | cls[u[2]] | cls[u[3]];
+}
+
+#ifdef HAVE_X86
+/*
+ * The first byte of the table in u[p, len), 16 bytes at a time, or where
+ * fewer than 16 are left. A byte's low nibble picks lo[], its high
+ * nibble hi[] (a byte of 0x80 or more: pshufb gives 0), and the byte is
+ * in the table when the two share a bit.
+ */
+__attribute__((target("ssse3"))) static size_t
+stop_ssse3(
+    const struct prefilter *pf, const unsigned char *u, size_t p, size_t len)
+{
+	const __m128i lo =
+	    _mm_loadu_si128((const __m128i *)(const void *)pf->lo);
+	const __m128i hi =
+	    _mm_loadu_si128((const __m128i *)(const void *)pf->hi);
+	const __m128i nib = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
+	__m128i v, a, b;
+	unsigned m;
+
+	for (; len - p >= 16; p += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(u + p));
+		a = _mm_shuffle_epi8(lo, _mm_and_si128(v, nib));
+		b = _mm_shuffle_epi8(
+		    hi, _mm_and_si128(_mm_srli_epi16(v, 4), nib));
+		/* 0x80 and above: pshufb zeroes it through b's sign bit */
+		b = _mm_andnot_si128(_mm_cmplt_epi8(v, zero), b);
+		m = (unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_and_si128(a, b), zero)) ^
+		    0xffffu;
+		if (m != 0)
+			return p + (size_t)__builtin_ctz(m);
+	}
+	return p;
+}
+
+/* The same, 32 bytes at a time. */
+__attribute__((target("avx2"))) static size_t
+stop_avx2(
+    const struct prefilter *pf, const unsigned char *u, size_t p, size_t len)
+{
+	const __m256i lo = _mm256_broadcastsi128_si256(
+	    _mm_loadu_si128((const __m128i *)(const void *)pf->lo));
+	const __m256i hi = _mm256_broadcastsi128_si256(
+	    _mm_loadu_si128((const __m128i *)(const void *)pf->hi));
+	const __m256i nib = _mm256_set1_epi8(0x0f),
+		      zero = _mm256_setzero_si256();
+	__m256i v, a, b;
+	unsigned m;
+
+	for (; len - p >= 32; p += 32) {
+		v = _mm256_loadu_si256((const __m256i *)(const void *)(u + p));
+		a = _mm256_shuffle_epi8(lo, _mm256_and_si256(v, nib));
+		b = _mm256_shuffle_epi8(
+		    hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+		b = _mm256_andnot_si256(_mm256_cmpgt_epi8(zero, v), b);
+		m = ~(unsigned)_mm256_movemask_epi8(
+		    _mm256_cmpeq_epi8(_mm256_and_si256(a, b), zero));
+		if (m != 0)
+			return p + (size_t)__builtin_ctz(m);
+	}
+	return p;
+}
+#endif
+
+/* The first byte of the table in u[p, len), or len. */
+static inline size_t
+next_stop(
+    const struct prefilter *pf, const unsigned char *u, size_t p, size_t len)
+{
+#ifdef HAVE_X86
+	/* a vector's worth left: it stopped on a byte of the table */
+	if (pf->vec == PF_VEC_AVX2 &&
+	    len - (p = stop_avx2(pf, u, p, len)) >= 32)
+		return p;
+	if (pf->vec == PF_VEC_SSSE3 &&
+	    len - (p = stop_ssse3(pf, u, p, len)) >= 16)
+		return p;
+#endif
+	/* the rest (fewer bytes than a vector) by the table */
+	while (len - p >= BLOCK && block_stops(pf->cls, u + p) == 0)
+		p += BLOCK;
+	while (p < len && pf->cls[u[p]] == 0)
+		p++;
+	return p;
+}
+
+/* Needy rules none of whose words vectorscan found: into sc->dead. */
+static void
+find_dead(struct scan *sc)
+{
+	const struct prefilter *pf = &sc->rs->pf;
+	const struct occs *o = sc->occ;
+	uint64_t alive = 0;
+	size_t i;
+
+	for (i = 0; i < o->n_ev; i++)
+		alive |= pf->word_needy[o->ev[i].word];
+	sc->dead = pf->needy & ~alive;
+	for (i = 0; sc->dead != 0 && i < pf->n_digit_rules && i < 64; i++)
+		if (pf->digit_rules[i].needy & sc->dead)
+			sc->dead_digits |= (uint64_t)1 << i;
 }
 
 /* Too many literals, or no scan: every anchored rule on the whole text. */
@@ -691,11 +898,11 @@ scan_words(struct scan *sc)
 
 int
 detect_prefilter_find(const struct ruleset *rs, const char *t, size_t len,
-    struct spans *spans, struct occs *occ)
+    bool all, struct spans *spans, struct occs *occ)
 {
 	const struct prefilter *pf = &rs->pf;
 	struct scan sc;
-	size_t i, p = 0, end;
+	size_t i, p;
 
 	for (i = 0; spans != NULL && i < rs->n_rules; i++) {
 		spans[i].n = 0;
@@ -719,19 +926,16 @@ detect_prefilter_find(const struct ruleset *rs, const char *t, size_t len,
 		return -1;
 	if (sc.full)
 		return whole(&sc);
+	if (!all && pf->needy != 0)
+		find_dead(&sc);
 	if (pf->n_digit_rules > 0 || pf->n_shorts > 0)
-		while (p < len) {
-			while (len - p >= BLOCK &&
-			    block_stops(pf->cls, sc.u + p) == 0)
-				p += BLOCK;
-			end = len - p >= BLOCK ? p + BLOCK : len;
-			for (; p < end; p++) {
-				if (at(&sc, p) < 0)
-					return -1;
-				/* nothing else starts inside the run */
-				if (pf->skip_runs && sc.run_end > p + 1)
-					p = end = sc.run_end - 1;
-			}
+		for (p = next_stop(pf, sc.u, 0, len); p < len;
+		     p = next_stop(pf, sc.u, p + 1, len)) {
+			if (at(&sc, p) < 0)
+				return -1;
+			/* nothing else starts inside the run */
+			if (pf->skip_runs && sc.run_end > p + 1)
+				p = sc.run_end - 1;
 		}
 	return drain(&sc, SIZE_MAX);
 }

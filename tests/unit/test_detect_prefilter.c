@@ -94,7 +94,8 @@ struct pass {
 };
 
 static void
-run_pass(const struct ruleset *rs, const char *t, size_t len, struct pass *p)
+run_pass_all(const struct ruleset *rs, const char *t, size_t len, bool all,
+    struct pass *p)
 {
 	if (p->spans == NULL) {
 		assert_non_null(
@@ -102,7 +103,14 @@ run_pass(const struct ruleset *rs, const char *t, size_t len, struct pass *p)
 		p->n = rs->n_rules;
 	}
 	assert_int_equal(
-	    detect_prefilter_find(rs, t, len, p->spans, &p->occ), 0);
+	    detect_prefilter_find(rs, t, len, all, p->spans, &p->occ), 0);
+}
+
+/* A pass for a caller that wants dropped matches (every span). */
+static void
+run_pass(const struct ruleset *rs, const char *t, size_t len, struct pass *p)
+{
+	run_pass_all(rs, t, len, true, p);
 }
 
 static void
@@ -145,11 +153,19 @@ collect(void *arg, const struct detect_match *m)
 }
 
 static void
-scan_n(const struct ruleset *rs, const char *t, size_t len, struct hits *hs)
+scan_all(const struct ruleset *rs, const char *t, size_t len, bool all,
+    struct hits *hs)
 {
 	memset(hs, 0, sizeof(*hs));
 	assert_int_equal(
-	    detect_text(rs, t, len, NULL, true, collect, hs), DLP_OK);
+	    detect_text(rs, t, len, NULL, all, collect, hs), DLP_OK);
+}
+
+/* Every candidate, dropped ones included. */
+static void
+scan_n(const struct ruleset *rs, const char *t, size_t len, struct hits *hs)
+{
+	scan_all(rs, t, len, true, hs);
 }
 
 /* The same candidates, confidences and explanations, in the same order. */
@@ -326,6 +342,105 @@ test_very_long_runs_are_one_anchor(void **state)
 	pass_free(&p);
 	ruleset_free(rs);
 	free(yaml);
+}
+
+/* Whether the CPU runs the byte test vec (detect_int.h, PF_VEC_*). */
+static bool
+cpu_has(int vec)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	if (vec == PF_VEC_AVX2)
+		return __builtin_cpu_supports("avx2");
+	if (vec == PF_VEC_SSSE3)
+		return __builtin_cpu_supports("ssse3");
+#endif
+	return vec == PF_VEC_TABLE;
+}
+
+/* The same spans and places (a and b from two passes of rs). */
+static void
+assert_same_pass(const struct ruleset *rs, const struct pass *a,
+    const struct pass *b, int vec, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n_rules; i++) {
+		if (a->spans[i].n != b->spans[i].n)
+			fail_msg(
+			    "vec %d, len %zu, rule %zu: %zu spans, not %zu",
+			    vec, len, i, b->spans[i].n, a->spans[i].n);
+		assert_memory_equal(a->spans[i].v, b->spans[i].v,
+		    2 * a->spans[i].n * sizeof(*a->spans[i].v));
+	}
+	assert_int_equal(a->occ.valid, b->occ.valid);
+	assert_int_equal(a->occ.n, b->occ.n);
+	assert_memory_equal(a->occ.v, b->occ.v, a->occ.n * sizeof(*a->occ.v));
+}
+
+/*
+ * The bytes of the table (digits, one-byte words in both cases) are found
+ * 32 (AVX2) or 16 (SSSE3) at a time, or 4 at a time by the table on a CPU
+ * without them: every way the CPU has gives the pass of the table, on
+ * random bytes (0x80 and up share low nibbles with the words: '@' 0x40
+ * and 0xc0), at every length around the vector widths.
+ */
+static void
+test_vector_byte_tests_give_the_table_pass(void **state)
+{
+	static const char yaml[] =
+	    "rules:\n"
+	    "  - id: t.run\n"
+	    "    kind: a\n"
+	    "    names: {ja: a, en: a}\n"
+	    "    patterns: ['x']\n"
+	    "    anchors: [{digits: 3, in_a_row: 2}]\n"
+	    "    anchor_reach: 1\n" EX "  - id: t.short\n"
+	    "    kind: a\n"
+	    "    names: {ja: a, en: a}\n"
+	    "    patterns: ['x']\n"
+	    "    anchors: ['@', q, '~']\n"
+	    "    anchor_reach: 1\n"
+	    "    context: {words: ['(', ')', '[', Z]}\n" EX;
+	static const char pick[] = "0123456789@qQ~()[zZ -\n\x80\xc0\xd1\xfe"
+				   "\x7e\x5e\x71\x51"
+				   "a";
+	struct ruleset *rs;
+	struct pass ref = { 0 }, got = { 0 };
+	unsigned seed = 20261123;
+	char text[300];
+	size_t len, i, round;
+	int vec, cpu;
+
+	rs = must_load(yaml);
+	cpu = rs->pf.vec;
+	assert_true(cpu_has(cpu));
+	/* the load chose the widest the CPU has */
+	if (cpu_has(PF_VEC_AVX2))
+		assert_int_equal(cpu, PF_VEC_AVX2);
+	for (round = 0; round < 40; round++)
+		for (len = 0; len < sizeof(text); len += 1 + len / 8) {
+			for (i = 0; i < len; i++) {
+				seed = seed * 1103515245u + 12345u;
+				/* mostly a byte that is no anchor */
+				text[i] = (seed >> 16) % 4 != 0
+				    ? (char)('a' + (seed >> 20) % 8)
+				    : pick[(seed >> 8) % (sizeof(pick) - 1)];
+			}
+			rs->pf.vec = PF_VEC_TABLE;
+			run_pass(rs, text, len, &ref);
+			for (vec = PF_VEC_SSSE3; vec <= PF_VEC_AVX2; vec++) {
+				if (!cpu_has(vec))
+					continue;
+				rs->pf.vec = vec;
+				run_pass(rs, text, len, &got);
+				assert_same_pass(rs, &ref, &got, vec, len);
+			}
+		}
+	rs->pf.vec = cpu;
+	pass_free(&ref);
+	pass_free(&got);
+	ruleset_free(rs);
 }
 
 /* ---- spans ------------------------------------------------------------ */
@@ -604,6 +719,8 @@ test_shipped_rules_find_the_same_as_without_anchors(void **state)
 		"関係者外秘 ",
 		"\n\n",
 		"12345678\t",
+		"No. 氏名 生年月日\n1 山田 花子 1980/03/01\n",
+		"2 佐藤 一郎 1979/12/31\n",
 	};
 	const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
 	char dir_a[] = "/tmp/test_prefilter.XXXXXX";
@@ -638,6 +755,11 @@ test_shipped_rules_find_the_same_as_without_anchors(void **state)
 		scan_n(with, buf_cstr(&text), text.len, ha);
 		scan_n(plain, buf_cstr(&text), text.len, hb);
 		assert_true(ha->n < MAX_HITS);
+		assert_same_hits(ha, hb);
+		/* without dropped matches: rules that need context and
+		   find none of its words in the text lose their spans */
+		scan_all(with, buf_cstr(&text), text.len, false, ha);
+		scan_all(plain, buf_cstr(&text), text.len, false, hb);
 		assert_same_hits(ha, hb);
 	}
 	buf_free(&text);
@@ -716,6 +838,100 @@ test_too_many_literals_give_up_the_pass_not_the_result(void **state)
 	ruleset_free(plain);
 }
 
+/* ---- rules that need context ------------------------------------------ */
+
+/* A rule of the needy test: id, anchors, words and confidences. */
+#define NEEDY(id, words, without, extra)                  \
+	"  - id: " id "\n"                                \
+	"    kind: a\n"                                   \
+	"    names: {ja: a, en: a}\n"                     \
+	"    patterns: ['(?<![0-9])[0-9]{4}(?![0-9])']\n" \
+	"    anchors: [{digits: 4, in_a_row: 4}]\n"       \
+	"    anchor_reach: 2\n"                           \
+	"    context: {words: " words ", window: 4}\n"    \
+	"    confidence: {without_context: " without      \
+	", with_context: high}\n" extra EX
+
+/*
+ * A rule that reports nothing without a context word (none without it,
+ * no list evidence) gets no spans when none of its words is anywhere in
+ * the text and dropped matches are not wanted; a word anywhere (far from
+ * every number: it could name a column) or a caller that wants dropped
+ * matches gives the spans back. A one-byte word (found after the spans
+ * are made), a confidence without context or list evidence keeps the
+ * rule as it was. Results are those of rules without anchors, with and
+ * without dropped matches.
+ */
+static void
+test_rules_that_need_absent_context_get_no_spans(void **state)
+{
+	static const char yaml[] =
+	    "rules:\n" NEEDY("t.needy", "[生年, DOB]", "none", "")
+		NEEDY("t.low", "[生年, DOB]", "low", "")
+		    NEEDY("t.short", "[生年, '#']", "none", "")
+			NEEDY("t.list", "[生年]", "none",
+			    "    validator: jp_date\n"
+			    "    list_evidence: {min: 2, ratio: 0.5, "
+			    "confidence: low}\n");
+	static const struct {
+		const char *text;
+		bool needy; /* t.needy has spans without dropped matches */
+	} cases[] = {
+		{ "会議 2026 と 1980 の件", false },
+		{ "会議 2026 と 1980 の件 (dob は別紙)", true },
+		{ "生年 会議 2026 と 1980 の件", true },
+		{ "会議 2026 と 1980 の件 生", false }, /* half a word */
+		{ "会議 2026 と 1980 の件 #", false },	/* t.short's word */
+		{ "誕生日 2026", false },
+	};
+	struct ruleset *with, *plain;
+	struct hits *ha, *hb;
+	struct pass p = { 0 };
+	char *y;
+	size_t i, k, n, l, s;
+	bool all;
+
+	with = must_load(yaml);
+	y = without_anchors(yaml);
+	plain = must_load(y);
+	free(y);
+	n = rule_index(with, "t.needy");
+	l = rule_index(with, "t.low");
+	s = rule_index(with, "t.short");
+	assert_true(with->pf.needy_bit[n] != 0);
+	assert_int_equal(with->pf.needy_bit[l], 0);
+	assert_int_equal(with->pf.needy_bit[s], 0);
+	assert_int_equal(with->pf.needy_bit[rule_index(with, "t.list")], 0);
+	assert_non_null(ha = malloc(sizeof(*ha)));
+	assert_non_null(hb = malloc(sizeof(*hb)));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		run_pass_all(
+		    with, cases[i].text, strlen(cases[i].text), false, &p);
+		if ((p.spans[n].n > 0) != cases[i].needy)
+			fail_msg(
+			    "'%s': %zu spans", cases[i].text, p.spans[n].n);
+		/* the others keep theirs */
+		assert_true(p.spans[l].n > 0);
+		assert_true(p.spans[s].n > 0);
+		run_pass_all(
+		    with, cases[i].text, strlen(cases[i].text), true, &p);
+		assert_true(p.spans[n].n > 0);
+		for (k = 0; k < 2; k++) {
+			all = k == 1;
+			scan_all(with, cases[i].text, strlen(cases[i].text),
+			    all, ha);
+			scan_all(plain, cases[i].text, strlen(cases[i].text),
+			    all, hb);
+			assert_same_hits(ha, hb);
+		}
+	}
+	free(ha);
+	free(hb);
+	pass_free(&p);
+	ruleset_free(with);
+	ruleset_free(plain);
+}
+
 /* ---- load errors -------------------------------------------------------- */
 
 static void
@@ -775,6 +991,7 @@ main(void)
 		cmocka_unit_test(
 		    test_digit_runs_at_every_offset_and_at_the_ends),
 		cmocka_unit_test(test_very_long_runs_are_one_anchor),
+		cmocka_unit_test(test_vector_byte_tests_give_the_table_pass),
 		cmocka_unit_test(test_spans_by_reach_and_by_lines),
 		cmocka_unit_test(test_word_places_are_those_of_a_naive_search),
 		cmocka_unit_test(test_places_give_what_the_window_search_gives),
@@ -782,6 +999,8 @@ main(void)
 		    test_shipped_rules_find_the_same_as_without_anchors),
 		cmocka_unit_test(
 		    test_too_many_literals_give_up_the_pass_not_the_result),
+		cmocka_unit_test(
+		    test_rules_that_need_absent_context_get_no_spans),
 		cmocka_unit_test(test_anchor_reach_load_errors),
 	};
 
