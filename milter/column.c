@@ -9,9 +9,9 @@
 static size_t
 line_start(const char *t, size_t off)
 {
-	while (off > 0 && t[off - 1] != '\n')
-		off--;
-	return off;
+	const char *nl = off > 0 ? memrchr(t, '\n', off) : NULL;
+
+	return nl != NULL ? (size_t)(nl - t) + 1 : 0;
 }
 
 static size_t
@@ -22,13 +22,19 @@ line_end(const char *t, size_t len, size_t off)
 	return nl != NULL ? (size_t)(nl - t) : len;
 }
 
-/* Separators in [s, e), quotes respected for commas; stops at stop. */
+/* Separators in [s, e), quotes respected for commas. */
 static size_t
 count_seps(const char *t, size_t s, size_t e, char sep)
 {
 	bool quoted = false;
 	size_t n = 0;
+	const char *p;
 
+	if (sep != ',') {
+		for (; s < e && (p = memchr(t + s, sep, e - s)) != NULL; n++)
+			s = (size_t)(p - t) + 1;
+		return n;
+	}
 	for (; s < e; s++) {
 		if (sep == ',' && t[s] == '"')
 			quoted = !quoted;
@@ -248,5 +254,17 @@ column_header_span(const char *text, size_t len, size_t off, size_t end,
 	if (sep == ' ')
 		return space_cell(text, len, block, ls, off, end, hs, he);
 	k = count_seps(text, ls, off, sep);
-	return cell(text, len, block, k, sep, hs, he);
+	/* the rows of a column share its header cell */
+	if (!cache->cell_valid || cache->cell_block != block ||
+	    cache->cell_k != k || cache->cell_sep != sep) {
+		cache->cell_valid = true;
+		cache->cell_sep = sep;
+		cache->cell_block = block;
+		cache->cell_k = k;
+		cache->cell_ok = cell(
+		    text, len, block, k, sep, &cache->cell_s, &cache->cell_e);
+	}
+	*hs = cache->cell_s;
+	*he = cache->cell_e;
+	return cache->cell_ok;
 }

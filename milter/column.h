@@ -47,6 +47,12 @@ struct column_cache {
 	char sep;
 	size_t line;  /* start of the line last asked about */
 	size_t block; /* start of its table's header line */
+	/* the header cell last found: cell cell_k of the header line at
+	   cell_block (TAB or comma tables, cell_sep), [cell_s, cell_e) when
+	   cell_ok */
+	bool cell_valid, cell_ok;
+	char cell_sep;
+	size_t cell_block, cell_k, cell_s, cell_e;
 };
 
 /*

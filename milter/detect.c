@@ -43,6 +43,14 @@
  * What it does not do: normalise text (the caller does, see normalize.h),
  * count distinct values or apply policy (the scan does).
  *
+ * The explanation of a match (its window, the words seen, the why line)
+ * is built only when the caller asks for it (DETECT_EXPLAIN): a scan
+ * that counts findings never reads it, and in a dense roster building it
+ * cost more than finding and judging the match. A rule with list
+ * evidence keeps the candidates of its first pass (offsets and what the
+ * validator said, at most CAND_MAX) and judges them in the second
+ * without running its patterns again.
+ *
  * Nothing of a match outlives the callback: the value, masked form and
  * window live in per-call buffers that are wiped before they are reused
  * and when the call ends. The explanation window masks, besides the
@@ -70,7 +78,15 @@
 #define EXPLAIN_SIDE	 20   /* code points shown on each side */
 #define TOKEN_SCAN	 64   /* bytes looked at for a digit run's extent */
 #define EXAMPLE_NORM_MAX (4 * RULE_EXAMPLE_MAX)
-#define RUN_STOP	 (-2) /* the callback asked to stop */
+#define RUN_STOP	 (-2)	    /* the callback asked to stop */
+#define CAND_MAX	 (1u << 20) /* candidates kept for list evidence */
+
+/* A candidate of the first pass of list evidence: t[s, e) and what the
+   validator said (vr), or no value at all (vr -1). */
+struct cand {
+	size_t s, e;
+	int vr;
+};
 
 /* The state of one detect_text() (or one example): owned by one thread. */
 struct run {
@@ -78,6 +94,7 @@ struct run {
 	pcre2_match_context *mc;
 	struct buf value, masked, window, ctx, neg, why;
 	bool report_dropped;
+	bool explain; /* DETECT_EXPLAIN: window, words seen and why */
 	detect_cb cb;
 	void *arg;
 	struct spans *spans; /* per rule, when the prefilter ran; or NULL */
@@ -88,7 +105,17 @@ struct run {
 	bool counting;	  /* the first pass: count candidates only */
 	bool list_active; /* valid ones without context: list.confidence */
 	size_t list_n, list_valid;
+	/* the first pass's candidates, in order, so that the second judges
+	   them without running the patterns again; cand_ok: all of them
+	   are kept (at most CAND_MAX, and no PCRE2 limit cut the pass) */
+	struct cand *cand;
+	size_t n_cand, cap_cand;
+	bool cand_ok;
 	struct column_cache col; /* header cells of the rule's matches */
+	/* the last header cell whose words were looked up for the rule,
+	   [hdr_s, hdr_e) (hdr_e 0: none yet), and the word found (or not) */
+	size_t hdr_s, hdr_e, hdr_word;
+	bool hdr_found;
 	/* where a context word of the rule first occurs in the text: known
 	   up to ctx_upto (none before it; with occ: up to the place
 	   ctx_upto), or found at ctx_at */
@@ -170,7 +197,8 @@ put_num(struct buf *b, size_t v)
 
 /*
  * The words found (found[i], nearest first: gap[i], before[i]) into seen
- * ("a,b", in the rule's order) and f (the nearest). -1: out of memory.
+ * ("a,b", in the rule's order; NULL: not wanted) and f (the nearest).
+ * -1: out of memory.
  */
 static int
 words_seen(const struct rule_words *w, const bool *found, const size_t *gap,
@@ -188,7 +216,7 @@ words_seen(const struct rule_words *w, const bool *found, const size_t *gap,
 		}
 		f->n++;
 		wl = w->lens[i];
-		if (seen->len + wl + 1 <= seen->max &&
+		if (seen != NULL && seen->len + wl + 1 <= seen->max &&
 		    ((seen->len > 0 && put(seen, ",", 1) < 0) ||
 			put(seen, w->words[i], wl) < 0))
 			return -1;
@@ -728,52 +756,78 @@ word_before(struct run *run, const struct rule_words *w, const char *t,
 	return false;
 }
 
-/*
- * No context word near a match in a table row: the header cell of its
- * column (column.h) may name it, as a roster's 個人番号 column does for
- * every row under it. A word found there counts as context at distance 0.
- * Returns -1 when memory ran out.
- */
-static int
-header_words(struct run *run, const struct rule_words *w, const char *t,
-    size_t len, size_t s, size_t e, struct buf *seen, struct words_found *f)
+/* The first word of w in the header cell t[hs, he): true, *wi its index. */
+static bool
+header_word(
+    const struct rule_words *w, const char *t, size_t hs, size_t he, size_t *wi)
 {
-	size_t hs, he, p, i, wl;
+	size_t p, i, wl;
 
-	if (w->n == 0 || !word_before(run, w, t, len, s) ||
-	    !column_header_span(t, len, s, e, &run->col, &hs, &he))
-		return 0;
-	for (p = hs; p < he && f->n == 0; p = cp_fwd(t, he, p, 1)) {
+	for (p = hs; p < he; p = cp_fwd(t, he, p, 1)) {
 		if (!maybe_word(w, t, he, p))
 			continue;
 		for (i = 0; i < w->n; i++) {
 			wl = w->lens[i];
 			if (p + wl > he || !word_at(t, p, w->words[i], wl))
 				continue;
-			f->n = 1;
-			f->best = i;
-			f->gap = 0;
-			f->header = true;
-			return put(seen, w->words[i], wl);
+			*wi = i;
+			return true;
 		}
 	}
-	return 0;
+	return false;
+}
+
+/*
+ * No context word near a match in a table row: the header cell of its
+ * column (column.h) may name it, as a roster's 個人番号 column does for
+ * every row under it. A word found there counts as context at distance 0.
+ * The rows of a column share their header cell: its words are looked up
+ * once for a run of matches under it. seen may be NULL (not wanted).
+ * Returns -1 when memory ran out.
+ */
+static int
+header_words(struct run *run, const struct rule_words *w, const char *t,
+    size_t len, size_t s, size_t e, struct buf *seen, struct words_found *f)
+{
+	size_t hs, he;
+
+	if (w->n == 0 || !word_before(run, w, t, len, s) ||
+	    !column_header_span(t, len, s, e, &run->col, &hs, &he))
+		return 0;
+	if (hs != run->hdr_s || he != run->hdr_e) {
+		run->hdr_s = hs;
+		run->hdr_e = he;
+		run->hdr_found = header_word(w, t, hs, he, &run->hdr_word);
+	}
+	if (!run->hdr_found)
+		return 0;
+	f->n = 1;
+	f->best = run->hdr_word;
+	f->gap = 0;
+	f->header = true;
+	return seen == NULL
+	    ? 0
+	    : put(seen, w->words[run->hdr_word], w->lens[run->hdr_word]);
 }
 
 /*
  * One match t[s, e) of rule r: judge it and hand it to the callback.
  * Unless dropped matches are wanted, the work stops as soon as the match
  * is known to be dropped (dense text of non-matching numbers is common).
- * Returns 0, RUN_STOP or -1 (out of memory).
+ * known: what the validator said of it (list evidence's first pass
+ * asked already), or -1. Without run->explain the window, words seen
+ * and why are left empty. Returns 0, RUN_STOP or -1 (out of memory).
  */
 static int
 evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
-    size_t s, size_t e)
+    size_t s, size_t e, int known)
 {
 	struct detect_match m;
 	struct words_found ctx, neg;
 	enum validate_result vr = VALIDATE_FAIL;
 	bool all = run->report_dropped;
+	struct buf *ctx_seen = run->explain ? &run->ctx : NULL;
+	struct buf *neg_seen = run->explain ? &run->neg : NULL;
 
 	clear(&run->value);
 	clear(&run->masked);
@@ -787,31 +841,35 @@ evaluate(struct run *run, const struct rule *r, const char *t, size_t len,
 	if (run->value.len == 0) /* a digits rule matched no digit */
 		return 0;
 	if (r->validator != NULL) {
-		vr = r->validator(buf_cstr(&run->value), run->value.len);
+		vr = known >= 0
+		    ? (enum validate_result)known
+		    : r->validator(buf_cstr(&run->value), run->value.len);
 		if (vr == VALIDATE_FAIL && !all)
 			return 0;
 	}
-	if (find_words(run, &r->context, t, len, s, e, &run->ctx, &ctx) < 0 ||
+	if (find_words(run, &r->context, t, len, s, e, ctx_seen, &ctx) < 0 ||
 	    (ctx.n == 0 &&
-		header_words(run, &r->context, t, len, s, e, &run->ctx, &ctx) <
+		header_words(run, &r->context, t, len, s, e, ctx_seen, &ctx) <
 		    0))
 		return -1;
 	if (!all && ctx.n == 0 && without_context(run, r) == DLP_CONF_NONE)
 		return 0;
-	if (find_words(run, &r->negative, t, len, s, e, &run->neg, &neg) < 0)
+	if (find_words(run, &r->negative, t, len, s, e, neg_seen, &neg) < 0)
 		return -1;
 	memset(&m, 0, sizeof(m));
 	m.confidence = judge(run, r, vr, &ctx, &neg);
 	if (m.confidence == DLP_CONF_NONE && !all)
 		return 0;
-	if (explain(run, r, vr, &ctx, &neg, m.confidence, &run->why) < 0 ||
-	    (r->value == RULE_VALUE_DIGITS
+	if ((r->value == RULE_VALUE_DIGITS
 		    ? mask_digits(r, buf_cstr(&run->value), run->value.len,
 			  &run->masked)
 		    : mask_text(buf_cstr(&run->value), run->value.len,
-			  &run->masked)) < 0 ||
-	    make_window(t, len, s, e, buf_cstr(&run->masked), run->masked.len,
-		&run->window) < 0)
+			  &run->masked)) < 0)
+		return -1;
+	if (run->explain &&
+	    (explain(run, r, vr, &ctx, &neg, m.confidence, &run->why) < 0 ||
+		make_window(t, len, s, e, buf_cstr(&run->masked),
+		    run->masked.len, &run->window) < 0))
 		return -1;
 	m.value = buf_cstr(&run->value);
 	m.masked = buf_cstr(&run->masked);
@@ -880,24 +938,28 @@ evaluate_hit(struct run *run, const struct rule *r, const char *t, size_t len,
 	clear(&run->ctx);
 	clear(&run->neg);
 	clear(&run->why);
-	if (find_words(run, &r->negative, t, len, s, e, &run->neg, &neg) < 0)
+	if (find_words(run, &r->negative, t, len, s, e,
+		run->explain ? &run->neg : NULL, &neg) < 0)
 		return -1;
 	if (neg.n > 0)
 		c = DLP_CONF_NONE;
 	if (c == DLP_CONF_NONE && !run->report_dropped)
 		return 0;
-	if (h->context_seen != NULL && h->context_seen[0] != '\0' &&
+	if (run->explain && h->context_seen != NULL &&
+	    h->context_seen[0] != '\0' &&
 	    put(&run->ctx, h->context_seen,
 		strnlen(h->context_seen, WORDS_SEEN_MAX / 2)) < 0)
 		return -1;
-	if (find_words(run, &r->context, t, len, s, e, &run->ctx, &ctx) < 0)
+	if (find_words(run, &r->context, t, len, s, e,
+		run->explain ? &run->ctx : NULL, &ctx) < 0)
 		return -1;
 	if (ctx.n > 0)
 		c = raise_conf(c);
 	/* the window is the masked hit alone: around a record are other
 	   people's names and streets, which digit masking does not hide */
-	if (explain_hit(r, h, &ctx, &neg, c, &run->why) < 0 ||
-	    put(&run->window, h->masked, strlen(h->masked)) < 0)
+	if (run->explain &&
+	    (explain_hit(r, h, &ctx, &neg, c, &run->why) < 0 ||
+		put(&run->window, h->masked, strlen(h->masked)) < 0))
 		return -1;
 	memset(&m, 0, sizeof(m));
 	m.value = h->value;
@@ -947,21 +1009,72 @@ limit_hit(int rc)
 	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
 }
 
-/* The first pass of list evidence: one more candidate, valid or not. */
+/*
+ * The first pass of list evidence: one more candidate, valid or not,
+ * kept (with what the validator said) for the second pass while there is
+ * room; past CAND_MAX, or without memory for more, the second pass runs
+ * the patterns again instead.
+ */
 static int
 count_candidate(
     struct run *run, const struct rule *r, const char *t, size_t s, size_t e)
 {
+	struct cand *grown;
+	size_t cap;
+	int vr = -1;
+
 	clear(&run->value);
 	if (make_value(r, t, s, e, &run->value) < 0)
 		return -1;
-	if (run->value.len == 0)
+	if (run->value.len > 0) {
+		run->list_n++;
+		vr = (int)r->validator(buf_cstr(&run->value), run->value.len);
+		if (vr != VALIDATE_FAIL)
+			run->list_valid++;
+	}
+	if (!run->cand_ok)
 		return 0;
-	run->list_n++;
-	if (r->validator(buf_cstr(&run->value), run->value.len) !=
-	    VALIDATE_FAIL)
-		run->list_valid++;
+	if (run->n_cand == run->cap_cand) {
+		cap = run->cap_cand == 0 ? 256 : 2 * run->cap_cand;
+		if (cap > CAND_MAX)
+			cap = CAND_MAX;
+		if (run->n_cand >= cap ||
+		    (grown = realloc(run->cand, cap * sizeof(*grown))) ==
+			NULL) {
+			run->cand_ok = false;
+			return 0;
+		}
+		run->cand = grown;
+		run->cap_cand = cap;
+	}
+	run->cand[run->n_cand].s = s;
+	run->cand[run->n_cand].e = e;
+	run->cand[run->n_cand].vr = vr;
+	run->n_cand++;
 	return 0;
+}
+
+/*
+ * The second pass of list evidence over the first pass's candidates: as
+ * run_patterns() would find them again. Returns DLP_OK, RUN_STOP or
+ * DLP_EFATAL.
+ */
+static int
+replay(struct run *run, const struct rule *r, const char *t, size_t len)
+{
+	const struct cand *c;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < run->n_cand; i++) {
+		c = &run->cand[i];
+		if (c->vr < 0) /* no value: evaluate() would return 0 */
+			continue;
+		rc = evaluate(run, r, t, len, c->s, c->e, c->vr);
+		if (rc != 0)
+			return rc == RUN_STOP ? RUN_STOP : DLP_EFATAL;
+	}
+	return DLP_OK;
 }
 
 /*
@@ -971,16 +1084,22 @@ count_candidate(
  * (a PCRE2 limit), RUN_STOP or DLP_EFATAL.
  */
 static int
-run_pattern(struct run *run, const struct rule *r, const pcre2_code *code,
-    const char *t, size_t len, size_t from, size_t end)
+run_pattern(struct run *run, const struct rule *r,
+    const struct rule_pattern *pat, const char *t, size_t len, size_t from,
+    size_t end)
 {
 	PCRE2_SIZE *ov;
 	size_t off = from, s, e;
 	int rc;
 
 	while (off < end) {
-		rc = pcre2_match(
-		    code, (PCRE2_SPTR)t, end, off, 0, run->md, run->mc);
+		/* the JIT's own entry skips pcre2_match()'s checks of its
+		   arguments, which are right here by construction: a tenth
+		   of a call that finds the next row of a roster */
+		rc = pat->jit ? pcre2_jit_match(pat->code, (PCRE2_SPTR)t, end,
+				    off, 0, run->md, run->mc)
+			      : pcre2_match(pat->code, (PCRE2_SPTR)t, end, off,
+				    0, run->md, run->mc);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
 		if (limit_hit(rc))
@@ -1000,7 +1119,7 @@ run_pattern(struct run *run, const struct rule *r, const pcre2_code *code,
 		if (run->counting)
 			rc = count_candidate(run, r, t, s, e);
 		else
-			rc = evaluate(run, r, t, len, s, e);
+			rc = evaluate(run, r, t, len, s, e, -1);
 		if (rc != 0)
 			return rc == RUN_STOP ? RUN_STOP : DLP_EFATAL;
 		off = e;
@@ -1027,10 +1146,14 @@ run_rule(struct run *run, const struct rule *r, const char *t, size_t len,
 	memset(&run->col, 0, sizeof(run->col));
 	run->ctx_upto = run->ctx_at = 0;
 	run->ctx_found = false;
+	run->hdr_s = run->hdr_e = 0;
+	run->hdr_found = false;
 	if (r->detector != NULL)
 		return run_detector(run, r, t, len);
 	if (r->list.min > 0) {
 		run->counting = true;
+		run->n_cand = 0;
+		run->cand_ok = true;
 		rc = run_patterns(run, r, t, len, sp);
 		run->counting = false;
 		if (rc != DLP_OK && rc != DLP_PARTIAL)
@@ -1038,6 +1161,12 @@ run_rule(struct run *run, const struct rule *r, const char *t, size_t len,
 		run->list_active = run->list_n >= r->list.min &&
 		    (double)run->list_valid >=
 			r->list.ratio * (double)run->list_n;
+		/* a pass a PCRE2 limit cut short is run again, as before */
+		if (rc == DLP_OK && run->cand_ok) {
+			rc = replay(run, r, t, len);
+			run->list_active = false;
+			return rc;
+		}
 	}
 	rc = run_patterns(run, r, t, len, sp);
 	run->list_active = false;
@@ -1060,7 +1189,7 @@ run_patterns(struct run *run, const struct rule *r, const char *t, size_t len,
 	for (i = 0; i < r->n_patterns; i++) {
 		if (sp == NULL) {
 			rc = run_pattern(
-			    run, r, r->patterns[i].code, t, len, 0, len);
+			    run, r, &r->patterns[i], t, len, 0, len);
 			if (rc == DLP_PARTIAL)
 				res = DLP_PARTIAL;
 			else if (rc != DLP_OK)
@@ -1068,7 +1197,7 @@ run_patterns(struct run *run, const struct rule *r, const char *t, size_t len,
 			continue;
 		}
 		for (k = 0; k < sp->n; k++) {
-			rc = run_pattern(run, r, r->patterns[i].code, t, len,
+			rc = run_pattern(run, r, &r->patterns[i], t, len,
 			    sp->v[2 * k], sp->v[2 * k + 1]);
 			if (rc == DLP_PARTIAL) {
 				/* as a full run: the pattern stops here */
@@ -1112,6 +1241,7 @@ run_fini(struct run *run)
 	detect_occs_free(&run->occ);
 	pcre2_match_data_free(run->md);
 	pcre2_match_context_free(run->mc);
+	free(run->cand);
 	buf_free(&run->value);
 	buf_free(&run->masked);
 	buf_free(&run->window);
@@ -1150,6 +1280,14 @@ int
 detect_text(const struct ruleset *rs, const char *text, size_t len,
     const struct dlp_limits *lim, bool report_dropped, detect_cb cb, void *arg)
 {
+	return detect_text_flags(rs, text, len, lim,
+	    DETECT_EXPLAIN | (report_dropped ? DETECT_DROPPED : 0), cb, arg);
+}
+
+int
+detect_text_flags(const struct ruleset *rs, const char *text, size_t len,
+    const struct dlp_limits *lim, unsigned flags, detect_cb cb, void *arg)
+{
 	struct run run;
 	size_t i;
 	int rc, res = DLP_OK;
@@ -1160,7 +1298,8 @@ detect_text(const struct ruleset *rs, const char *text, size_t len,
 		return DLP_OK;
 	if (run_init(&run, lim) < 0)
 		return DLP_EFATAL;
-	run.report_dropped = report_dropped;
+	run.report_dropped = (flags & DETECT_DROPPED) != 0;
+	run.explain = (flags & DETECT_EXPLAIN) != 0;
 	run.cb = cb;
 	run.arg = arg;
 	if (spans_init(&run, rs) < 0 ||
@@ -1232,6 +1371,7 @@ example_run(struct run *run, const struct ruleset *rs, size_t ri, const char *t,
 	run->cb = outcome_cb;
 	run->arg = o;
 	run->report_dropped = true;
+	run->explain = true;
 	run->use_occ = false;
 	if (!prefilter)
 		return run_rule(run, &rs->rules[ri], t, len, NULL);

@@ -83,10 +83,27 @@ typedef int (*detect_cb)(void *arg, const struct detect_match *m);
 /*
  * detect_text: run every rule over len bytes of normalised UTF-8 text.
  * Returns DLP_OK, DLP_PARTIAL (a PCRE2 match or depth limit, or the
- * callback, cut a rule short) or DLP_EFATAL (out of memory).
+ * callback, cut a rule short) or DLP_EFATAL (out of memory). Every
+ * field of a match is filled: detect_text_flags() with DETECT_EXPLAIN,
+ * and DETECT_DROPPED when report_dropped.
  */
 int detect_text(const struct ruleset *rs, const char *text, size_t len,
     const struct dlp_limits *lim, bool report_dropped, detect_cb cb, void *arg);
+
+/* Flags of detect_text_flags(). */
+#define DETECT_DROPPED 0x1u /* pass dropped candidates too */
+/* fill window, context_seen, negative_seen and why; without it they are
+   "" (a scan that only counts findings never reads them, and building
+   them is most of the cost of a hit in a dense roster) */
+#define DETECT_EXPLAIN 0x2u
+
+/*
+ * detect_text_flags: detect_text() with flags (DETECT_*). The matches,
+ * their values, masked forms and confidences do not depend on
+ * DETECT_EXPLAIN.
+ */
+int detect_text_flags(const struct ruleset *rs, const char *text, size_t len,
+    const struct dlp_limits *lim, unsigned flags, detect_cb cb, void *arg);
 
 /*
  * ruleset_test_examples: normalise and run each rule's examples: every

@@ -653,8 +653,11 @@ detect_into(struct dlp_scan *s, long id, const struct open_node *o,
 
 	s->cur_node = id;
 	s->cur_text = o;
-	rc = detect_text(s->engine->rules, buf_cstr(text), text->len, s->lim,
-	    (s->flags & DLP_SCAN_EXPLAIN) != 0, on_match, s);
+	rc = detect_text_flags(s->engine->rules, buf_cstr(text), text->len,
+	    s->lim,
+	    (s->flags & DLP_SCAN_EXPLAIN) != 0 ? DETECT_DROPPED | DETECT_EXPLAIN
+					       : 0,
+	    on_match, s);
 	s->cur_text = NULL;
 	stage_pop(s, prev);
 	s->report.stages.bytes[DLP_STAGE_DETECT] += text->len;

@@ -3,7 +3,7 @@
  * against baselines from the same run, because these machines are shared
  * and noisy: absolute figures mean little, ratios do.
  *
- * Usage: dlp-bench [-c CONFIG] [-t MS] [-r RULES] [-d] [-x TEXT]...
+ * Usage: dlp-bench [-c CONFIG] [-t MS] [-r RULES] [-d] [-e] [-x TEXT]...
  *                  [-C DIR]... [-n PASSES] [BASELINE.eml MESSAGE.eml...]
  *
  * Each message is read into memory once and scanned repeatedly (whole
@@ -46,7 +46,9 @@
  * of the thread instead of the wall-clock time, which is what one core
  * does when others compete for the machine. With -d only detection is
  * timed (the file is normalised once, no copy loops): a profiler then
- * sees the detect phase alone.
+ * sees the detect phase alone. Detection runs as the daemon's scan does
+ * (no explanations); with -e as dlp-scan --explain does (every
+ * candidate, each with its window and explanation).
  */
 #include <dirent.h>
 #include <stdbool.h>
@@ -276,8 +278,8 @@ count_cb(void *arg, const struct detect_match *m)
  * MB/s and as a ratio to a copy loop over the same bytes.
  */
 static int
-text_bench(
-    const struct ruleset *rs, const char *path, double min_s, bool det_only)
+text_bench(const struct ruleset *rs, const char *path, double min_s,
+    bool det_only, unsigned det_flags)
 {
 	struct dlp_limits lim;
 	struct input in;
@@ -314,16 +316,16 @@ text_bench(
 	} while (t < min_s);
 	norm_mbs = (double)in.len * (double)n / t / 1e6;
 	norm_cpu = (double)in.len * (double)n / (cpu_s() - c0) / 1e6;
-	rc = detect_text(rs, buf_cstr(&norm), norm.len, &lim, false, count_cb,
-	    &hits); /* warm-up, and the hit count */
+	rc = detect_text_flags(rs, buf_cstr(&norm), norm.len, &lim, det_flags,
+	    count_cb, &hits); /* warm-up, and the hit count */
 	n = 0;
 	t0 = now_s();
 	c0 = cpu_s();
 	do {
 		size_t h = 0;
 
-		rc = detect_text(
-		    rs, buf_cstr(&norm), norm.len, &lim, false, count_cb, &h);
+		rc = detect_text_flags(rs, buf_cstr(&norm), norm.len, &lim,
+		    det_flags, count_cb, &h);
 		n++;
 		t = now_s() - t0;
 	} while (t < min_s && rc != DLP_EFATAL);
@@ -685,11 +687,15 @@ main(int argc, char **argv)
 	char msg[1200];
 	int ch, i, action;
 	bool det_only = false;
+	unsigned det_flags = 0;
 
-	while ((ch = getopt(argc, argv, "c:dt:r:x:C:n:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:det:r:x:C:n:")) != -1) {
 		switch (ch) {
 		case 'd':
 			det_only = true;
+			break;
+		case 'e':
+			det_flags = DETECT_DROPPED | DETECT_EXPLAIN;
 			break;
 		case 'c':
 			config = optarg;
@@ -716,7 +722,7 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr,
 			    "usage: dlp-bench [-c CONFIG] [-t MS] [-r RULES] "
-			    "[-d] [-x TEXT]... [-C DIR]... [-n PASSES]\n"
+			    "[-d] [-e] [-x TEXT]... [-C DIR]... [-n PASSES]\n"
 			    "                 [BASELINE.eml MESSAGE.eml...]\n");
 			return 2;
 		}
@@ -728,7 +734,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 		for (k = 0; k < n_texts; k++)
-			if (text_bench(rs, texts[k], min_s, det_only) < 0) {
+			if (text_bench(
+				rs, texts[k], min_s, det_only, det_flags) < 0) {
 				ruleset_free(rs);
 				return 3;
 			}

@@ -205,6 +205,31 @@ test_cache_forward_and_back(void **state)
 	assert_string_equal(header_of(t, "3", &c), "C");
 }
 
+/*
+ * The header cell is kept for the next row of the same column: columns
+ * taken in turn, a second table whose column has the same index, and a
+ * header line read by TAB for one row and by comma for the next all give
+ * their own cell.
+ */
+static void
+test_header_cell_cache_is_per_table_column_and_separator(void **state)
+{
+	const char *t = "A\tB\tC\n1\tp\tx\n2\tq\ty\n---\nD\tE\n3\tr\n";
+	const char *mixed = "h1,h2\th3,h4\nk,m\tc,d\nx,y\n";
+	struct column_cache c = { 0 };
+
+	assert_string_equal(header_of(t, "p", &c), "B");
+	assert_string_equal(header_of(t, "x", &c), "C");
+	assert_string_equal(header_of(t, "q", &c), "B");
+	assert_string_equal(header_of(t, "y", &c), "C");
+	assert_string_equal(header_of(t, "r", &c), "E");
+	memset(&c, 0, sizeof(c));
+	/* c: cell 1 by TAB; y: cell 1 by comma, of the same header line */
+	assert_string_equal(header_of(mixed, "c,d", &c), "h3,h4");
+	assert_string_equal(header_of(mixed, "y", &c), "h2\th3");
+	assert_string_equal(header_of(mixed, "y", NULL), "h2\th3");
+}
+
 static void
 test_long_table(void **state)
 {
@@ -256,6 +281,8 @@ main(void)
 		cmocka_unit_test(test_a_line_without_separator_ends_the_table),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_cache_forward_and_back),
+		cmocka_unit_test(
+		    test_header_cell_cache_is_per_table_column_and_separator),
 		cmocka_unit_test(test_long_table),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_space_table),

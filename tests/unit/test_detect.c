@@ -806,6 +806,115 @@ test_callback_asking_to_stop_returns_partial(void **state)
 	assert_int_equal(hs.n, 3);
 }
 
+/*
+ * A rule with list evidence judges in its second pass the candidates its
+ * first pass kept: each once, in order, and a callback that asks to stop
+ * stops the run there.
+ */
+static void
+test_list_evidence_judges_each_candidate_once_and_stops_when_asked(void **state)
+{
+	static const char *nums[] = { "314159265352", "271828182840",
+		"141421356230", "173205080750", "867530900006" };
+	static const char text[] = "314159265352\n271828182840\n141421356230\n"
+				   "173205080750\n867530900006\n";
+	const struct hit *h[MAX_HITS];
+	struct hits hs;
+	size_t n, i;
+
+	assert_int_equal(scan(shipped, text, false, &hs), DLP_OK);
+	n = of_rule(&hs, "jp.my_number", h, MAX_HITS);
+	assert_int_equal(n, 5);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(h[i]->value, nums[i]);
+		assert_int_equal(h[i]->offset, 13 * i);
+		assert_int_equal(h[i]->confidence, DLP_CONF_MEDIUM);
+		assert_non_null(strstr(h[i]->why, "list evidence: 5 of 5"));
+	}
+	assert_int_equal(hs.n, 5); /* no other rule takes them */
+	memset(&hs, 0, sizeof(hs));
+	hs.stop_after = 2;
+	assert_int_equal(
+	    detect_text(shipped, text, strlen(text), NULL, false, collect, &hs),
+	    DLP_PARTIAL);
+	assert_int_equal(hs.n, 2);
+	assert_string_equal(hs.h[1].value, nums[1]);
+}
+
+/* Every hit of rs over text with flags (detect_text_flags) into hs. */
+static int
+scan_flags(
+    const struct ruleset *rs, const char *text, unsigned flags, struct hits *hs)
+{
+	memset(hs, 0, sizeof(*hs));
+	return detect_text_flags(
+	    rs, text, strlen(text), NULL, flags, collect, hs);
+}
+
+/*
+ * Without DETECT_EXPLAIN the same candidates come with the same values,
+ * masks and confidences, and the window, words seen and why are empty;
+ * with it, every field is what detect_text() gives.
+ */
+static void
+test_without_explain_matches_are_the_same_and_unexplained(void **state)
+{
+	static const char *texts[] = {
+		"氏名\t住所\t電話\t個人番号\n"
+		"山田 花子\t東京都架空市中央町1-2-3\t090-1234-5678\t"
+		"314159265352\n"
+		"佐藤 一郎\t東京都架空市中央町4-5-6\t03-1234-5678\t"
+		"271828182840\n",
+		"314159265352\n271828182840\n141421356230\n173205080750\n"
+		"867530900006\n",
+		"注文番号 3141-5926-5352 をご確認ください。",
+		"マイナンバー: 3141 5926 5352、基礎年金番号 1234-567890",
+		"連絡先 example.taro@example.jp 電話 03-1234-5678",
+	};
+	struct hits *full, *bare, *old;
+	size_t i, k, d;
+	unsigned drop;
+	int rc;
+
+	full = calloc(3, sizeof(*full));
+	assert_non_null(full);
+	bare = full + 1;
+	old = full + 2;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		for (d = 0; d < 2; d++) {
+			drop = d ? DETECT_DROPPED : 0;
+			rc = scan_flags(
+			    shipped, texts[i], drop | DETECT_EXPLAIN, full);
+			assert_int_equal(rc, DLP_OK);
+			assert_int_equal(
+			    scan_flags(shipped, texts[i], drop, bare), rc);
+			assert_int_equal(
+			    scan(shipped, texts[i], d != 0, old), rc);
+			assert_true(d == 0 || full->n > 0);
+			assert_int_equal(bare->n, full->n);
+			assert_memory_equal(old, full, sizeof(*full));
+			for (k = 0; k < full->n && k < MAX_HITS; k++) {
+				const struct hit *f = &full->h[k];
+				const struct hit *b = &bare->h[k];
+
+				assert_string_equal(b->rule_id, f->rule_id);
+				assert_string_equal(b->value, f->value);
+				assert_string_equal(b->masked, f->masked);
+				assert_int_equal(b->confidence, f->confidence);
+				assert_int_equal(
+				    b->validator_ok, f->validator_ok);
+				assert_int_equal(b->offset, f->offset);
+				assert_int_equal(b->length, f->length);
+				assert_true(f->why[0] != '\0');
+				assert_string_equal(b->why, "");
+				assert_string_equal(b->window, "");
+				assert_string_equal(b->context_seen, "");
+				assert_string_equal(b->negative_seen, "");
+			}
+		}
+	free(full);
+}
+
 static void
 test_empty_text_and_missing_ruleset(void **state)
 {
@@ -1518,6 +1627,10 @@ main(void)
 		    test_pension_number_negative_window_is_ten_chars),
 		cmocka_unit_test(test_match_limit_hit_returns_partial),
 		cmocka_unit_test(test_callback_asking_to_stop_returns_partial),
+		cmocka_unit_test(
+		    test_list_evidence_judges_each_candidate_once_and_stops_when_asked),
+		cmocka_unit_test(
+		    test_without_explain_matches_are_the_same_and_unexplained),
 		cmocka_unit_test(test_empty_text_and_missing_ruleset),
 		cmocka_unit_test(
 		    test_invalid_utf8_around_a_number_is_scanned_safely),
