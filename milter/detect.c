@@ -1304,7 +1304,7 @@ detect_text_flags(const struct ruleset *rs, const char *text, size_t len,
 	run.arg = arg;
 	if (spans_init(&run, rs) < 0 ||
 	    detect_prefilter_find(
-		rs, text, len, report_dropped, run.spans, &run.occ) < 0) {
+		rs, text, len, run.report_dropped, run.spans, &run.occ) < 0) {
 		run_fini(&run);
 		return DLP_EFATAL;
 	}
