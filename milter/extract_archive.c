@@ -382,13 +382,14 @@ xz_memory(const unsigned char *p, size_t len)
 }
 
 /* method_memory: what the decoder of ZIP method m allocates for the
-   data at off */
+   data at off. libarchive 3.6 keeps only the low byte of the method
+   field (a char), so 0x5b0e is decoded as 14, LZMA: so is it here */
 static uint64_t
 method_memory(const unsigned char *p, size_t len, uint64_t off, unsigned m)
 {
 	if (off > len)
 		return 0;
-	switch (m) {
+	switch (m & 0xff) {
 	case 14: /* LZMA: version(2) size(2) lc/lp/pb(1) dictionary(4) */
 		return off + 9 <= len ? le32(p + off + 5) : 0;
 	case 95: /* xz */
