@@ -159,6 +159,10 @@ $(B)/dlp-quarantine: $(QUAR_OBJS) $(LIB)
 $(B)/tests/%: tests/unit/%.c $(LIB) milter/*.h | $(B)/tests
 	$(CC) $(CFLAGS) -Imilter -o $@ $< $(LIB) $(PKG_LIBS) -lcmocka
 
+# test_milter_glue and test_log #include daemon sources (not in libdlp.a)
+$(B)/tests/test_milter_glue $(B)/asan/tests/test_milter_glue \
+$(B)/tests/test_log $(B)/asan/tests/test_log: $(DAEMON_SRCS)
+
 $(B)/dlp-bench: tests/bench/dlp_bench.c $(LIB) milter/*.h
 	$(CC) $(CFLAGS) -Imilter $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 

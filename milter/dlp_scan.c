@@ -20,6 +20,8 @@
 
 #include <jansson.h>
 
+#include "attach_msg.h"
+#include "buf.h"
 #include "config.h"
 #include "detect.h"
 #include "dlp.h"
@@ -99,95 +101,40 @@ default_config(void)
 						  : DLP_SYSTEM_CONFIG;
 }
 
-static const char base64_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Feed base64 of 3*n input bytes (or the tail), 76 columns per line. */
+/* Feed what attach_msg put in b, and empty it. -1: the engine failed. */
 static int
-feed_base64(struct dlp_scan *s, const unsigned char *in, size_t len)
+feed_buf(struct dlp_scan *s, struct buf *b)
 {
-	char line[80];
-	size_t i, o = 0;
+	int rc = dlp_scan_feed(s, b->data, b->len) == DLP_EFATAL ? -1 : 0;
 
-	for (i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)in[i] << 16;
-
-		if (i + 1 < len)
-			v |= (unsigned)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		line[o++] = base64_chars[(v >> 18) & 63];
-		line[o++] = base64_chars[(v >> 12) & 63];
-		line[o++] = i + 1 < len ? base64_chars[(v >> 6) & 63] : '=';
-		line[o++] = i + 2 < len ? base64_chars[v & 63] : '=';
-		if (o == 76 || i + 3 >= len) {
-			line[o++] = '\n';
-			if (dlp_scan_feed(s, line, o) == DLP_EFATAL)
-				return -1;
-			o = 0;
-		}
-	}
-	return 0;
-}
-
-/* The header of a message carrying one attachment named after the file. */
-static int
-feed_attachment_head(
-    struct dlp_scan *s, const char *path, const char *from, const char *rcpt)
-{
-	const char *base = strrchr(path, '/');
-	char head[4096];
-	char name[1024];
-	size_t i, o = 0;
-	int n;
-
-	base = base ? base + 1 : path;
-	/* RFC 2231 percent-encoding keeps any name in a header */
-	for (i = 0; base[i] != '\0' && o + 4 < sizeof(name); i++) {
-		unsigned char c = (unsigned char)base[i];
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || strchr("._-", c) != NULL) {
-			name[o++] = (char)c;
-		} else {
-			snprintf(name + o, 4, "%%%02X", c);
-			o += 3;
-		}
-	}
-	name[o] = '\0';
-	n = snprintf(head, sizeof(head),
-	    "From: <%s>\r\nTo: <%s>\r\nSubject: dlp-scan --attachment\r\n"
-	    "MIME-Version: 1.0\r\n"
-	    "Content-Type: multipart/mixed; boundary=\"=_dlp_scan_file\"\r\n"
-	    "\r\n--=_dlp_scan_file\r\n"
-	    "Content-Type: application/octet-stream\r\n"
-	    "Content-Disposition: attachment; filename*=UTF-8''%s\r\n"
-	    "Content-Transfer-Encoding: base64\r\n\r\n",
-	    from, rcpt, name);
-	if (n < 0 || (size_t)n >= sizeof(head))
-		return -1;
-	return dlp_scan_feed(s, head, (size_t)n) == DLP_EFATAL ? -1 : 0;
+	buf_reset(b);
+	return rc;
 }
 
 /* Read path into the scan, raw or as an attachment. 0, -1 read, -2 fatal. */
 static int
 feed_file(struct dlp_scan *s, const char *path, const struct opts *o)
 {
-	static const char tail[] = "\r\n--=_dlp_scan_file--\r\n";
+	static const char tail[] = ATTACH_MSG_TAIL;
 	unsigned char buf[3 * 16384];
+	struct buf enc;
 	FILE *fp;
 	size_t n;
 	int rc = 0;
 
 	if ((fp = fopen(path, "rb")) == NULL)
 		return -1;
+	/* a chunk's base64: 4/3 of it and a LF every 76 */
+	buf_init(&enc, sizeof(buf) / 3 * 4 + sizeof(buf) / 57 + 8192);
 	if (o->attachment &&
-	    feed_attachment_head(s, path, o->from, o->rcpts[0]) < 0) {
+	    (attach_msg_head(&enc, path, o->from, o->rcpts[0]) != BUF_OK ||
+		feed_buf(s, &enc) < 0)) {
 		rc = -2;
 		goto out;
 	}
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		if (o->attachment ? feed_base64(s, buf, n) < 0
+		if (o->attachment ? attach_msg_base64(&enc, buf, n) != BUF_OK ||
+			    feed_buf(s, &enc) < 0
 				  : dlp_scan_feed(s, buf, n) == DLP_EFATAL) {
 			rc = -2;
 			goto out;
@@ -200,6 +147,7 @@ feed_file(struct dlp_scan *s, const char *path, const struct opts *o)
 		rc = -2;
 out:
 	explicit_bzero(buf, sizeof(buf));
+	buf_free(&enc); /* wipes */
 	fclose(fp);
 	return rc;
 }

@@ -60,6 +60,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach_msg.h"
 #include "detect.h"
 #include "dlp.h"
 #include "normalize.h"
@@ -355,71 +356,24 @@ out:
 
 /* Corpus mode (-C) */
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /*
- * f's bytes as the only attachment of a small message (base64, 76
- * columns), named after the file as dlp-scan --attachment names it.
+ * f's bytes as the only attachment of a small message, as dlp-scan
+ * --attachment makes it (attach_msg.h).
  */
 static int
 wrap(struct cfile *f, unsigned char *raw, size_t len)
 {
-	static const char tail[] = "\r\n--=_dlp_bench_file--\r\n";
-	const char *base = strrchr(f->path, '/');
-	char head[2048], name[1024];
-	size_t i, o = 0, cap;
-	unsigned char *m;
-	int n;
+	struct buf m;
 
-	base = base ? base + 1 : f->path;
-	for (i = 0; base[i] != '\0' && o + 4 < sizeof(name); i++) {
-		unsigned char c = (unsigned char)base[i];
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || strchr("._-", c) != NULL) {
-			name[o++] = (char)c;
-		} else {
-			snprintf(name + o, 4, "%%%02X", c);
-			o += 3;
-		}
-	}
-	name[o] = '\0';
-	n = snprintf(head, sizeof(head),
-	    "From: <bench@example.jp>\r\nTo: <x@outside.test>\r\n"
-	    "Subject: dlp-bench corpus\r\nMIME-Version: 1.0\r\n"
-	    "Content-Type: multipart/mixed; boundary=\"=_dlp_bench_file\"\r\n"
-	    "\r\n--=_dlp_bench_file\r\n"
-	    "Content-Type: application/octet-stream\r\n"
-	    "Content-Disposition: attachment; filename*=UTF-8''%s\r\n"
-	    "Content-Transfer-Encoding: base64\r\n\r\n",
-	    name);
-	if (n < 0 || (size_t)n >= sizeof(head))
+	buf_init(&m, len / 3 * 4 + len / 57 + 16384);
+	if (attach_msg_head(
+		&m, f->path, "bench@example.jp", "x@outside.test") != BUF_OK ||
+	    attach_msg_base64(&m, raw, len) != BUF_OK ||
+	    buf_puts(&m, ATTACH_MSG_TAIL) != BUF_OK) {
+		buf_free(&m);
 		return -1;
-	cap = (size_t)n + (len + 2) / 3 * 4 + (len / 57 + 1) * 2 + sizeof(tail);
-	if ((m = malloc(cap)) == NULL)
-		return -1;
-	memcpy(m, head, (size_t)n);
-	o = (size_t)n;
-	for (i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)raw[i] << 16;
-
-		if (i + 1 < len)
-			v |= (unsigned)raw[i + 1] << 8;
-		if (i + 2 < len)
-			v |= raw[i + 2];
-		m[o++] = (unsigned char)b64[(v >> 18) & 63];
-		m[o++] = (unsigned char)b64[(v >> 12) & 63];
-		m[o++] = i + 1 < len ? (unsigned char)b64[(v >> 6) & 63] : '=';
-		m[o++] = i + 2 < len ? (unsigned char)b64[v & 63] : '=';
-		if ((i / 3 + 1) % 19 == 0 || i + 3 >= len) {
-			m[o++] = '\r';
-			m[o++] = '\n';
-		}
 	}
-	memcpy(m + o, tail, sizeof(tail) - 1);
-	f->data = m;
-	f->len = o + sizeof(tail) - 1;
+	f->data = (unsigned char *)buf_steal(&m, &f->len);
 	f->wrapped = true;
 	return 0;
 }

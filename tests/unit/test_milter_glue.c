@@ -602,6 +602,58 @@ test_my_number_is_rejected_with_incident_in_reply_and_log(void **state)
 }
 
 /*
+ * The spool gathers 64 KB before it writes: 200 pieces of 1 KB (gathered
+ * and written as the buffer fills), the last ending in the first half of
+ * a My Number, then one piece past 64 KB (written at once, after what
+ * was gathered) starting with its second half. Only bytes spooled whole
+ * and in order make the number, and the size counts every byte.
+ */
+static void
+test_body_past_the_spool_buffer_reaches_the_worker_whole(void **state)
+{
+	static const char head[] = "\r\nマイナンバー: 3815-29";
+	static const char rest[] = "06-4717\r\n";
+	const size_t piece = 1024, pieces = 200, big = 100 * 1024;
+	char *body, *log, field[64], want[64];
+	size_t i, total = 0;
+	SMFICTX ctx;
+
+	body = malloc(big);
+	assert_non_null(body);
+	for (i = 0; i < big; i++)
+		body[i] = (i % 64 == 63) ? '\n' : (char)('a' + i % 26);
+	connect_ctx(&ctx);
+	start_message(&ctx, &number_msg);
+	for (i = 0; i < 6 && number_msg.headers[i][0] != NULL; i++)
+		total += strlen(number_msg.headers[i][0]) + 2 +
+		    strlen(number_msg.headers[i][1]) + 2;
+	assert_int_equal(mlfi_eoh(&ctx), SMFIS_CONTINUE);
+	total += 2; /* the blank line after the headers */
+	for (i = 0; i + 1 < pieces; i++)
+		assert_int_equal(mlfi_body(&ctx, (unsigned char *)body, piece),
+		    SMFIS_NOREPLY);
+	/* the last small piece ends with the number's first half */
+	memcpy(body + piece - (sizeof(head) - 1), head, sizeof(head) - 1);
+	assert_int_equal(
+	    mlfi_body(&ctx, (unsigned char *)body, piece), SMFIS_NOREPLY);
+	memcpy(body, rest, sizeof(rest) - 1);
+	assert_int_equal(
+	    mlfi_body(&ctx, (unsigned char *)body, big), SMFIS_NOREPLY);
+	total += pieces * piece + big;
+	assert_int_equal(mlfi_eom(&ctx), SMFIS_REJECT);
+	close_ctx(&ctx);
+	log = log_text();
+	verdict_field(log, "kinds", field, sizeof(field));
+	assert_string_equal(field, "my_number:1");
+	verdict_field(log, "size", field, sizeof(field));
+	snprintf(want, sizeof(want), "%zu", total);
+	assert_string_equal(field, want);
+	assert_no_number(log);
+	free(log);
+	free(body);
+}
+
+/*
  * Mail submitted with sendmail(1): Postfix's cleanup connects as
  * 127.0.0.1 port 0 and turns the reject into a bounce, where one line
  * reads well and a multi-line reply does not.
@@ -1208,6 +1260,7 @@ main(void)
 		T(test_clean_message_is_accepted_with_one_verdict_line),
 		T(test_headers_and_body_are_fed_as_name_colon_value_crlf),
 		T(test_my_number_is_rejected_with_incident_in_reply_and_log),
+		T(test_body_past_the_spool_buffer_reaches_the_worker_whole),
 		T(test_sendmail_submission_is_rejected_in_one_line),
 		T(test_internal_only_mail_is_accepted_at_eoh_unscanned),
 		T(test_one_external_recipient_makes_the_message_scanned),
