@@ -12,6 +12,12 @@
  *
  * The numbers are synthetic, made here from a fixed seed with a valid
  * check digit.
+ *
+ * The stage clock is read here as this thread's CPU time (clock_gettime()
+ * below stands in for libc's): on the wall clock, a preemption is charged
+ * to whichever stage was running, and on a loaded machine (CI runs the
+ * tests two at a time beside other work) one landed in extract and made
+ * it outweigh detect. CPU time is the stages' own work only.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -173,6 +181,18 @@ scan_chunked(const char *msg, size_t chunk, const char *const *rcpts)
 	return s;
 }
 
+/*
+ * libc's clock_gettime(), as scan.c (linked from libdlp.a into this
+ * program) sees it: CLOCK_MONOTONIC is this thread's CPU time.
+ */
+int
+clock_gettime(clockid_t id, struct timespec *ts)
+{
+	if (id == CLOCK_MONOTONIC)
+		id = CLOCK_THREAD_CPUTIME_ID;
+	return (int)syscall(SYS_clock_gettime, id, ts);
+}
+
 /* The stages add up to at most the elapsed time, which is elapsed_ms. */
 static void
 assert_adds_up(const struct dlp_report *r)
@@ -318,9 +338,14 @@ test_xlsx_attachment_spends_time_extracting(void **state)
 }
 
 /*
- * A roster in a zip in a zip, stored: the extractors barely work, the
- * rules work hard on the member's text from inside them. Were detection
- * charged to the stage that called it, extract would hold all of it.
+ * A roster in a zip in a zip, stored: the rules work on the member's text
+ * from inside the extractors. Were detection charged to the stage that
+ * called it, extract would hold it and detect would keep only the few
+ * microseconds of the short body. The yardstick is the same text scanned
+ * as the body of a plain mail, after the zipped one (so its caches are
+ * warm and it is no slower for being first): the zipped scan's detect
+ * must hold at least half of that. (Extraction's own work is not small
+ * beside detection: libmagic spends 3-5 ms on a text member.)
  */
 static void
 test_detection_inside_nested_archives_is_detect(void **state)
@@ -332,8 +357,9 @@ test_detection_inside_nested_archives_is_detect(void **state)
 	const struct dlp_report *r;
 	unsigned char *inner, *outer;
 	size_t inner_len, outer_len, i;
-	struct dlp_scan *s;
-	char *msg;
+	struct dlp_scan *s, *plain;
+	char *msg, *plain_msg;
+	uint64_t plain_detect;
 	bool found = false;
 
 	inner = zip_build(inner_parts, 1, "zip:compression=store", &inner_len);
@@ -353,13 +379,18 @@ test_detection_inside_nested_archives_is_detect(void **state)
 	assert_true(found);
 	assert_adds_up(r);
 	assert_true(st->ns[DLP_STAGE_EXTRACT] > 0);
-	assert_true(st->ns[DLP_STAGE_DETECT] > 0);
-	assert_true(st->ns[DLP_STAGE_EXTRACT] < st->ns[DLP_STAGE_DETECT]);
 	/* only the MIME part was handed to extraction; its members' text
 	   was normalised and detected */
 	assert_int_equal(st->bytes[DLP_STAGE_EXTRACT], outer_len);
 	assert_true(st->bytes[DLP_STAGE_NORMALIZE] >= strlen(text));
 	assert_true(st->bytes[DLP_STAGE_DETECT] >= strlen(text));
+	plain_msg = mail(text, NULL, NULL, NULL, 0);
+	plain = scan_chunked(plain_msg, 1 << 20, outside);
+	plain_detect = dlp_scan_report(plain)->stages.ns[DLP_STAGE_DETECT];
+	assert_true(plain_detect > 0);
+	assert_true(st->ns[DLP_STAGE_DETECT] >= plain_detect / 2);
+	dlp_scan_free(plain);
+	free(plain_msg);
 	dlp_scan_free(s);
 	free(msg);
 	free(outer);
