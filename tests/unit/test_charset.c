@@ -4,6 +4,8 @@
  * (the same Japanese text in ISO-2022-JP, Shift_JIS and UTF-8), read
  * relative to the project root.
  */
+#include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -604,6 +606,110 @@ test_large_input_converts_in_one_call(void **state)
 	free(in);
 }
 
+/*
+ * What glibc's iconv makes of CP932, with the engine's rules for what it
+ * refuses (a refused byte is U+FFFD and the next byte is read afresh; an
+ * incomplete character at the end is one U+FFFD): the reference the
+ * table decoder of charset.c (cp932_table.h) must equal.
+ */
+static void
+iconv_cp932(const unsigned char *in, size_t len, struct buf *out)
+{
+	iconv_t cd = iconv_open("UTF-8", "CP932");
+	char tmp[256], *ip = (char *)(uintptr_t)in, *op;
+	size_t il = len, ol, r;
+	int err;
+
+	assert_true(cd != (iconv_t)-1);
+	while (il > 0) {
+		op = tmp;
+		ol = sizeof(tmp);
+		r = iconv(cd, &ip, &il, &op, &ol);
+		err = errno;
+		assert_int_equal(
+		    buf_append(out, tmp, (size_t)(op - tmp)), BUF_OK);
+		if (r != (size_t)-1 || err == E2BIG)
+			continue;
+		assert_int_equal(buf_append(out, U_FFFD, 3), BUF_OK);
+		if (err == EINVAL)
+			break;
+		ip++;
+		il--;
+	}
+	iconv_close(cd);
+}
+
+/* charset_to_utf8("cp932") against iconv_cp932(), also when cut short. */
+static void
+check_cp932(const unsigned char *in, size_t len)
+{
+	struct buf want, got, cut;
+	size_t max;
+
+	buf_init(&want, 8 * len + 16);
+	buf_init(&got, 8 * len + 16);
+	iconv_cp932(in, len, &want);
+	assert_int_equal(charset_to_utf8("cp932", in, len, &got), CHARSET_OK);
+	if (got.len != want.len ||
+	    memcmp(buf_cstr(&got), buf_cstr(&want), got.len) != 0)
+		print_error("cp932 differs from iconv on %zu bytes from "
+			    "%02x\n",
+		    len, len > 0 ? in[0] : 0);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(buf_cstr(&got), buf_cstr(&want), got.len);
+	/* a full output keeps the longest whole-character prefix */
+	max = want.len / 2;
+	buf_init(&cut, max);
+	if (want.len > 0) {
+		assert_int_equal(
+		    charset_to_utf8("cp932", in, len, &cut), CHARSET_EFULL);
+		assert_true(cut.len <= max && max - cut.len < 3);
+		assert_memory_equal(buf_cstr(&cut), buf_cstr(&want), cut.len);
+		assert_true(
+		    cut.len == want.len || (want.data[cut.len] & 0xC0) != 0x80);
+	}
+	buf_free(&want);
+	buf_free(&got);
+	buf_free(&cut);
+}
+
+/*
+ * The CP932 tables are glibc's decoder: every byte alone, every pair,
+ * and long random runs (lead bytes before lead bytes, ASCII between,
+ * refused bytes, a lead byte at the end) decode exactly as iconv does.
+ */
+static void
+test_cp932_tables_decode_as_iconv(void **state)
+{
+	static const unsigned char pick[] = { 'A', '1', ',', '\\', '~', 0x00,
+		0x40, 0x7E, 0x7F, 0x80, 0x81, 0x82, 0x84, 0x85, 0x87, 0x88,
+		0x9F, 0xA0, 0xA1, 0xDF, 0xE0, 0xEA, 0xED, 0xEE, 0xF0, 0xFA,
+		0xFC, 0xFD, 0xFF, 0x9E, 0xA0, 0xFC };
+	unsigned char in[3000];
+	unsigned long seed = 932;
+	size_t i, n, round;
+	unsigned b, t;
+
+	for (b = 0; b < 256; b++) {
+		in[0] = (unsigned char)b;
+		check_cp932(in, 1);
+		for (t = 0; t < 256; t++) {
+			in[1] = (unsigned char)t;
+			check_cp932(in, 2);
+		}
+	}
+	for (round = 0; round < 200; round++) {
+		n = 1 + round * 13 % sizeof(in);
+		for (i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005UL +
+			    1442695040888963407UL;
+			in[i] = round % 2 ? (unsigned char)(seed >> 33)
+					  : pick[(seed >> 33) % sizeof(pick)];
+		}
+		check_cp932(in, n);
+	}
+}
+
 int
 main(void)
 {
@@ -631,6 +737,7 @@ main(void)
 		cmocka_unit_test(
 		    test_random_bytes_give_well_formed_utf8_for_every_label),
 		cmocka_unit_test(test_large_input_converts_in_one_call),
+		cmocka_unit_test(test_cp932_tables_decode_as_iconv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
