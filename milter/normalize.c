@@ -78,6 +78,56 @@ struct norm {
 	struct fold f;
 };
 
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Whether one of the 8 bytes of w is zero. */
+static bool
+has_zero_byte(uint64_t w)
+{
+	return ((w - ONES) & ~w & HIGHS) != 0;
+}
+
+/*
+ * plain_ascii: how many bytes from p (n > 0 of them, p[0] ASCII and not
+ * CR or NUL) are ASCII other than CR and NUL, 8 at a time.
+ */
+static size_t
+plain_ascii(const unsigned char *p, size_t n)
+{
+	size_t i = 1;
+	uint64_t w;
+
+	while (n - i >= 8) {
+		memcpy(&w, p + i, 8);
+		if ((w & HIGHS) || has_zero_byte(w) ||
+		    has_zero_byte(w ^ (ONES * '\r')))
+			break;
+		i += 8;
+	}
+	while (i < n && p[i] < 0x80 && p[i] != '\r' && p[i] != '\0')
+		i++;
+	return i;
+}
+
+/* ascii_len: how many bytes from p (n > 0, p[0] ASCII) are ASCII. */
+static size_t
+ascii_len(const unsigned char *p, size_t n)
+{
+	size_t i = 1;
+	uint64_t w;
+
+	while (n - i >= 8) {
+		memcpy(&w, p + i, 8);
+		if (w & HIGHS)
+			break;
+		i += 8;
+	}
+	while (i < n && p[i] < 0x80)
+		i++;
+	return i;
+}
+
 /* put: append, or as much as fits without cutting a UTF-8 sequence. */
 static void
 put(struct fold *f, const unsigned char *p, size_t n)
@@ -132,8 +182,10 @@ fold_text(struct fold *f, const unsigned char *p, size_t n)
 		if (p[i] < 0x80) {
 			if (f->ndash > 0)
 				fold_release(f, p[i] >= '0' && p[i] <= '9');
-			f->digit = p[i] >= '0' && p[i] <= '9';
-			i++;
+			/* nothing held: an ASCII run only says whether the
+			   last character out is a digit */
+			i += ascii_len(p + i, n - i);
+			f->digit = p[i - 1] >= '0' && p[i - 1] <= '9';
 			continue;
 		}
 		/* not after a digit, nothing held: only the length matters
@@ -160,6 +212,8 @@ fold_text(struct fold *f, const unsigned char *p, size_t n)
 	put(f, p + run, i - run);
 }
 
+static size_t fast_prefix(const unsigned char *p, size_t n, size_t *lastp);
+
 /*
  * flush: NFKC of the chunk to the output. The work area grows to what
  * utf8proc asks for (at most DECOMP_MAX code points per byte of the
@@ -174,6 +228,15 @@ flush(struct norm *z)
 
 	if (z->nchunk == 0)
 		return BUF_OK;
+	if (fast_prefix(z->chunk, z->nchunk, &need) == z->nchunk) {
+		/* fast_set characters only (a digit and the '\n' of a CR
+		   LF, say): NFKC leaves them as they are, and none composes
+		   with another */
+		fold_text(&z->f, z->chunk, z->nchunk);
+		explicit_bzero(z->chunk, z->nchunk);
+		z->nchunk = 0;
+		return z->f.rc;
+	}
 	for (;;) {
 		n = utf8proc_decompose_custom(z->chunk,
 		    (utf8proc_ssize_t)z->nchunk, z->cp,
@@ -267,12 +330,15 @@ fast_set(utf8proc_int32_t c)
 }
 
 /*
+ * fast_prefix: how many bytes from p are fast_set characters (*lastp:
+ * the length of the last of them). Every character of the set above
+ * U+007F is 3 bytes long, led by E3..E9.
+ *
  * fast_run: the bytes from p that may go straight to the output: fast_set
- * characters each followed by another (or by the end of the text). Every
- * character of the set above U+007F is 3 bytes long, led by E3..E9.
+ * characters each followed by another (or by the end of the text).
  */
 static size_t
-fast_run(const unsigned char *p, size_t n)
+fast_prefix(const unsigned char *p, size_t n, size_t *lastp)
 {
 	size_t i = 0, last = 0;
 	utf8proc_int32_t c;
@@ -281,8 +347,8 @@ fast_run(const unsigned char *p, size_t n)
 		if (p[i] < 0x80) {
 			if (p[i] == '\r' || p[i] == '\0')
 				break;
+			i += plain_ascii(p + i, n - i);
 			last = 1;
-			i++;
 			continue;
 		}
 		if (p[i] < 0xE3 || p[i] > 0xE9 || n - i < 3 ||
@@ -296,6 +362,15 @@ fast_run(const unsigned char *p, size_t n)
 		last = 3;
 		i += 3;
 	}
+	*lastp = last;
+	return i;
+}
+
+static size_t
+fast_run(const unsigned char *p, size_t n)
+{
+	size_t last, i = fast_prefix(p, n, &last);
+
 	/* the last one waits when what follows it is not in the set */
 	return i == n ? n : i - last;
 }

@@ -131,6 +131,11 @@ test_line_ends_nul_and_invalid_bytes(void **state)
 		{ "crlf", "a\r\nb", 0, "a\nb", 0 },
 		{ "lone cr", "a\rb\r", 0, "a\nb\n", 0 },
 		{ "cr cr lf", "a\r\r\nb", 0, "a\n\nb", 0 },
+		{ "crlf before a sound mark", "ｶ\r\nﾞ", 0, "カ\n\xE3\x82\x99",
+		    0 },
+		{ "crlf after digit and dash", "1ー\r\n2", 0, "1ー\n2", 0 },
+		{ "dash between digits before crlf", "5ー6\r\n7ー8\0", 13,
+		    "5-6\n7-8 ", 0 },
 		{ "nel and separators",
 		    "a\xC2\x85"
 		    "b\xE2\x80\xA8"
@@ -241,6 +246,63 @@ test_chunk_borders_do_not_change_the_result(void **state)
 			buf_free(&in);
 			buf_free(&out);
 		}
+	}
+}
+
+/*
+ * CR LF reads as LF and NUL as a space wherever they are: after a digit
+ * (a dash held across the line end stays a dash), after kana and the
+ * long vowel mark, before half-width sound marks, in long ASCII runs and
+ * at every offset of an 8-byte word, in text of many lines.
+ */
+static void
+test_crlf_and_nul_read_as_lf_and_space_in_long_text(void **state)
+{
+	static const char *lines[] = {
+		"村上 翔,東京都北区本町3-18-16,0901234ー5678,12",
+		"ボールペン,P-0813,2050", "12ー", "ー34", "データー", "ｶ",
+		"ﾞ続き", "plain ascii line of some length, 1234567890",
+		"１２３４－", "ア", ""
+	};
+	struct buf crlf, lf, a, b;
+	size_t i, k, pad;
+
+	for (pad = 0; pad < 9; pad++) {
+		buf_init(&crlf, 1 << 20);
+		buf_init(&lf, 1 << 20);
+		buf_init(&a, 1 << 21);
+		buf_init(&b, 1 << 21);
+		for (k = 0; k < 400; k++) {
+			i = (k * 7 + pad) % (sizeof(lines) / sizeof(lines[0]));
+			assert_int_equal(
+			    buf_append(&crlf, "xxxxxxxx", pad % 9), BUF_OK);
+			assert_int_equal(
+			    buf_append(&lf, "xxxxxxxx", pad % 9), BUF_OK);
+			assert_int_equal(buf_puts(&crlf, lines[i]), BUF_OK);
+			assert_int_equal(buf_puts(&lf, lines[i]), BUF_OK);
+			assert_int_equal(buf_append(&crlf,
+					     k % 5	 ? "\r\n"
+						 : k % 2 ? "\r"
+							 : "\0",
+					     k % 5 ? 2 : 1),
+			    BUF_OK);
+			assert_int_equal(
+			    buf_puts(&lf, k % 5 || k % 2 ? "\n" : " "), BUF_OK);
+		}
+		assert_int_equal(
+		    normalize_text((const char *)crlf.data, crlf.len, &a),
+		    BUF_OK);
+		assert_int_equal(
+		    normalize_text((const char *)lf.data, lf.len, &b), BUF_OK);
+		assert_int_equal(a.len, b.len);
+		assert_memory_equal(a.data, b.data, a.len);
+		assert_non_null(strstr(buf_cstr(&a), "12ー\n"));
+		assert_non_null(strstr(buf_cstr(&a), "1234-\n"));
+		assert_null(strchr(buf_cstr(&a), '\r'));
+		buf_free(&crlf);
+		buf_free(&lf);
+		buf_free(&a);
+		buf_free(&b);
 	}
 }
 
@@ -379,6 +441,8 @@ main(void)
 		cmocka_unit_test(test_empty_input_writes_nothing),
 		cmocka_unit_test(test_output_appends_to_existing_contents),
 		cmocka_unit_test(test_chunk_borders_do_not_change_the_result),
+		cmocka_unit_test(
+		    test_crlf_and_nul_read_as_lf_and_space_in_long_text),
 		cmocka_unit_test(test_long_runs_of_combining_marks_are_cut),
 		cmocka_unit_test(
 		    test_twenty_megabytes_normalise_in_bounded_memory),
