@@ -204,31 +204,117 @@ tally_add(struct tally *t, const struct detect_match *m, size_t node,
 	return 0;
 }
 
+/*
+ * The sorts of tally_findings() and tally_kinds() run over small keys,
+ * not over the entries: the comparisons then rarely leave the array
+ * (values are compared by their first 8 bytes first, rule ids and kinds
+ * by pointer first: they point into the rule set), and the entries are
+ * put in the keys' order once. idx, the entry's place before the sort,
+ * breaks ties, so the order is the one a stable sort of the entries
+ * gives.
+ */
+struct sort_key {
+	const char *str; /* rule_id or kind */
+	const char *value;
+	uint64_t prefix; /* value's first 8 bytes, big-endian, NUL-padded */
+	size_t node;
+	int conf;
+	size_t idx;
+};
+
+static int
+cmp_str(const char *a, const char *b)
+{
+	return a == b ? 0 : strcmp(a, b);
+}
+
 /* Order by rule, node, then confidence (highest first), then sighting. */
 static int
 cmp_rule_node(const void *a, const void *b)
 {
-	const struct entry *x = a, *y = b;
-	int c = strcmp(x->rule_id, y->rule_id);
+	const struct sort_key *x = a, *y = b;
+	int c = cmp_str(x->str, y->str);
 
 	if (c != 0)
 		return c;
 	if (x->node != y->node)
 		return x->node < y->node ? -1 : 1;
-	return (int)y->conf - (int)x->conf;
+	if (x->conf != y->conf)
+		return y->conf - x->conf;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* Order by kind, value, then confidence (highest first), then sighting. */
 static int
 cmp_kind_value(const void *a, const void *b)
 {
-	const struct entry *x = a, *y = b;
-	int c = strcmp(x->kind, y->kind);
+	const struct sort_key *x = a, *y = b;
+	int c = cmp_str(x->str, y->str);
 
 	if (c != 0)
 		return c;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
 	if ((c = strcmp(x->value, y->value)) != 0)
 		return c;
-	return (int)y->conf - (int)x->conf;
+	if (x->conf != y->conf)
+		return y->conf - x->conf;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static uint64_t
+prefix8(const char *s)
+{
+	uint64_t p = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++) {
+		p = p << 8 | (unsigned char)*s;
+		if (*s != '\0')
+			s++;
+	}
+	return p;
+}
+
+/*
+ * Sort the entries by cmp (cmp_rule_node or cmp_kind_value). The hash
+ * table's indices are stale after it: lookups are over. 0 or -1 on
+ * ENOMEM (the entries are then as they were).
+ */
+static int
+sort_entries(struct tally *t, bool by_kind)
+{
+	struct sort_key *k;
+	struct entry *v;
+	size_t i;
+
+	free(t->table);
+	t->table = NULL;
+	t->table_size = 0;
+	if (t->n < 2)
+		return 0;
+	if ((k = calloc(t->n, sizeof(*k))) == NULL)
+		return -1;
+	if ((v = calloc(t->n, sizeof(*v))) == NULL) {
+		free(k);
+		return -1;
+	}
+	for (i = 0; i < t->n; i++) {
+		k[i].str = by_kind ? t->v[i].kind : t->v[i].rule_id;
+		k[i].value = t->v[i].value;
+		k[i].prefix = by_kind ? prefix8(t->v[i].value) : 0;
+		k[i].node = t->v[i].node;
+		k[i].conf = (int)t->v[i].conf;
+		k[i].idx = i;
+	}
+	qsort(k, t->n, sizeof(*k), by_kind ? cmp_kind_value : cmp_rule_node);
+	for (i = 0; i < t->n; i++)
+		v[i] = t->v[k[i].idx];
+	free(k);
+	free(t->v); /* the strings moved to v */
+	t->v = v;
+	t->cap = t->n;
+	return 0;
 }
 
 static char *
@@ -250,12 +336,8 @@ tally_findings(struct tally *t, struct dlp_report *r)
 	bool fail = false;
 	size_t i, j;
 
-	/* the table's indices are stale after sorting: lookups are over */
-	free(t->table);
-	t->table = NULL;
-	t->table_size = 0;
-	if (t->n > 1)
-		qsort(t->v, t->n, sizeof(*t->v), cmp_rule_node);
+	if (sort_entries(t, false) < 0)
+		return -1;
 	for (i = 0; i < t->n && !fail; i = j) {
 		const struct entry *e = &t->v[i];
 
@@ -293,11 +375,8 @@ tally_kinds(struct tally *t, struct policy_count **out, size_t *nout)
 	size_t n = 0, i, j;
 	int c;
 
-	free(t->table);
-	t->table = NULL;
-	t->table_size = 0;
-	if (t->n > 1)
-		qsort(t->v, t->n, sizeof(*t->v), cmp_kind_value);
+	if (sort_entries(t, true) < 0)
+		return -1;
 	for (i = 0; i < t->n; i = j) {
 		const struct entry *e = NULL;
 		size_t k;

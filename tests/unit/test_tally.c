@@ -142,6 +142,91 @@ test_monitor_and_exception_values_report_but_do_not_count(void **state)
 	tally_free(t);
 }
 
+/*
+ * Thousands of values that share their first 8 bytes (and short ones),
+ * found by rules of two kinds whose names are equal strings at different
+ * addresses, at mixed confidences, some by a monitor rule: the findings
+ * come out by rule and node, the kinds in name order, and every count
+ * and confidence is what counting by hand gives.
+ */
+static void
+test_many_values_sort_and_count_as_by_hand(void **state)
+{
+	static char kind_a[] = "kind", kind_b[] = "kind", kind_c[] = "aaa";
+	static const char *rules[] = { "r.z", "r.b", "r.mon", "r.a" };
+	enum { NV = 700, NADD = 4000 };
+	static char values[NV][24];
+	static int best[2][NV]; /* per kind: best counting conf, or -1 */
+	static int rule_best[4][2][NV];
+	struct tally *t = tally_new(NADD);
+	struct dlp_report r = { 0 };
+	struct policy_count *pc;
+	unsigned long seed = 77;
+	size_t n, i, j, k, node, want, c;
+	int conf, rl, kd;
+
+	nodes(&r, 2);
+	for (i = 0; i < NV; i++)
+		snprintf(values[i], sizeof(values[i]),
+		    i % 7 == 0 ? "%zu" : "12345678%zu", i);
+	memset(best, 0xff, sizeof(best));
+	memset(rule_best, 0xff, sizeof(rule_best));
+	for (k = 0; k < NADD; k++) {
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		i = (seed >> 33) % NV;
+		rl = (int)((seed >> 20) % 4);
+		conf = DLP_CONF_LOW + (int)((seed >> 12) % 3);
+		node = (seed >> 8) % 2;
+		kd = rl == 0 ? 1 : 0; /* r.z finds kind "aaa" */
+		add(t, rules[rl],
+		    kd		 ? kind_c
+			: rl % 2 ? kind_a
+				 : kind_b,
+		    values[i], (enum dlp_confidence)conf, rl == 2, node, NULL);
+		if (rl != 2 && conf > best[kd][i])
+			best[kd][i] = conf;
+		if (conf > rule_best[rl][node][i])
+			rule_best[rl][node][i] = conf;
+	}
+	assert_int_equal(tally_findings(t, &r), 0);
+	/* by rule name, then node */
+	static const int order[] = { 3, 1, 2, 0 }; /* r.a r.b r.mon r.z */
+	for (i = 0, j = 0; i < 4; i++) {
+		for (node = 0; node < 2; node++) {
+			rl = order[i];
+			for (k = 0, want = 0, conf = -1; k < NV; k++)
+				if (rule_best[rl][node][k] >= 0) {
+					want++;
+					if (rule_best[rl][node][k] > conf)
+						conf = rule_best[rl][node][k];
+				}
+			if (want == 0)
+				continue;
+			assert_true(j < r.n_findings);
+			assert_string_equal(r.findings[j].rule_id, rules[rl]);
+			assert_string_equal(
+			    r.findings[j].path, node ? "2" : "1");
+			assert_int_equal(r.findings[j].count, want);
+			assert_int_equal(r.findings[j].confidence, conf);
+			j++;
+		}
+	}
+	assert_int_equal(j, r.n_findings);
+	assert_int_equal(tally_kinds(t, &pc, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(pc[0].kind, "aaa");
+	assert_string_equal(pc[1].kind, "kind");
+	for (kd = 0; kd < 2; kd++)
+		for (c = DLP_CONF_LOW; c <= DLP_CONF_HIGH; c++) {
+			for (i = 0, want = 0; i < NV; i++)
+				want += best[kd][i] >= (int)c;
+			assert_int_equal(pc[kd ? 0 : 1].at_least[c], want);
+		}
+	free(pc);
+	report_clear(&r);
+	tally_free(t);
+}
+
 /* The expected fingerprint, computed here from the definition. */
 static void
 expected_fp(const char *secret, const char *value, char out[33])
@@ -241,6 +326,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_distinct_values_per_kind_across_nodes),
+		cmocka_unit_test(test_many_values_sort_and_count_as_by_hand),
 		cmocka_unit_test(
 		    test_monitor_and_exception_values_report_but_do_not_count),
 		cmocka_unit_test(test_fingerprints_are_keyed_and_stable),
