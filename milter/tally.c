@@ -209,57 +209,35 @@ tally_add(struct tally *t, const struct detect_match *m, size_t node,
  * not over the entries: the comparisons then rarely leave the array
  * (values are compared by their first 8 bytes first, rule ids and kinds
  * by pointer first: they point into the rule set), and the entries are
- * put in the keys' order once. idx, the entry's place before the sort,
- * breaks ties, so the order is the one a stable sort of the entries
- * gives.
+ * put in the keys' order once. The entry's place before the sort breaks
+ * ties, so the order is the one a stable sort of the entries gives (it
+ * takes the low 32 bits of last: a tally holds at most limits.max_hits
+ * entries, which the config keeps to 10,000,000).
  */
 struct sort_key {
-	const char *str; /* rule_id or kind */
-	const char *value;
-	uint64_t prefix; /* value's first 8 bytes, big-endian, NUL-padded */
-	size_t node;
-	int conf;
-	size_t idx;
+	const char *str;   /* rule_id or kind */
+	const char *value; /* NULL by rule */
+	uint64_t first;	   /* node, or value's first 8 bytes (big-endian,
+			      NUL-padded) */
+	uint64_t last;	   /* confidence (highest first), then idx */
 };
 
-static int
-cmp_str(const char *a, const char *b)
-{
-	return a == b ? 0 : strcmp(a, b);
-}
+/* 32 bytes: glibc's qsort moves such keys itself, larger ones by pointer */
+_Static_assert(sizeof(struct sort_key) <= 32, "sort_key too large");
 
-/* Order by rule, node, then confidence (highest first), then sighting. */
 static int
-cmp_rule_node(const void *a, const void *b)
+cmp_key(const void *a, const void *b)
 {
 	const struct sort_key *x = a, *y = b;
-	int c = cmp_str(x->str, y->str);
+	int c;
 
-	if (c != 0)
+	if (x->str != y->str && (c = strcmp(x->str, y->str)) != 0)
 		return c;
-	if (x->node != y->node)
-		return x->node < y->node ? -1 : 1;
-	if (x->conf != y->conf)
-		return y->conf - x->conf;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-/* Order by kind, value, then confidence (highest first), then sighting. */
-static int
-cmp_kind_value(const void *a, const void *b)
-{
-	const struct sort_key *x = a, *y = b;
-	int c = cmp_str(x->str, y->str);
-
-	if (c != 0)
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	if (x->value != NULL && (c = strcmp(x->value, y->value)) != 0)
 		return c;
-	if (x->prefix != y->prefix)
-		return x->prefix < y->prefix ? -1 : 1;
-	if ((c = strcmp(x->value, y->value)) != 0)
-		return c;
-	if (x->conf != y->conf)
-		return y->conf - x->conf;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
+	return x->last < y->last ? -1 : x->last > y->last;
 }
 
 static uint64_t
@@ -277,7 +255,8 @@ prefix8(const char *s)
 }
 
 /*
- * Sort the entries by cmp (cmp_rule_node or cmp_kind_value). The hash
+ * Sort the entries by rule, node, then confidence (highest first), then
+ * sighting; or (by_kind) by kind, value, confidence, sighting. The hash
  * table's indices are stale after it: lookups are over. 0 or -1 on
  * ENOMEM (the entries are then as they were).
  */
@@ -285,7 +264,7 @@ static int
 sort_entries(struct tally *t, bool by_kind)
 {
 	struct sort_key *k;
-	struct entry *v;
+	struct entry *v, *e;
 	size_t i;
 
 	free(t->table);
@@ -300,16 +279,15 @@ sort_entries(struct tally *t, bool by_kind)
 		return -1;
 	}
 	for (i = 0; i < t->n; i++) {
-		k[i].str = by_kind ? t->v[i].kind : t->v[i].rule_id;
-		k[i].value = t->v[i].value;
-		k[i].prefix = by_kind ? prefix8(t->v[i].value) : 0;
-		k[i].node = t->v[i].node;
-		k[i].conf = (int)t->v[i].conf;
-		k[i].idx = i;
+		e = &t->v[i];
+		k[i].str = by_kind ? e->kind : e->rule_id;
+		k[i].value = by_kind ? e->value : NULL;
+		k[i].first = by_kind ? prefix8(e->value) : (uint64_t)e->node;
+		k[i].last = (uint64_t)(DLP_CONF_HIGH - e->conf) << 32 | i;
 	}
-	qsort(k, t->n, sizeof(*k), by_kind ? cmp_kind_value : cmp_rule_node);
+	qsort(k, t->n, sizeof(*k), cmp_key);
 	for (i = 0; i < t->n; i++)
-		v[i] = t->v[k[i].idx];
+		v[i] = t->v[k[i].last & 0xffffffffu];
 	free(k);
 	free(t->v); /* the strings moved to v */
 	t->v = v;
