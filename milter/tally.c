@@ -24,6 +24,7 @@ struct entry {
 	char *location;
 	enum dlp_confidence conf;
 	uint64_t hash;
+	uint64_t prefix; /* value's first 8 bytes, big-endian, NUL-padded */
 };
 
 struct tally {
@@ -109,6 +110,24 @@ tally_set_secret(struct tally *t, const unsigned char *secret, size_t len)
 		explicit_bzero(t->key, sizeof(t->key));
 }
 
+/*
+ * The first 8 bytes of s as a big-endian number, NUL-padded: numbers
+ * that compare as strcmp() compares strings, when they differ.
+ */
+static uint64_t
+prefix8(const char *s)
+{
+	uint64_t p = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++) {
+		p = p << 8 | (unsigned char)*s;
+		if (*s != '\0')
+			s++;
+	}
+	return p;
+}
+
 /* FNV-1a over the key fields. */
 static uint64_t
 hash(const char *rule_id, size_t node, const char *value)
@@ -190,6 +209,7 @@ tally_add(struct tally *t, const struct detect_match *m, size_t node,
 	e->node = node;
 	e->conf = m->confidence;
 	e->hash = h;
+	e->prefix = prefix8(m->value);
 	if ((e->value = strdup(m->value)) == NULL ||
 	    (e->masked = strdup(m->masked)) == NULL ||
 	    (location != NULL && (e->location = strdup(location)) == NULL)) {
@@ -204,95 +224,35 @@ tally_add(struct tally *t, const struct detect_match *m, size_t node,
 	return 0;
 }
 
-/*
- * The sorts of tally_findings() and tally_kinds() run over small keys,
- * not over the entries: the comparisons then rarely leave the array
- * (values are compared by their first 8 bytes first, rule ids and kinds
- * by pointer first: they point into the rule set), and the entries are
- * put in the keys' order once. The entry's place before the sort breaks
- * ties, so the order is the one a stable sort of the entries gives (it
- * takes the low 32 bits of last: a tally holds at most limits.max_hits
- * entries, which the config keeps to 10,000,000).
- */
-struct sort_key {
-	const char *str;   /* rule_id or kind */
-	const char *value; /* NULL by rule */
-	uint64_t first;	   /* node, or value's first 8 bytes (big-endian,
-			      NUL-padded) */
-	uint64_t last;	   /* confidence (highest first), then idx */
-};
-
-/* 32 bytes: glibc's qsort moves such keys itself, larger ones by pointer */
-_Static_assert(sizeof(struct sort_key) <= 32, "sort_key too large");
-
+/* Order by rule, node, then confidence (highest first), then sighting. */
 static int
-cmp_key(const void *a, const void *b)
+cmp_rule_node(const void *a, const void *b)
 {
-	const struct sort_key *x = a, *y = b;
+	const struct entry *x = a, *y = b;
 	int c;
 
-	if (x->str != y->str && (c = strcmp(x->str, y->str)) != 0)
+	/* rule ids and kinds point into the rule set: mostly the same */
+	if (x->rule_id != y->rule_id &&
+	    (c = strcmp(x->rule_id, y->rule_id)) != 0)
 		return c;
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	if (x->value != NULL && (c = strcmp(x->value, y->value)) != 0)
-		return c;
-	return x->last < y->last ? -1 : x->last > y->last;
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	return (int)y->conf - (int)x->conf;
 }
 
-static uint64_t
-prefix8(const char *s)
-{
-	uint64_t p = 0;
-	size_t i;
-
-	for (i = 0; i < 8; i++) {
-		p = p << 8 | (unsigned char)*s;
-		if (*s != '\0')
-			s++;
-	}
-	return p;
-}
-
-/*
- * Sort the entries by rule, node, then confidence (highest first), then
- * sighting; or (by_kind) by kind, value, confidence, sighting. The hash
- * table's indices are stale after it: lookups are over. 0 or -1 on
- * ENOMEM (the entries are then as they were).
- */
 static int
-sort_entries(struct tally *t, bool by_kind)
+cmp_kind_value(const void *a, const void *b)
 {
-	struct sort_key *k;
-	struct entry *v, *e;
-	size_t i;
+	const struct entry *x = a, *y = b;
+	int c;
 
-	free(t->table);
-	t->table = NULL;
-	t->table_size = 0;
-	if (t->n < 2)
-		return 0;
-	if ((k = calloc(t->n, sizeof(*k))) == NULL)
-		return -1;
-	if ((v = calloc(t->n, sizeof(*v))) == NULL) {
-		free(k);
-		return -1;
-	}
-	for (i = 0; i < t->n; i++) {
-		e = &t->v[i];
-		k[i].str = by_kind ? e->kind : e->rule_id;
-		k[i].value = by_kind ? e->value : NULL;
-		k[i].first = by_kind ? prefix8(e->value) : (uint64_t)e->node;
-		k[i].last = (uint64_t)(DLP_CONF_HIGH - e->conf) << 32 | i;
-	}
-	qsort(k, t->n, sizeof(*k), cmp_key);
-	for (i = 0; i < t->n; i++)
-		v[i] = t->v[k[i].last & 0xffffffffu];
-	free(k);
-	free(t->v); /* the strings moved to v */
-	t->v = v;
-	t->cap = t->n;
-	return 0;
+	if (x->kind != y->kind && (c = strcmp(x->kind, y->kind)) != 0)
+		return c;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	if ((c = strcmp(x->value, y->value)) != 0)
+		return c;
+	return (int)y->conf - (int)x->conf;
 }
 
 static char *
@@ -314,13 +274,18 @@ tally_findings(struct tally *t, struct dlp_report *r)
 	bool fail = false;
 	size_t i, j;
 
-	if (sort_entries(t, false) < 0)
-		return -1;
+	/* the table's indices are stale after sorting: lookups are over */
+	free(t->table);
+	t->table = NULL;
+	t->table_size = 0;
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(*t->v), cmp_rule_node);
 	for (i = 0; i < t->n && !fail; i = j) {
 		const struct entry *e = &t->v[i];
 
 		for (j = i + 1; j < t->n && t->v[j].node == e->node &&
-		     strcmp(t->v[j].rule_id, e->rule_id) == 0;
+		     (t->v[j].rule_id == e->rule_id ||
+			 strcmp(t->v[j].rule_id, e->rule_id) == 0);
 		     j++)
 			;
 		if ((f = report_add_finding(r)) == NULL)
@@ -353,14 +318,18 @@ tally_kinds(struct tally *t, struct policy_count **out, size_t *nout)
 	size_t n = 0, i, j;
 	int c;
 
-	if (sort_entries(t, true) < 0)
-		return -1;
+	free(t->table);
+	t->table = NULL;
+	t->table_size = 0;
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(*t->v), cmp_kind_value);
 	for (i = 0; i < t->n; i = j) {
 		const struct entry *e = NULL;
 		size_t k;
 
-		for (j = i + 1;
-		     j < t->n && strcmp(t->v[j].kind, t->v[i].kind) == 0 &&
+		for (j = i + 1; j < t->n && t->v[j].prefix == t->v[i].prefix &&
+		     (t->v[j].kind == t->v[i].kind ||
+			 strcmp(t->v[j].kind, t->v[i].kind) == 0) &&
 		     strcmp(t->v[j].value, t->v[i].value) == 0;
 		     j++)
 			;
