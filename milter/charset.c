@@ -3,7 +3,9 @@
  *
  * What it does: maps a MIME charset label to one of a few decoders (our
  * UTF-8 sanitiser, our ISO-2022-JP reader, glibc iconv with the Japanese
- * rules of DESIGN.md, or iconv with the label itself as a last resort) and
+ * rules of DESIGN.md (CP932 through tables made from glibc's own decoder,
+ * cp932_table.h: the same text, several times faster), or iconv with the
+ * label itself as a last resort) and
  * appends UTF-8 to the caller's buffer. Invalid input becomes U+FFFD and
  * decoding goes on: one per ill-formed subpart in UTF-8 (Unicode's
  * recommended practice), one per byte (per code unit in UTF-16/32) that
