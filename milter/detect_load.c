@@ -14,8 +14,8 @@
  * without PCRE2_UCP, so \d, \w and \b stay ASCII (a kanji next to a number
  * is a boundary). A pattern that can only ever match ASCII (ascii_only():
  * every literal, class and escape in it is ASCII, no negated class, no
- * dot, no option setting) is compiled in byte mode instead, two to four
- * times faster on a roster: every unit it matches, lookarounds included,
+ * dot, no option setting) is compiled in byte mode instead, with less
+ * work per character: every unit it matches, lookarounds included,
  * is an ASCII byte, which is a whole character in UTF-8 and never part of
  * one, so it finds the same matches at the same places on any text, valid
  * UTF-8 or not. Patterns that can match the empty string are refused.
