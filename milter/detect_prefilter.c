@@ -580,8 +580,8 @@ mark(struct spans *sp, struct reach_memo *rm, const char *t, size_t len,
 	} else {
 		/* reach code points: in a roster of Japanese rows, bytes
 		   (up to 4 a code point) would merge every row's span with
-		   the next. Where this span starts inside the last one, only
-		   the end is new. */
+		   the next. Where this span surely touches the last one,
+		   only the end is new. */
 		if (rm->a != a || rm->b != b || rm->reach != reach) {
 			rm->a = a;
 			rm->b = b;
@@ -593,7 +593,9 @@ mark(struct spans *sp, struct reach_memo *rm, const char *t, size_t len,
 			rm->has_end = true;
 		}
 		end = rm->end;
-		if (last != NULL && a <= *last) {
+		/* the start is at least reach bytes back: it touches the
+		   last span when a is at most reach bytes past its end */
+		if (last != NULL && a <= *last + reach) {
 			*last = end > *last ? end : *last;
 			return 0;
 		}
