@@ -57,6 +57,7 @@ struct rule_pattern {
 	char *source;
 	pcre2_code *code; /* JIT-compiled when the platform allows it */
 	bool jit;
+	bool utf; /* UTF mode; false: it matches ASCII only, in byte mode */
 };
 
 struct rule_example {

@@ -8,11 +8,17 @@
  * weakens the filter without anyone noticing. Every problem is refused with
  * its file and line; nothing is guessed.
  *
- * Patterns are compiled in UTF mode always, so no pattern can match inside
- * a multibyte character, with PCRE2_MATCH_INVALID_UTF, so hostile text
- * that is not valid UTF-8 can never make a match fail or misbehave, and
+ * Patterns are compiled in UTF mode, so no pattern can match inside a
+ * multibyte character, with PCRE2_MATCH_INVALID_UTF, so hostile text that
+ * is not valid UTF-8 can never make a match fail or misbehave, and
  * without PCRE2_UCP, so \d, \w and \b stay ASCII (a kanji next to a number
- * is a boundary). Patterns that can match the empty string are refused.
+ * is a boundary). A pattern that can only ever match ASCII (ascii_only():
+ * every literal, class and escape in it is ASCII, no negated class, no
+ * dot, no option setting) is compiled in byte mode instead, with less
+ * work per character: every unit it matches, lookarounds included,
+ * is an ASCII byte, which is a whole character in UTF-8 and never part of
+ * one, so it finds the same matches at the same places on any text, valid
+ * UTF-8 or not. Patterns that can match the empty string are refused.
  * Context words and literal anchors are normalised (normalize.h) as the
  * text will be. A rule names either patterns or a built-in detector
  * (detector.h); a detector's params are handed to its load() as strings
@@ -266,6 +272,86 @@ out:
 	return rc;
 }
 
+/*
+ * Whether pattern s can only match ASCII bytes, anywhere it reads
+ * (lookarounds included), so that byte mode finds what UTF mode finds.
+ * Conservative: a construct not known here (an escape but the ASCII
+ * ones below, a negated class, a POSIX class, '.', a verb, an option
+ * setting such as (?i), whose caseless 'k' would match U+212A in UTF
+ * mode) keeps UTF mode. Allowed: ASCII literals, classes of them,
+ * groups, lookarounds, quantifiers, alternation, \d \w \s \b \B (ASCII
+ * without PCRE2_UCP, by the built-in tables), \t \n \r, a one-digit
+ * back reference and an escaped ASCII punctuation character.
+ */
+static bool
+ascii_only(const char *s)
+{
+	bool in_class = false;
+	unsigned char c;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x80)
+			return false;
+		if (c == '\\') {
+			c = (unsigned char)s[++i];
+			if (c == '\0')
+				return false;
+			/* \1 to \9 alone: a back reference (outside a class)
+			   or an octal code below 8 (inside); \12 could be
+			   an octal code past ASCII */
+			if (c >= '1' && c <= '9') {
+				if (s[i + 1] >= '0' && s[i + 1] <= '9')
+					return false;
+				continue;
+			}
+			if (strchr("dwsbBtnr", c) != NULL ||
+			    (c > ' ' && c < 0x7f && !(c >= '0' && c <= '9') &&
+				!(c >= 'A' && c <= 'Z') &&
+				!(c >= 'a' && c <= 'z') && c != '_'))
+				continue;
+			return false;
+		}
+		if (in_class) {
+			if (c == '[' && s[i + 1] == ':')
+				return false;
+			if (c == ']')
+				in_class = false;
+			continue;
+		}
+		switch (c) {
+		case '[':
+			if (s[i + 1] == '^')
+				return false;
+			in_class = true;
+			if (s[i + 1] == ']') /* a ']' first is a literal */
+				i++;
+			break;
+		case '.':
+			return false;
+		case '(':
+			if (s[i + 1] == '*')
+				return false;
+			if (s[i + 1] != '?')
+				break;
+			/* groups and lookarounds only, no option setting */
+			if (strchr(":=!>", s[i + 2]) != NULL &&
+			    s[i + 2] != '\0')
+				i += 2;
+			else if (s[i + 2] == '<' &&
+			    (s[i + 3] == '=' || s[i + 3] == '!'))
+				i += 3;
+			else
+				return false;
+			break;
+		default:
+			break;
+		}
+	}
+	return !in_class;
+}
+
 static int
 compile_pattern(
     struct loader *ld, struct fy_node *n, size_t idx, struct rule_pattern *p)
@@ -279,8 +365,10 @@ compile_pattern(
 	snprintf(what, sizeof(what), "patterns[%zu]", idx);
 	if (get_string(ld, n, what, 8192, &p->source) < 0)
 		return -1;
+	p->utf = !ascii_only(p->source);
 	p->code = pcre2_compile((PCRE2_SPTR)p->source, strlen(p->source),
-	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C,
+	    (p->utf ? PCRE2_UTF | PCRE2_MATCH_INVALID_UTF : 0) |
+		PCRE2_NEVER_BACKSLASH_C,
 	    &ecode, &eoff, NULL);
 	if (p->code == NULL) {
 		if (pcre2_get_error_message(ecode, emsg, sizeof(emsg)) < 0)

@@ -27,10 +27,11 @@
  *
  * A span of a rule: for each anchor, from the start of the line before
  * the anchor's line to the end of the line after it (past its '\n'), or,
- * with anchor_reach N, from 4N bytes before the anchor to 4N after its
- * end (at least N code points; on a character's start); spans of one rule
- * that touch are merged, so they are sorted and disjoint. A digit anchor is a run of digits joined by single '-'
- * or ' ' with at least digits_min digits, digits_seq of them in a row
+ * with anchor_reach N, from N code points before the anchor to N after
+ * its end (as cp_back() and cp_fwd() count them); spans of one rule that
+ * touch are merged, so they are sorted and disjoint. A digit anchor is a
+ * run of digits joined by single '-' or ' ' with at least digits_min
+ * digits, digits_seq of them in a row
  * (plain 'digits': 1 and 1); the run is measured once, at its first
  * digit, and is the anchor as a whole.
  *
@@ -479,14 +480,87 @@ line_end(const char *t, size_t len, size_t p)
 	return q == NULL ? len : (size_t)(q + 1 - t);
 }
 
+#define LEADS 0x8080808080808080ULL /* bit 7 of each byte of a word */
+
+/* The bytes of x that start a character (are no continuation byte,
+   10xxxxxx): bit 6 of a byte, shifted left, lands on its bit 7; the
+   bits, one a byte, are summed by the multiplication into the top byte
+   (no popcnt instruction needed). */
+static inline size_t
+leads(uint64_t x)
+{
+	return (size_t)((((~(x & ~(x << 1)) & LEADS) >> 7) *
+			    0x0101010101010101ULL) >>
+	    56);
+}
+
+/*
+ * The end of n code points from p (a character's start): the start of
+ * the n+1-th character, or len. Eight bytes a step; on valid UTF-8 what
+ * cp_fwd() gives, and never less on text that is not (a run of more than
+ * three continuation bytes is one character here): the span is wider,
+ * the matches are the same.
+ */
+static size_t
+reach_fwd(const char *t, size_t len, size_t p, unsigned n)
+{
+	uint64_t x;
+	size_t left = (size_t)n + 1, k;
+
+	while (len - p >= 8) {
+		memcpy(&x, t + p, 8);
+		if ((k = leads(x)) >= left)
+			break;
+		left -= k;
+		p += 8;
+	}
+	for (; p < len; p++)
+		if (!is_cont((unsigned char)t[p]) && --left == 0)
+			return p;
+	return len;
+}
+
+/* The start of the n-th character before p (n > 0), or 0: as cp_back()
+   on valid UTF-8, never more on text that is not. */
+static size_t
+reach_back(const char *t, size_t p, unsigned n)
+{
+	uint64_t x;
+	size_t left = n, k;
+
+	while (p >= 8) {
+		memcpy(&x, t + p - 8, 8);
+		if ((k = leads(x)) >= left)
+			break;
+		left -= k;
+		p -= 8;
+	}
+	while (p > 0)
+		if (!is_cont((unsigned char)t[--p]) && --left == 0)
+			return p;
+	return 0;
+}
+
+/*
+ * The ends of the last anchor's reach: one digit run anchors most number
+ * rules, all with one reach, so the code points are counted once for it
+ * (start and end valid when has_start, has_end).
+ */
+struct reach_memo {
+	size_t a, b;
+	unsigned reach;
+	bool has_start, has_end;
+	size_t start, end;
+};
+
 /*
  * An anchor t[a, b) of a rule whose reach is reach: its span, merged
  * with the last one when they touch. Anchors come in the order of a.
  * Returns 0, or -1 when memory ran out.
  */
 static inline int
-mark(struct spans *sp, const char *t, size_t len, size_t a, size_t b,
-    unsigned reach)
+mark(struct spans *sp, struct reach_memo *rm, const char *t, size_t len,
+    size_t a, size_t b, unsigned reach)
 {
 	size_t start, end, *last, *grown, cap;
 
@@ -504,15 +578,32 @@ mark(struct spans *sp, const char *t, size_t len, size_t a, size_t b,
 		start = line_start(t, a);
 		start = start > 0 ? line_start(t, start - 1) : 0;
 	} else {
-		/* reach code points are at most 4 bytes each (as cp_back()
-		   and cp_fwd() step, even over invalid text); a wider span
-		   gives the same matches, and this costs nothing per run */
-		start = a > 4 * (size_t)reach ? a - 4 * (size_t)reach : 0;
-		while (start > 0 && is_cont((unsigned char)t[start]))
-			start--;
-		end = len - b > 4 * (size_t)reach ? b + 4 * (size_t)reach : len;
-		while (end < len && is_cont((unsigned char)t[end]))
-			end++;
+		/* reach code points: in a roster of Japanese rows, bytes
+		   (up to 4 a code point) would merge every row's span with
+		   the next. Where this span surely touches the last one,
+		   only the end is new. */
+		if (rm->a != a || rm->b != b || rm->reach != reach) {
+			rm->a = a;
+			rm->b = b;
+			rm->reach = reach;
+			rm->has_start = rm->has_end = false;
+		}
+		if (!rm->has_end) {
+			rm->end = reach_fwd(t, len, b, reach);
+			rm->has_end = true;
+		}
+		end = rm->end;
+		/* the start is at least reach bytes back: it touches the
+		   last span when a is at most reach bytes past its end */
+		if (last != NULL && a <= *last + reach) {
+			*last = end > *last ? end : *last;
+			return 0;
+		}
+		if (!rm->has_start) {
+			rm->start = reach_back(t, a, reach);
+			rm->has_start = true;
+		}
+		start = rm->start;
 	}
 	if (last != NULL && start <= *last) {
 		*last = end > *last ? end : *last;
@@ -574,6 +665,7 @@ struct scan {
 	uint64_t dead_digits; /* the same, by digit rule (the first 64) */
 	bool full;	      /* too many literals: no spans, no places */
 	bool oom;
+	struct reach_memo rm;
 };
 
 /* Room for one more in *v (of *cap), at most SCAN_OCC_MAX. 0, 1 (full),
@@ -645,7 +737,8 @@ hit(struct scan *sc, size_t wi, size_t p)
 	for (i = 0; i < w->n_rules; i++)
 		if ((sc->dead == 0 ||
 			!(sc->rs->pf.needy_bit[w->rules[i]] & sc->dead)) &&
-		    mark(&sc->spans[w->rules[i]], sc->t, sc->len, p, p + w->len,
+		    mark(&sc->spans[w->rules[i]], &sc->rm, sc->t, sc->len, p,
+			p + w->len,
 			sc->rs->rules[w->rules[i]].anchors.reach) < 0)
 			return -1;
 	if (!w->recorded || !o->valid)
@@ -695,8 +788,8 @@ at_digits(struct scan *sc, size_t p)
 		    ~sc->dead_digits;
 		for (; bits != 0; bits &= bits - 1) {
 			d = &pf->digit_rules[__builtin_ctzll(bits)];
-			if (mark(&sc->spans[d->rule], sc->t, sc->len, p,
-				sc->run_end, d->reach) < 0)
+			if (mark(&sc->spans[d->rule], &sc->rm, sc->t, sc->len,
+				p, sc->run_end, d->reach) < 0)
 				return -1;
 		}
 		return 0;
@@ -705,8 +798,8 @@ at_digits(struct scan *sc, size_t p)
 		d = &pf->digit_rules[i];
 		if (n < d->min || seq < d->seq || (d->needy & sc->dead))
 			continue;
-		if (mark(&sc->spans[d->rule], sc->t, sc->len, p, sc->run_end,
-			d->reach) < 0)
+		if (mark(&sc->spans[d->rule], &sc->rm, sc->t, sc->len, p,
+			sc->run_end, d->reach) < 0)
 			return -1;
 	}
 	return 0;

@@ -13,7 +13,10 @@ Writes into the directory given (default build/bench/):
   text-prose-2m.txt        ~2 MB of the same text with a date on about one
                            line in 40 and no other digit (for -x)
   roster-dense-1m.txt      ~1 MB of roster rows: name, address, phone,
-                           My Number (for -x)
+                           My Number (for -x); 13,935 rows, more than
+                           person_record's max_records (10,000)
+  roster-dense-9k.txt      9,000 such rows (~650 KB), within max_records,
+                           so every row is judged (for -x)
 Formats whose Debian tool or module is missing are skipped with a note.
 """
 import io, os, random, shutil, subprocess, sys, tempfile, zipfile
@@ -185,17 +188,27 @@ def prose_text(size):
     return "".join(out)
 
 
+def roster_line(i):
+    row = person(i)
+    return "\t".join([row[0], row[1], row[3], row[2]]) + "\n"
+
+
 def roster_text(size):
     out = ["氏名\t住所\t電話\t個人番号\n"]
     n = 0
     i = 0
     while n < size:
-        row = person(i)
+        line = roster_line(i)
         i += 1
-        line = "\t".join([row[0], row[1], row[3], row[2]]) + "\n"
         out.append(line)
         n += len(line.encode())
     return "".join(out)
+
+
+def roster_text_rows(rows):
+    """rows lines of roster_text() under its header line."""
+    return "".join(["氏名\t住所\t電話\t個人番号\n"] +
+                   [roster_line(i) for i in range(rows)])
 
 
 def main():
@@ -242,6 +255,7 @@ def main():
     write("text-nocand-2m.txt", business_text(2 * 1024 * 1024).encode())
     write("roster-dense-1m.txt", roster_text(1024 * 1024).encode())
     write("text-prose-2m.txt", prose_text(2 * 1024 * 1024).encode())
+    write("roster-dense-9k.txt", roster_text_rows(9000).encode())
 
 
 if __name__ == "__main__":

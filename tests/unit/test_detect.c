@@ -841,6 +841,91 @@ test_list_evidence_judges_each_candidate_once_and_stops_when_asked(void **state)
 	assert_string_equal(hs.h[1].value, nums[1]);
 }
 
+/* Counts what a run reports: calls, by confidence, the last offset. */
+struct tally {
+	size_t n, medium, last_offset;
+};
+
+static int
+tally_cb(void *arg, const struct detect_match *m)
+{
+	struct tally *t = arg;
+
+	t->n++;
+	t->medium += m->confidence == DLP_CONF_MEDIUM;
+	t->last_offset = m->offset;
+	return 0;
+}
+
+/* A six-digit insurer number (prefecture 13, insurer i) whose Luhn check
+   digit is right, or one off when !valid. */
+static void
+insurer(unsigned i, bool valid, char out[7])
+{
+	unsigned sum = 0, k, d;
+
+	snprintf(out, 7, "13%03u0", i % 1000);
+	for (k = 0; k < 5; k++) {
+		d = (unsigned)(out[4 - k] - '0') * (k % 2 == 0 ? 2 : 1);
+		sum += d > 9 ? d - 9 : d;
+	}
+	out[5] = (char)('0' + ((10 - sum % 10) % 10 + (valid ? 0 : 1)) % 10);
+}
+
+/*
+ * List evidence keeps at most 2^20 candidates of its first pass (detect.c,
+ * CAND_MAX) for the second; past that the second pass runs the patterns
+ * again, and every candidate is judged all the same: each valid one gets
+ * the list's confidence, up to the last one in the text.
+ */
+static void
+test_list_evidence_past_the_kept_candidates_runs_the_patterns_again(
+    void **state)
+{
+	static const char yaml[] =
+	    "rules:\n"
+	    "  - id: t.list\n"
+	    "    kind: a\n"
+	    "    names: {ja: a, en: a}\n"
+	    "    patterns: ['(?<![0-9])[0-9]{6}(?![0-9])']\n"
+	    "    value: digits\n"
+	    "    validator: jp_insurer\n"
+	    "    context: {words: [保険者番号]}\n"
+	    "    confidence: {without_context: none, with_context: high}\n"
+	    "    list_evidence: {min: 3, ratio: 0.8, confidence: medium}\n"
+	    "    examples: {match: ['x']}\n";
+	const size_t sizes[] = { 1000, (1u << 20) + 1000 };
+	struct ruleset *rs = must_load_yaml(yaml);
+	struct tally t;
+	size_t k, i, n, valid, last;
+	char *text, num[7];
+
+	for (k = 0; k < 2; k++) {
+		n = sizes[k];
+		assert_non_null(text = malloc(7 * n + 1));
+		/* one in ten fails its check digit: 90 % valid */
+		for (i = valid = last = 0; i < n; i++) {
+			insurer((unsigned)i, i % 10 != 9, num);
+			memcpy(text + 7 * i, num, 6);
+			text[7 * i + 6] = '\n';
+			if (i % 10 != 9) {
+				valid++;
+				last = 7 * i;
+			}
+		}
+		text[7 * n] = '\0';
+		memset(&t, 0, sizeof(t));
+		assert_int_equal(
+		    detect_text_flags(rs, text, 7 * n, NULL, 0, tally_cb, &t),
+		    DLP_OK);
+		assert_int_equal(t.n, valid);
+		assert_int_equal(t.medium, valid);
+		assert_int_equal(t.last_offset, last);
+		free(text);
+	}
+	ruleset_free(rs);
+}
+
 /* Every hit of rs over text with flags (detect_text_flags) into hs. */
 static int
 scan_flags(
@@ -1629,6 +1714,8 @@ main(void)
 		cmocka_unit_test(test_callback_asking_to_stop_returns_partial),
 		cmocka_unit_test(
 		    test_list_evidence_judges_each_candidate_once_and_stops_when_asked),
+		cmocka_unit_test(
+		    test_list_evidence_past_the_kept_candidates_runs_the_patterns_again),
 		cmocka_unit_test(
 		    test_without_explain_matches_are_the_same_and_unexplained),
 		cmocka_unit_test(test_empty_text_and_missing_ruleset),

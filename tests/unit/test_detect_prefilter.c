@@ -220,7 +220,7 @@ static const char head[] = "rules:\n"
 /*
  * A run: digits joined by single '-' or ' '; anything else ends it. Its
  * shape (digits, most in a row) decides which rules it anchors. Spans
- * with anchor_reach 1: 4 bytes on each side of the run.
+ * with anchor_reach 1: one character on each side of the run.
  */
 static void
 test_digit_runs_have_a_shape_and_separators(void **state)
@@ -297,10 +297,10 @@ test_digit_runs_at_every_offset_and_at_the_ends(void **state)
 			text[at] = '7';
 			run_pass(rs, text, len, &p);
 			assert_int_equal(p.spans[0].n, 1);
-			/* 4 bytes on each side, cut at the text's ends */
-			assert_int_equal(p.spans[0].v[0], at > 4 ? at - 4 : 0);
+			/* a character on each side, cut at the ends */
+			assert_int_equal(p.spans[0].v[0], at > 1 ? at - 1 : 0);
 			assert_int_equal(
-			    p.spans[0].v[1], len - at - 1 > 4 ? at + 5 : len);
+			    p.spans[0].v[1], len - at - 1 > 1 ? at + 2 : len);
 		}
 	/* a text without digits: no span */
 	memset(text, 'a', sizeof(text));
@@ -446,10 +446,10 @@ test_vector_byte_tests_give_the_table_pass(void **state)
 /* ---- spans ------------------------------------------------------------ */
 
 /*
- * anchor_reach N: 4N bytes on each side (at least N code points), moved
- * out to a character's start; spans that touch merge. Without it: the
- * lines around the anchor, and an anchor on the line after the last
- * anchor's line carries the span one line further.
+ * anchor_reach N: N code points on each side, however many bytes they
+ * take; spans that touch merge. Without it: the lines around the
+ * anchor, and an anchor on the line after the last anchor's line carries
+ * the span one line further.
  */
 static void
 test_spans_by_reach_and_by_lines(void **state)
@@ -474,14 +474,16 @@ test_spans_by_reach_and_by_lines(void **state)
 	run_pass(rs, text, strlen(text), &p);
 	a = rule_index(rs, "t.a");
 	b = rule_index(rs, "t.lines");
-	/* 12 at 12: 8 bytes back is 4, inside an あ: out to 3 */
-	assert_int_equal(p.spans[a].v[0], 3);
-	assert_int_equal(p.spans[a].v[1], 14 + 8 + 1);
-	/* 34 at 50: back to 41, an あ's start; 56 at 60 (two lines on)
-	   is within reach: one span to 4 * 2 bytes past it */
-	assert_int_equal(p.spans[a].n, 2);
-	assert_int_equal(p.spans[a].v[2], 41);
-	assert_int_equal(p.spans[a].v[3], 70);
+	/* 12 at 12: two あ on each side (6 bytes), not 8 bytes */
+	assert_int_equal(p.spans[a].n, 3);
+	assert_int_equal(p.spans[a].v[0], 6);
+	assert_int_equal(p.spans[a].v[1], 20);
+	/* 34 at 50: two あ back, あ and '\n' on */
+	assert_int_equal(p.spans[a].v[2], 44);
+	assert_int_equal(p.spans[a].v[3], 56);
+	/* 56 at 60: from 'r' (58), apart from the last, to past "\ns" */
+	assert_int_equal(p.spans[a].v[4], 58);
+	assert_int_equal(p.spans[a].v[5], 64);
 	/* lines: 12 and 34 on line 0 (to the end of line 1), 56 on line 3
 	   (from line 2 to the end of line 4): they touch */
 	assert_int_equal(p.spans[b].n, 1);
@@ -503,6 +505,72 @@ test_spans_by_reach_and_by_lines(void **state)
 	pass_free(&p);
 	ruleset_free(rs);
 	free(yaml);
+}
+
+/*
+ * The reach is counted eight bytes at a time: on valid UTF-8 of one- to
+ * four-byte characters, for every reach and at every anchor, the span is
+ * exactly cp_back() and cp_fwd() of it; on bytes that are not UTF-8 it
+ * holds at least as much (never a match less).
+ */
+static void
+test_reach_is_code_points_on_any_text(void **state)
+{
+	static const char *const chars[] = { "a", "\xc3\xa9", "\xe3\x81\x82",
+		"\xf0\x9f\x98\x80", "\n" };
+	struct ruleset *rs;
+	struct pass p = { 0 };
+	char yaml[512], text[400];
+	size_t len, at, k, n_ok = 0;
+	unsigned reach, seed = 7, round;
+
+	for (reach = 1; reach <= 40; reach += 3) {
+		snprintf(yaml, sizeof(yaml),
+		    "%s    patterns: ['x']\n    anchors: [digits]\n"
+		    "    anchor_reach: %u\n" EX,
+		    head, reach);
+		rs = must_load(yaml);
+		for (round = 0; round < 60; round++) {
+			/* characters up to the anchor, a digit, more after */
+			len = 0;
+			at = 0;
+			while (len < sizeof(text) - 8) {
+				seed = seed * 1103515245u + 12345u;
+				if (at == 0 && len > (seed >> 8) % 300) {
+					at = len;
+					text[len++] = '5';
+					continue;
+				}
+				k = strlen(chars[(seed >> 16) % 5]);
+				memcpy(text + len, chars[(seed >> 16) % 5], k);
+				len += k;
+			}
+			if (at == 0) {
+				at = len;
+				text[len++] = '5';
+			}
+			run_pass(rs, text, len, &p);
+			assert_int_equal(p.spans[0].n, 1);
+			assert_int_equal(
+			    p.spans[0].v[0], cp_back(text, at, reach));
+			assert_int_equal(
+			    p.spans[0].v[1], cp_fwd(text, len, at + 1, reach));
+			/* the same bytes, continuation bytes in long runs */
+			for (k = 0; k < len; k++)
+				if (k != at && (k * 7 + round) % 5 == 0)
+					text[k] = (char)0x80;
+			run_pass(rs, text, len, &p);
+			assert_int_equal(p.spans[0].n, 1);
+			assert_true(
+			    p.spans[0].v[0] <= cp_back(text, at, reach));
+			assert_true(p.spans[0].v[1] >=
+			    cp_fwd(text, len, at + 1, reach));
+			n_ok++;
+		}
+		pass_free(&p);
+		ruleset_free(rs);
+	}
+	assert_int_equal(n_ok, 14 * 60);
 }
 
 /* ---- places of words --------------------------------------------------- */
@@ -993,6 +1061,7 @@ main(void)
 		cmocka_unit_test(test_very_long_runs_are_one_anchor),
 		cmocka_unit_test(test_vector_byte_tests_give_the_table_pass),
 		cmocka_unit_test(test_spans_by_reach_and_by_lines),
+		cmocka_unit_test(test_reach_is_code_points_on_any_text),
 		cmocka_unit_test(test_word_places_are_those_of_a_naive_search),
 		cmocka_unit_test(test_places_give_what_the_window_search_gives),
 		cmocka_unit_test(
