@@ -395,6 +395,11 @@ extract_node(struct extract *x, long node, unsigned depth,
 		else
 			extract_mark(
 			    x, node, DLP_ENC_ENCRYPTED, "pgp-binary", false);
+	} else if (len > 0 && looks_like_text(data, len)) {
+		/* a type of its own that is text all the same (JSON, SVG,
+		   PostScript, a vCard as libmagic names them): read as text,
+		   under the type identified */
+		k->node_text(k->arg, node, NULL, data, len, 0);
 	}
 	/* anything else is binary: identified, nothing to read */
 	k->node_done(k->arg, node);

@@ -143,6 +143,43 @@ test_text_html_mail_and_binary_are_dispatched(void **state)
 	xrec_free(&r);
 }
 
+/*
+ * Text that libmagic names with a type of its own, not text/: JSON, SVG,
+ * PostScript. Each is read as text under that type (before, they were
+ * identified and passed unread: a JSON export of a roster left unscanned).
+ */
+static void
+test_text_under_a_type_of_its_own_is_read(void **state)
+{
+	static const struct {
+		const char *name, *data, *type;
+	} cases[] = {
+		{ "export.json", "{\"id\": \"3141 5926 5352\", \"ok\": true}\n",
+		    "application/json" },
+		{ "pic.svg",
+		    "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>"
+		    "3141 5926 5352</text></svg>\n",
+		    "image/svg+xml" },
+		{ "doc.ps", "%!PS-Adobe-3.0\n% 3141 5926 5352\n",
+		    "application/postscript" },
+	};
+	struct xrec r;
+	struct xnode *n;
+	size_t i;
+
+	xrec_init(&r, NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(xrec_run(&r, cases[i].name, cases[i].data,
+				     strlen(cases[i].data)),
+		    DLP_OK);
+		n = xrec_find(&r, cases[i].name);
+		assert_string_equal(n->type, cases[i].type);
+		assert_string_equal(xrec_text(n), cases[i].data);
+		assert_true(n->done);
+	}
+	xrec_free(&r);
+}
+
 static void
 test_member_limits_mark_the_member(void **state)
 {
@@ -268,6 +305,7 @@ main(void)
 		cmocka_unit_test(test_empty_content_is_identified_as_empty),
 		cmocka_unit_test(test_ooxml_and_odf_are_told_from_plain_zip),
 		cmocka_unit_test(test_text_html_mail_and_binary_are_dispatched),
+		cmocka_unit_test(test_text_under_a_type_of_its_own_is_read),
 		cmocka_unit_test(test_member_limits_mark_the_member),
 		cmocka_unit_test(test_member_count_and_expanded_budget),
 		cmocka_unit_test(test_opaque_member_is_marked_and_done),
