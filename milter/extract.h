@@ -132,7 +132,7 @@ void extract_free(struct extract *x);
  * extract_node: identify data as the content of node (declared type and
  * file name as hints, either may be NULL), extract it with the right
  * extractor, then call node_done. Content with no extractor is handed
- * over as text when its bytes read as text, whatever its type (text/*,
+ * over as text when its bytes read as text, whatever its type (text,
  * and JSON, SVG, PostScript...); only binary content goes unread.
  * Returns as extract_fn.
  */
