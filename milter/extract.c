@@ -34,6 +34,7 @@ struct extract {
 	size_t expanded; /* bytes unpacked from containers so far */
 	struct timespec start;
 	const char *name; /* the file name of the node being extracted */
+	size_t root_len;  /* the bytes of the MIME part being extracted */
 };
 
 struct extract *
@@ -88,6 +89,20 @@ extract_budget(struct extract *x, size_t n)
 		return false;
 	x->expanded += n;
 	return true;
+}
+
+bool
+extract_ratio_ok(const struct extract *x, size_t len, size_t packed)
+{
+	size_t max = x->lim->max_ratio;
+
+	if (packed > 0 && len / packed > max)
+		return false;
+	/* a member past the floor is also measured against the MIME part
+	   it came in: levels of gzip in gzip each under the ratio still
+	   multiply (293 bytes to 64 MB in seven) */
+	return len <= RATIO_FLOOR || x->root_len == 0 ||
+	    len / x->root_len <= max;
 }
 
 bool
@@ -360,6 +375,7 @@ extract_node(struct extract *x, long node, unsigned depth,
     size_t len)
 {
 	const struct extract_sink *k = x->sink;
+	size_t outer_root = x->root_len;
 	const char *type;
 	extract_fn fn;
 	int rc = DLP_OK;
@@ -370,6 +386,10 @@ extract_node(struct extract *x, long node, unsigned depth,
 		k->node_done(k->arg, node);
 		return DLP_PARTIAL;
 	}
+	/* a MIME part (depth 0; a message inside a member brings its own,
+	   so the outer one is put back after) */
+	if (depth == 0)
+		x->root_len = len;
 	type = extract_identify(x, declared_type, filename, data, len);
 	k->node_type(k->arg, node, type);
 	if ((fn = extractor_for(type)) != NULL) {
@@ -403,6 +423,7 @@ extract_node(struct extract *x, long node, unsigned depth,
 	}
 	/* anything else is binary: identified, nothing to read */
 	k->node_done(k->arg, node);
+	x->root_len = outer_root;
 	return rc;
 }
 
@@ -422,8 +443,7 @@ extract_member(struct extract *x, long parent, unsigned depth, const char *name,
 		why = "limit:depth";
 	else if (len > x->lim->max_member_bytes)
 		why = "limit:size";
-	else if (packed > 0 && len > RATIO_FLOOR &&
-	    len / packed > x->lim->max_ratio)
+	else if (len > RATIO_FLOOR && !extract_ratio_ok(x, len, packed))
 		why = "limit:ratio";
 	if (why != NULL) {
 		extract_mark(x, c, DLP_ENC_NOT_INSPECTABLE, why, false);

@@ -161,9 +161,9 @@ const char *extract_signature(const void *data, size_t len);
 /*
  * extract_member: a member of a container (node parent, at depth):
  * creates the child node named name and, unless the container depth,
- * bytes per member (len > max_member_bytes) or ratio (len / packed >
- * max_ratio) limit is hit, extracts the member (depth + 1) and finishes
- * it (the ratio applies to members past 1 MiB: small XML parts and zero
+ * bytes per member (len > max_member_bytes) or ratio (extract_ratio_ok)
+ * limit is hit, extracts the member (depth + 1) and finishes it (the
+ * ratio applies to members past 1 MiB: small XML parts and zero
  * padding compress far better than any bomb threshold). packed is the
  * member's compressed size when known, else 0; data may
  * be NULL when len is 0. The extractor has already counted the member
@@ -195,6 +195,16 @@ int extract_member_cut(struct extract *x, long parent, const char *name,
  * marked limit:members) when the container has too many.
  */
 bool extract_count_member(struct extract *x, long parent, unsigned *count);
+
+/*
+ * extract_ratio_ok: whether len bytes unpacked from packed (the member's
+ * compressed size, 0 when unknown) keep within max_ratio, and, past
+ * 1 MiB, within max_ratio of the MIME part they came in, however many
+ * containers deep (each level of a nested bomb can stay under the ratio
+ * while their product does not). Extractors that stream call it as the
+ * bytes grow, to stop early; extract_member() checks it again.
+ */
+bool extract_ratio_ok(const struct extract *x, size_t len, size_t packed);
 
 /*
  * extract_budget: count n more unpacked bytes against the message's

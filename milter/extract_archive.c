@@ -643,7 +643,7 @@ read_data(struct session *s, uint64_t packed, const char **why)
 			return GOT_LIMIT;
 		}
 		total += (size_t)n;
-		if (packed > 0 && total / packed > s->lim->max_ratio) {
+		if (!extract_ratio_ok(s->x, total, packed)) {
 			*why = "limit:ratio";
 			return GOT_LIMIT;
 		}

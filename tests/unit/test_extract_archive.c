@@ -492,6 +492,45 @@ test_gzip_that_nests_itself_ends_without_hanging(void **state)
 	xrec_free(&r);
 }
 
+/*
+ * gzip in gzip, each level under max_ratio (200): 2,372 bytes unpack to
+ * 12,502 (5x), which unpack to 1.6 MB (128x). Together 679x the part
+ * they came in: the inner member is cut limit:ratio (and so the stream
+ * it was in), measured against the part, not left to grow until
+ * limit:size (a 293-byte file of seven such levels reached 64 MB). With
+ * max_ratio raised to let it by, it is read.
+ */
+static void
+test_nested_levels_multiply_to_the_ratio(void **state)
+{
+	struct dlp_limits lim = defaults();
+	unsigned char *gz;
+	char path[512];
+	struct xrec r;
+	size_t len;
+
+	need("gzip awk");
+	sh("awk 'BEGIN { s = sprintf(\"%%600s\", \"\"); gsub(/ /, \"0\", s); "
+	   "for (i = 0; i < 2687; i++) print i s }' > d.txt && "
+	   "gzip -n -c d.txt > d1 && gzip -n -c d1 > d2.gz");
+	snprintf(path, sizeof(path), "%s/d2.gz", tmpdir);
+	gz = load(path, &len);
+	/* as a MIME part: extract_node() at depth 0 knows the part */
+	xrec_init(&r, &lim);
+	assert_int_equal(xrec_run(&r, TOP, gz, len), DLP_PARTIAL);
+	/* the stream cut inside its one member is cut too */
+	expect(&r, "data", DLP_ENC_NOT_INSPECTABLE, "limit:ratio", NULL);
+	expect(&r, "data/data", DLP_ENC_NOT_INSPECTABLE, "limit:ratio", NULL);
+	xrec_free(&r);
+
+	lim.max_ratio = 1000;
+	xrec_init(&r, &lim);
+	assert_int_equal(xrec_run(&r, TOP, gz, len), DLP_OK);
+	expect(&r, "data/data", DLP_ENC_PLAIN, "", "\n2686000000");
+	xrec_free(&r);
+	free(gz);
+}
+
 /* Made with Debian's tools */
 
 static void
@@ -1134,6 +1173,7 @@ main(void)
 		cmocka_unit_test(test_limits_mark_members_and_containers),
 		cmocka_unit_test(test_depth_limit_stops_before_reading),
 		cmocka_unit_test(test_nested_bomb_ends_quickly_and_small),
+		cmocka_unit_test(test_nested_levels_multiply_to_the_ratio),
 		cmocka_unit_test(
 		    test_high_ratio_stream_stops_at_the_first_block_past_it),
 		cmocka_unit_test(
