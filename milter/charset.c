@@ -54,6 +54,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "charset.h"
 #include "cp932_table.h"
 
@@ -292,27 +293,6 @@ utf8_len(const unsigned char *p, size_t n)
 		hi = 0xBF;
 	}
 	return need + 1;
-}
-
-/*
- * ascii_run: how many bytes from p (n of them) are ASCII, 8 at a time:
- * text is mostly ASCII, and every reader here passes it through as is.
- */
-static size_t
-ascii_run(const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-	uint64_t w;
-
-	while (n - i >= 8) {
-		memcpy(&w, p + i, 8);
-		if (w & 0x8080808080808080ull)
-			break;
-		i += 8;
-	}
-	while (i < n && p[i] < 0x80)
-		i++;
-	return i;
 }
 
 int

@@ -47,6 +47,7 @@
 
 #include <utf8proc.h>
 
+#include "ascii.h"
 #include "normalize.h"
 
 #define CHUNK		4096
@@ -110,24 +111,6 @@ plain_ascii(const unsigned char *p, size_t n)
 	return i;
 }
 
-/* ascii_len: how many bytes from p (n > 0, p[0] ASCII) are ASCII. */
-static size_t
-ascii_len(const unsigned char *p, size_t n)
-{
-	size_t i = 1;
-	uint64_t w;
-
-	while (n - i >= 8) {
-		memcpy(&w, p + i, 8);
-		if (w & HIGHS)
-			break;
-		i += 8;
-	}
-	while (i < n && p[i] < 0x80)
-		i++;
-	return i;
-}
-
 /* put: append, or as much as fits without cutting a UTF-8 sequence. */
 static void
 put(struct fold *f, const unsigned char *p, size_t n)
@@ -184,7 +167,7 @@ fold_text(struct fold *f, const unsigned char *p, size_t n)
 				fold_release(f, p[i] >= '0' && p[i] <= '9');
 			/* nothing held: an ASCII run only says whether the
 			   last character out is a digit */
-			i += ascii_len(p + i, n - i);
+			i += ascii_run(p + i, n - i);
 			f->digit = p[i - 1] >= '0' && p[i - 1] <= '9';
 			continue;
 		}
