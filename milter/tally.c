@@ -24,7 +24,6 @@ struct entry {
 	char *location;
 	enum dlp_confidence conf;
 	uint64_t hash;
-	uint64_t prefix; /* value's first 8 bytes, big-endian, NUL-padded */
 };
 
 struct tally {
@@ -110,24 +109,6 @@ tally_set_secret(struct tally *t, const unsigned char *secret, size_t len)
 		explicit_bzero(t->key, sizeof(t->key));
 }
 
-/*
- * The first 8 bytes of s as a big-endian number, NUL-padded: numbers
- * that compare as strcmp() compares strings, when they differ.
- */
-static uint64_t
-prefix8(const char *s)
-{
-	uint64_t p = 0;
-	size_t i;
-
-	for (i = 0; i < 8; i++) {
-		p = p << 8 | (unsigned char)*s;
-		if (*s != '\0')
-			s++;
-	}
-	return p;
-}
-
 /* FNV-1a over the key fields. */
 static uint64_t
 hash(const char *rule_id, size_t node, const char *value)
@@ -209,7 +190,6 @@ tally_add(struct tally *t, const struct detect_match *m, size_t node,
 	e->node = node;
 	e->conf = m->confidence;
 	e->hash = h;
-	e->prefix = prefix8(m->value);
 	if ((e->value = strdup(m->value)) == NULL ||
 	    (e->masked = strdup(m->masked)) == NULL ||
 	    (location != NULL && (e->location = strdup(location)) == NULL)) {
@@ -248,8 +228,6 @@ cmp_kind_value(const void *a, const void *b)
 
 	if (x->kind != y->kind && (c = strcmp(x->kind, y->kind)) != 0)
 		return c;
-	if (x->prefix != y->prefix)
-		return x->prefix < y->prefix ? -1 : 1;
 	if ((c = strcmp(x->value, y->value)) != 0)
 		return c;
 	return (int)y->conf - (int)x->conf;
@@ -327,7 +305,7 @@ tally_kinds(struct tally *t, struct policy_count **out, size_t *nout)
 		const struct entry *e = NULL;
 		size_t k;
 
-		for (j = i + 1; j < t->n && t->v[j].prefix == t->v[i].prefix &&
+		for (j = i + 1; j < t->n &&
 		     (t->v[j].kind == t->v[i].kind ||
 			 strcmp(t->v[j].kind, t->v[i].kind) == 0) &&
 		     strcmp(t->v[j].value, t->v[i].value) == 0;
