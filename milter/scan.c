@@ -49,7 +49,7 @@
  * since the last switch goes to the stage that was running: detection on
  * a member's text, called from inside an extractor, is charged to detect
  * and the extractor is charged only for its own work. Reading the clock
- * (CLOCK_MONOTONIC, a vDSO call of 20-40 ns) happens only when the
+ * (mono_ns(), CLOCK_MONOTONIC: a vDSO call of 20-40 ns) happens only when the
  * stage changes.
  *
  * Thread-safety: a scan belongs to one thread; it only reads the engine
@@ -71,6 +71,7 @@
 #include "extract.h"
 #include "html.h"
 #include "mime.h"
+#include "monoclock.h"
 #include "msghead.h"
 #include "normalize.h"
 #include "policy.h"
@@ -117,8 +118,8 @@ struct dlp_scan {
 	size_t fed;   /* raw bytes of the message */
 	struct msghead *head;
 	unsigned flags;
-	int rc; /* worst of DLP_OK, DLP_PARTIAL, DLP_EFATAL so far */
-	struct timespec start;
+	int rc;		   /* worst of DLP_OK, DLP_PARTIAL, DLP_EFATAL so far */
+	uint64_t start_ns; /* mono_ns() at dlp_scan_new() */
 	/* the stage clock: running inside feed and finish only */
 	bool clock_on;
 	enum dlp_stage stage; /* the stage being charged */
@@ -157,34 +158,13 @@ fail(struct dlp_scan *s, int rc)
 		s->rc = rc;
 }
 
-static unsigned
+static uint64_t
 elapsed_ms(const struct dlp_scan *s)
 {
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(now.tv_sec - s->start.tv_sec) * 1000 +
-	    (now.tv_nsec - s->start.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (unsigned)ms;
+	return (mono_ns() - s->start_ns) / 1000000u;
 }
 
 /* The stage clock */
-
-static uint64_t
-ts_ns(const struct timespec *t)
-{
-	return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ts_ns(&now);
-}
 
 /* Charge the time since the last switch to the running stage. */
 static void
@@ -1181,7 +1161,7 @@ dlp_scan_new(struct dlp_engine *e, const struct dlp_envelope *env)
 	s->engine = dlp_engine_ref(e);
 	s->cfg = cfg;
 	s->lim = &cfg->limits;
-	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	s->start_ns = mono_ns();
 	buf_init(&s->part, s->lim->max_part_bytes);
 	buf_init(&s->subject, MAX_SUBJECT);
 	s->handler.header = on_header;
@@ -1415,7 +1395,7 @@ decide:
 	}
 out:
 	stage_stop(s);
-	r->stages.elapsed_ns = mono_ns() - ts_ns(&s->start);
+	r->stages.elapsed_ns = mono_ns() - s->start_ns;
 	r->elapsed_ms = (unsigned)(r->stages.elapsed_ns / 1000000u);
 	return s->rc;
 }
