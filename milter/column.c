@@ -231,24 +231,33 @@ column_header_span(const char *text, size_t len, size_t off, size_t end,
 
 	if (text == NULL || off >= len)
 		return false;
-	ls = line_start(text, off);
-	le = line_end(text, len, off);
-	if (memchr(text + ls, '\t', le - ls) != NULL)
-		sep = '\t';
-	else if (count_seps(text, ls, le, ',') > 0)
-		sep = ',';
-	else if (memchr(text + ls, ' ', le - ls) != NULL)
-		sep = ' ';
-	else
-		return false;
-	if (cache->valid && cache->sep == sep && cache->line <= ls)
-		block = block_forward(text, len, cache, ls);
-	else
-		block = block_back(text, ls, sep);
-	cache->valid = true;
-	cache->sep = sep;
-	cache->line = ls;
-	cache->block = block;
+	if (cache->valid && cache->line <= off && off <= cache->line_e &&
+	    cache->line_e <= len) {
+		/* the line of the last call (a row's second value) */
+		ls = cache->line;
+		sep = cache->sep;
+		block = cache->block;
+	} else {
+		ls = line_start(text, off);
+		le = line_end(text, len, off);
+		if (memchr(text + ls, '\t', le - ls) != NULL)
+			sep = '\t';
+		else if (count_seps(text, ls, le, ',') > 0)
+			sep = ',';
+		else if (memchr(text + ls, ' ', le - ls) != NULL)
+			sep = ' ';
+		else
+			return false;
+		if (cache->valid && cache->sep == sep && cache->line <= ls)
+			block = block_forward(text, len, cache, ls);
+		else
+			block = block_back(text, ls, sep);
+		cache->valid = true;
+		cache->sep = sep;
+		cache->line = ls;
+		cache->line_e = le;
+		cache->block = block;
+	}
 	if (block == ls)
 		return false; /* the header row itself */
 	if (sep == ' ')

@@ -45,8 +45,9 @@
 struct column_cache {
 	bool valid;
 	char sep;
-	size_t line;  /* start of the line last asked about */
-	size_t block; /* start of its table's header line */
+	size_t line;   /* start of the line last asked about */
+	size_t line_e; /* its end (its newline, or the text's end) */
+	size_t block;  /* start of its table's header line */
 	/* the header cell last found: cell cell_k of the header line at
 	   cell_block (TAB or comma tables, cell_sep), [cell_s, cell_e) when
 	   cell_ok */

@@ -34,7 +34,7 @@ my_number_dummy(const char *d)
 	int a, b;
 	size_t i;
 
-	for (i = 1; i < MY_NUMBER_LEN - 1; i++) {
+	for (i = 1; i < MY_NUMBER_LEN - 1 && (same || up || down); i++) {
 		a = d[i - 1] - '0';
 		b = d[i] - '0';
 		if (b != a)
@@ -66,12 +66,16 @@ digits_at(const char *d, size_t n)
 static bool
 timestamp_shaped(const char *d)
 {
-	unsigned y = digits_at(d, 4), mo = digits_at(d + 4, 2);
-	unsigned dd = digits_at(d + 6, 2), h = digits_at(d + 8, 2);
-	unsigned mi = digits_at(d + 10, 2);
+	unsigned y = digits_at(d, 4), mo, dd, h, mi;
 
-	return y >= 1990 && y <= 2099 && mo >= 1 && mo <= 12 && dd >= 1 &&
-	    dd <= 31 && h <= 23 && mi <= 59;
+	if (y < 1990 || y > 2099)
+		return false;
+	mo = digits_at(d + 4, 2);
+	dd = digits_at(d + 6, 2);
+	h = digits_at(d + 8, 2);
+	mi = digits_at(d + 10, 2);
+	return mo >= 1 && mo <= 12 && dd >= 1 && dd <= 31 && h <= 23 &&
+	    mi <= 59;
 }
 
 /*
