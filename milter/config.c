@@ -187,6 +187,7 @@ config_defaults(void)
 	c->workers.cpu = 60;
 	c->workers.max_messages = 1000;
 	c->workers.temp_dir = strdup("/tmp");
+	c->workers.spool_memory_kb = 1024;
 	c->workers.seccomp = true;
 	c->workers.on_failure = DLP_ACCEPT;
 	c->rules_dir = strdup("patterns");
@@ -444,8 +445,8 @@ static int
 load_workers(struct loader *ld, struct fy_node *m)
 {
 	static const char *const keys[] = { "count", "timeout", "memory_mb",
-		"cpu", "max_messages", "temp_dir", "seccomp", "on_failure",
-		NULL };
+		"cpu", "max_messages", "temp_dir", "spool_memory_kb", "seccomp",
+		"on_failure", NULL };
 	struct dlp_workers_conf *wc = &ld->c->workers;
 	unsigned long long x;
 	struct fy_node *v;
@@ -484,6 +485,11 @@ load_workers(struct loader *ld, struct fy_node *m)
 	if ((v = yaml_get(m, "temp_dir")) != NULL &&
 	    config_replace_path(ld, v, false, &wc->temp_dir) < 0)
 		return -1;
+	if ((v = yaml_get(m, "spool_memory_kb")) != NULL) {
+		if (yaml_uint(ld->err, ld->path, v, 0, 1024 * 1024, &x) < 0)
+			return -1;
+		wc->spool_memory_kb = (unsigned)x;
+	}
 	if ((v = yaml_get(m, "seccomp")) != NULL &&
 	    yaml_bool(ld->err, ld->path, v, &wc->seccomp) < 0)
 		return -1;

@@ -253,13 +253,14 @@ struct dlp_milter_conf {
 
 /* The worker processes that parse and scan (workers:, see pool.h). */
 struct dlp_workers_conf {
-	unsigned count;	       /* kept ready */
-	unsigned timeout;      /* seconds of wall time per message */
-	unsigned memory_mb;    /* address space per worker; 0: no limit */
-	unsigned cpu;	       /* CPU seconds per message; 0: no limit */
-	unsigned max_messages; /* then the worker is replaced */
-	char *temp_dir;	       /* spool and private directories go below */
-	bool seccomp;	       /* the system call filter */
+	unsigned count;		  /* kept ready */
+	unsigned timeout;	  /* seconds of wall time per message */
+	unsigned memory_mb;	  /* address space per worker; 0: no limit */
+	unsigned cpu;		  /* CPU seconds per message; 0: no limit */
+	unsigned max_messages;	  /* then the worker is replaced */
+	char *temp_dir;		  /* spool and private directories go below */
+	unsigned spool_memory_kb; /* a spool in memory up to this; 0: file */
+	bool seccomp;		  /* the system call filter */
 	/* a worker lost a message (crash, timeout, limit): DLP_ACCEPT means
 	   "policy" (the message is not-inspectable, policy decides),
 	   DLP_TEMPFAIL asks the sender's MTA to try again later */

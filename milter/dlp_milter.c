@@ -627,6 +627,7 @@ pool_conf_of(const struct dlp_config *cfg, struct pool_conf *pc)
 	pc->cpu_s = cfg->workers.cpu;
 	pc->max_messages = cfg->workers.max_messages;
 	pc->temp_dir = cfg->workers.temp_dir;
+	pc->spool_memory = (size_t)cfg->workers.spool_memory_kb * 1024;
 	pc->seccomp = cfg->workers.seccomp;
 }
 
@@ -686,7 +687,7 @@ reload(void)
 	if (a.size != b.size || a.timeout_ms != b.timeout_ms ||
 	    a.memory_mb != b.memory_mb || a.cpu_s != b.cpu_s ||
 	    a.max_messages != b.max_messages || a.seccomp != b.seccomp ||
-	    !same(a.temp_dir, b.temp_dir))
+	    a.spool_memory != b.spool_memory || !same(a.temp_dir, b.temp_dir))
 		log_warn("reload: workers changed: takes a restart");
 	if (pool_set_engine(daemon_pool, e) < 0)
 		log_err("reload: cannot fork workers: %s", strerror(errno));

@@ -270,7 +270,8 @@ start_scan(struct conn *c, struct msg *m)
 static void
 spool_write(struct msg *m, const void *data, size_t len)
 {
-	if (m->error == NULL && pool_spool_write(m->spool, data, len) < 0) {
+	if (m->error == NULL &&
+	    pool_spool_write(glue_pool, m->spool, data, len) < 0) {
 		log_err("cannot write a spool file: %s", strerror(errno));
 		msg_error(m, "spool-write");
 	}

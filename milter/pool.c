@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,7 +67,8 @@ struct pool {
 	struct pool_conf conf;
 	char temp_dir[PATH_MAX];
 	char dir[PATH_MAX];
-	pid_t daemon; /* who forked the workers */
+	dev_t dir_dev; /* its file system: a spool elsewhere is in memory */
+	pid_t daemon;  /* who forked the workers */
 	pthread_mutex_t lock;
 	pthread_cond_t freed;	    /* a worker became idle or was reaped */
 	struct dlp_engine *current; /* our reference */
@@ -775,8 +777,9 @@ pool_scan(struct pool *p, struct dlp_engine *e, const struct dlp_envelope *env,
 	return 0;
 }
 
-int
-pool_spool(struct pool *p)
+/* spool_file: a new unnamed file (0600) in the pool's directory. */
+static int
+spool_file(struct pool *p)
 {
 	char tmpl[PATH_MAX + 16];
 	int fd;
@@ -792,8 +795,81 @@ pool_spool(struct pool *p)
 }
 
 int
-pool_spool_write(int fd, const void *data, size_t len)
+pool_spool(struct pool *p)
 {
+	int fd;
+
+	if (p->conf.spool_memory > 0 &&
+	    (fd = memfd_create("dlp-milter-spool", MFD_CLOEXEC)) >= 0) {
+		(void)fchmod(fd, 0600);
+		return fd;
+	}
+	return spool_file(p); /* no memory spools, or none to be had */
+}
+
+/*
+ * to_file: the size bytes of the memory spool fd go to a new file, which
+ * then takes fd's number (the memory is wiped and freed); the caller's
+ * descriptor stays valid either way. 0, or -1 with errno (ENOSPC: the
+ * temp directory is full; fd is as it was).
+ */
+static int
+to_file(struct pool *p, int fd, size_t size)
+{
+	unsigned char *chunk;
+	size_t off = 0;
+	ssize_t got = 0;
+	int nf, rc = -1, err = 0;
+
+	if ((nf = spool_file(p)) < 0)
+		return -1;
+	if ((chunk = malloc(READ_CHUNK)) == NULL) {
+		(void)close(nf);
+		errno = ENOMEM;
+		return -1;
+	}
+	while (off < size &&
+	    (got = pread(fd, chunk, READ_CHUNK, (off_t)off)) > 0) {
+		if (write_full(nf, chunk, (size_t)got) < 0)
+			break;
+		off += (size_t)got;
+	}
+	if (off == size) {
+		if (ftruncate(fd, 0) < 0) {
+			/* dup3() frees it all the same */
+		}
+		if (dup3(nf, fd, O_CLOEXEC) >= 0)
+			rc = 0;
+	} else if (got == 0)
+		errno = EIO; /* shorter than it was a moment ago */
+	err = errno;
+	explicit_bzero(chunk, READ_CHUNK);
+	free(chunk);
+	if (rc < 0 && ftruncate(nf, 0) < 0) {
+		/* closing frees it all the same */
+	}
+	(void)close(nf);
+	errno = err;
+	return rc;
+}
+
+int
+pool_spool_write(struct pool *p, int fd, const void *data, size_t len)
+{
+	struct stat sb;
+
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if (p->conf.spool_memory > 0) {
+		if (fstat(fd, &sb) < 0)
+			return -1;
+		if (sb.st_dev != p->dir_dev &&
+		    (size_t)sb.st_size + len > p->conf.spool_memory &&
+		    to_file(p, fd, (size_t)sb.st_size) < 0)
+			return -1;
+	}
 	return write_full(fd, data, len);
 }
 
@@ -813,6 +889,7 @@ pool_new(const struct pool_conf *conf, struct dlp_engine *e, char *err,
     size_t errlen)
 {
 	struct pool *p;
+	struct stat sb;
 	const char *td;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -828,12 +905,13 @@ pool_new(const struct pool_conf *conf, struct dlp_engine *e, char *err,
 	snprintf(p->temp_dir, sizeof(p->temp_dir), "%s", td);
 	p->conf.temp_dir = p->temp_dir;
 	snprintf(p->dir, sizeof(p->dir), "%s/dlp-milter.XXXXXX", td);
-	if (mkdtemp(p->dir) == NULL) {
+	if (mkdtemp(p->dir) == NULL || stat(p->dir, &sb) < 0) {
 		snprintf(err, errlen, "cannot make a directory in %s: %s", td,
 		    strerror(errno));
 		free(p);
 		return NULL;
 	}
+	p->dir_dev = sb.st_dev;
 	p->daemon = getpid();
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->freed, NULL);

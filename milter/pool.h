@@ -22,10 +22,16 @@
  * replaced unseen: the message goes to another. Workers are recycled
  * after max_messages.
  *
- * Spool: the glue writes each message to an unnamed file (O_TMPFILE,
- * 0600) in the pool's own 0700 directory under temp_dir; the data is
- * gone when the last descriptor closes (pool_spool_close() truncates it
- * first), and the directory is removed by pool_free().
+ * Spool: the glue writes each message to anonymous memory (memfd, 0600)
+ * while it is within spool_memory bytes, and past that to an unnamed file
+ * (O_TMPFILE, 0600) in the pool's own 0700 directory under temp_dir; the
+ * move keeps the descriptor's number. The data is gone when the last
+ * descriptor closes (pool_spool_close() truncates it first), and the
+ * directory is removed by pool_free(). Why memory first: most mail is
+ * small, and a file per message costs the file system an inode each time;
+ * on ext4 beside a busy mail queue, allocating one took the daemon more
+ * CPU than everything else it does for a 20 KB message (docs/
+ * performance.md). A spool in memory never touches a disk.
  *
  * Reload: pool_set_engine() forks workers for the new engine and retires
  * the idle ones of the old; a message that started under the old engine
@@ -56,6 +62,7 @@ struct pool_conf {
 	unsigned cpu_s;	       /* CPU seconds of one message; 0: no limit */
 	unsigned max_messages; /* a worker is replaced after so many */
 	const char *temp_dir;  /* where the pool's 0700 directory goes */
+	size_t spool_memory;   /* bytes a spool keeps in memory; 0: a file */
 	bool seccomp;	       /* install the seccomp filter */
 };
 
@@ -83,14 +90,19 @@ void pool_free(struct pool *p);
  */
 int pool_set_engine(struct pool *p, struct dlp_engine *e);
 
-/* pool_spool: a new unnamed spool file (0600), or -1 with errno. */
+/*
+ * pool_spool: a new spool (0600): in memory when spool_memory allows (and
+ * the kernel gives one), else an unnamed file. -1 with errno.
+ */
 int pool_spool(struct pool *p);
 
 /*
- * pool_spool_write: append len bytes to a spool file. Returns 0, or -1
- * with errno (ENOSPC: the temp directory is full).
+ * pool_spool_write: append len bytes to the spool fd of p. A memory spool
+ * that would pass spool_memory moves to a file first, under the same
+ * descriptor number. Returns 0, or -1 with errno (ENOSPC: the temp
+ * directory is full).
  */
-int pool_spool_write(int fd, const void *data, size_t len);
+int pool_spool_write(struct pool *p, int fd, const void *data, size_t len);
 
 /* pool_spool_close: truncate (wipe) and close a spool file; -1 ok. */
 void pool_spool_close(int fd);

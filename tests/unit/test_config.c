@@ -64,6 +64,7 @@ test_defaults_are_safe(void **state)
 	assert_false(c->policy.monitor_only);
 	assert_true(c->limits.max_depth > 0);
 	assert_true(c->limits.max_part_bytes > 0);
+	assert_int_equal(c->workers.spool_memory_kb, 1024);
 	/* organisation policies: all off */
 	assert_int_equal(c->policy.max_message_size, 0);
 	assert_int_equal(c->policy.size_action, DLP_REJECT);
@@ -166,7 +167,8 @@ test_values_override_defaults(void **state)
 	    "rules:\n  dir: /srv/rules\n"
 	    "policy:\n  mode: monitor\n  scan_internal: yes\n"
 	    "  encrypted: tag\n"
-	    "limits:\n  max_parts: 50\n  max_part_bytes: 2M\n",
+	    "limits:\n  max_parts: 50\n  max_part_bytes: 2M\n"
+	    "workers:\n  spool_memory_kb: 0\n",
 	    &err);
 
 	assert_non_null(c);
@@ -178,6 +180,7 @@ test_values_override_defaults(void **state)
 	assert_int_equal(c->policy.encrypted, DLP_TAG);
 	assert_int_equal(c->limits.max_parts, 50);
 	assert_int_equal(c->limits.max_part_bytes, 2 * 1024 * 1024);
+	assert_int_equal(c->workers.spool_memory_kb, 0);
 	config_free(c);
 }
 
@@ -464,6 +467,9 @@ static const struct {
 	    "expire_action must be delete or return" },
 	{ "quarantine:\n  database: \"\"\n", 2, "a path cannot be empty" },
 	{ "quarantine:\n  spool: x\n", 2, "unknown key 'spool'" },
+	/* workers */
+	{ "workers:\n  spool_memory_kb: 2000000\n", 2, "out of range" },
+	{ "workers:\n  spool_memory_kb: -1\n", 2, "expected a number" },
 	/* audit, secret_file */
 	{ "audit:\n  syslog: maybe\n", 2, "true or false" },
 	{ "audit:\n  path: x\n", 2, "unknown key 'path'" },

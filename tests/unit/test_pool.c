@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -100,8 +101,17 @@ spool(struct pool *p, const void *data, size_t len)
 	return fd;
 }
 
+static struct pool *new_pool_spool(
+    unsigned size, unsigned timeout_ms, size_t spool_memory);
+
 static struct pool *
 new_pool(unsigned size, unsigned timeout_ms)
+{
+	return new_pool_spool(size, timeout_ms, 0);
+}
+
+static struct pool *
+new_pool_spool(unsigned size, unsigned timeout_ms, size_t spool_memory)
 {
 	struct pool_conf pc = { 0 };
 	struct pool *p;
@@ -113,6 +123,7 @@ new_pool(unsigned size, unsigned timeout_ms)
 	pc.cpu_s = 30;
 	pc.max_messages = 3;
 	pc.temp_dir = tmpdir;
+	pc.spool_memory = spool_memory;
 	pc.seccomp = true;
 	p = pool_new(&pc, eng_a, err, sizeof(err));
 	if (p == NULL)
@@ -460,8 +471,8 @@ test_spool_write_appends_and_close_wipes(void **state)
 	struct stat sb;
 
 	assert_true(fd >= 0);
-	assert_int_equal(pool_spool_write(fd, "abc", 3), 0);
-	assert_int_equal(pool_spool_write(fd, "def", 3), 0);
+	assert_int_equal(pool_spool_write(p, fd, "abc", 3), 0);
+	assert_int_equal(pool_spool_write(p, fd, "def", 3), 0);
 	assert_int_equal(pread(fd, back, sizeof(back), 0), 6);
 	assert_string_equal(back, "abcdef");
 	dup_fd = dup(fd);
@@ -470,7 +481,115 @@ test_spool_write_appends_and_close_wipes(void **state)
 	assert_int_equal(fstat(dup_fd, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
 	close(dup_fd);
-	assert_int_equal(pool_spool_write(-1, "x", 1), -1);
+	assert_int_equal(pool_spool_write(p, -1, "x", 1), -1);
+	pool_free(p);
+}
+
+/* in memory: /proc says memfd; else the file system of tmpdir, unnamed */
+static bool
+in_memory(int fd)
+{
+	char path[64], target[256];
+	struct stat sb, tb;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = '\0';
+	assert_int_equal(fstat(fd, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(sb.st_nlink, 0);
+	assert_int_equal(stat(tmpdir, &tb), 0);
+	if (strncmp(target, "/memfd:", 7) == 0) {
+		assert_true(sb.st_dev != tb.st_dev);
+		return true;
+	}
+	assert_true(sb.st_dev == tb.st_dev);
+	return false;
+}
+
+static void
+test_spool_in_memory_moves_to_a_file_past_its_size(void **state)
+{
+	struct pool *p = new_pool_spool(1, 30000, 4096);
+	unsigned char data[6000], back[6001];
+	struct dlp_report r;
+	const char *why;
+	size_t i;
+	int fd = pool_spool(p), same;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7 + i / 251);
+	assert_true(fd >= 0);
+	assert_true(in_memory(fd));
+	assert_int_equal(pool_spool_write(p, fd, data, 4000), 0);
+	assert_true(in_memory(fd)); /* within 4096 */
+	assert_int_equal(pool_spool_write(p, fd, data + 4000, 2000), 0);
+	/* past it: a file now, under the same number, every byte there */
+	assert_false(in_memory(fd));
+	assert_int_equal(
+	    pread(fd, back, sizeof(back), 0), (ssize_t)sizeof(data));
+	assert_memory_equal(back, data, sizeof(data));
+	same = dup(fd);
+	pool_spool_close(fd);
+	assert_int_equal(lseek(same, 0, SEEK_END), 0); /* wiped */
+	close(same);
+
+	/* a worker reads a memory spool as it reads a file */
+	fd = pool_spool(p);
+	assert_int_equal(
+	    pool_spool_write(p, fd, mail_mn, sizeof(mail_mn) - 1), 0);
+	assert_true(in_memory(fd));
+	assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), 0);
+	assert_int_equal(r.action, DLP_REJECT);
+	assert_true(r.n_findings >= 1);
+	report_clear(&r);
+	same = dup(fd);
+	pool_spool_close(fd);
+	assert_int_equal(lseek(same, 0, SEEK_END), 0);
+	close(same);
+	pool_free(p);
+}
+
+/*
+ * The move fails (here no descriptor for the file: the limit of open
+ * files is reached): the write says so with errno, and the spool is
+ * still the memory one, whole.
+ */
+static void
+test_spool_move_that_fails_leaves_the_memory_spool(void **state)
+{
+	struct pool *p = new_pool_spool(1, 30000, 16);
+	struct rlimit old, low;
+	char back[16];
+	int fd = pool_spool(p), fill[1024];
+	size_t n = 0, i;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pool_spool_write(p, fd, "0123456789", 10), 0);
+	assert_true(in_memory(fd));
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)fd + 1;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < 1024 && (fill[n] = dup(0)) >= 0)
+		n++;
+	assert_int_equal(errno, EMFILE);
+	assert_int_equal(pool_spool_write(p, fd, "abcdefghij", 10), -1);
+	assert_int_equal(errno, EMFILE);
+	for (i = 0; i < n; i++)
+		close(fill[i]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(in_memory(fd));
+	assert_int_equal(pread(fd, back, sizeof(back), 0), 10);
+	assert_memory_equal(back, "0123456789", 10);
+	/* with descriptors again, the same write moves it */
+	assert_int_equal(pool_spool_write(p, fd, "abcdefghij", 10), 0);
+	assert_false(in_memory(fd));
+	assert_int_equal(pread(fd, back, sizeof(back), 0), 16);
+	assert_memory_equal(back, "0123456789abcdef", 16);
+	pool_spool_close(fd);
 	pool_free(p);
 }
 
@@ -862,6 +981,10 @@ main(void)
 		cmocka_unit_test(
 		    test_envelope_past_the_job_limit_is_lost_not_sent),
 		cmocka_unit_test(test_spool_write_appends_and_close_wipes),
+		cmocka_unit_test(
+		    test_spool_in_memory_moves_to_a_file_past_its_size),
+		cmocka_unit_test(
+		    test_spool_move_that_fails_leaves_the_memory_spool),
 		cmocka_unit_test(test_lost_message_is_decided_not_inspectable),
 		cmocka_unit_test(
 		    test_no_worker_free_within_the_wall_time_is_busy),
