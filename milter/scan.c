@@ -517,6 +517,8 @@ node_text(struct dlp_scan *s, long id, const char *charset, const void *data,
 	struct open_node *o = open_get(s, id);
 	bool html = (flags & EXTRACT_TEXT_HTML) != 0;
 	struct buf utf8, plain;
+	const unsigned char *text;
+	size_t tlen, skip;
 	int rc;
 
 	if (o == NULL)
@@ -529,25 +531,35 @@ node_text(struct dlp_scan *s, long id, const char *charset, const void *data,
 	}
 	buf_init(&utf8, o->norm.max);
 	buf_init(&plain, o->norm.max);
-	rc = charset_to_utf8(charset, data, len, &utf8);
-	if (rc == CHARSET_ENOMEM)
-		fail(s, DLP_EFATAL);
-	o->cut |= rc == CHARSET_EFULL;
+	/* well-formed UTF-8 that fits is read where it is: charset_to_utf8()
+	   would only copy it */
+	if (charset_utf8_as_is(charset, data, len, &skip) &&
+	    len - skip <= utf8.max) {
+		text = (const unsigned char *)data + skip;
+		tlen = len - skip;
+	} else {
+		rc = charset_to_utf8(charset, data, len, &utf8);
+		if (rc == CHARSET_ENOMEM)
+			fail(s, DLP_EFATAL);
+		o->cut |= rc == CHARSET_EFULL;
+		text = utf8.data;
+		tlen = utf8.len;
+	}
 	if (html) {
 		enum dlp_stage prev = stage_push(s, DLP_STAGE_EXTRACT);
 
-		rc = html_to_text((const char *)utf8.data, utf8.len, &plain);
+		rc = html_to_text((const char *)text, tlen, &plain);
 		stage_pop(s, prev);
-		s->report.stages.bytes[DLP_STAGE_EXTRACT] += utf8.len;
+		s->report.stages.bytes[DLP_STAGE_EXTRACT] += tlen;
 		if (rc == BUF_ENOMEM)
 			fail(s, DLP_EFATAL);
 		o->cut |= rc == BUF_EFULL;
 		o->cut |= !norm_into(s, &o->norm, plain.data, plain.len);
 		/* data hidden in comments, scripts or attributes is sent
 		   all the same: the markup is scanned too */
-		o->cut |= !norm_into(s, &o->raw, utf8.data, utf8.len);
+		o->cut |= !norm_into(s, &o->raw, text, tlen);
 	} else {
-		o->cut |= !norm_into(s, &o->norm, utf8.data, utf8.len);
+		o->cut |= !norm_into(s, &o->norm, text, tlen);
 	}
 	buf_free(&utf8);
 	buf_free(&plain);
