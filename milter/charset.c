@@ -342,16 +342,19 @@ put_utf8(struct buf *out, const void *data, size_t n)
 	return CHARSET_EFULL;
 }
 
+/* bom_len: 3 when p starts with a UTF-8 "BOM" (a signature, not text). */
+static size_t
+bom_len(const unsigned char *p, size_t len)
+{
+	return len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;
+}
+
 /* utf8_sanitise: copy UTF-8, one U+FFFD per ill-formed subpart. */
 static int
 utf8_sanitise(const unsigned char *p, size_t len, struct buf *out)
 {
-	size_t i = 0, start = 0;
+	size_t i = bom_len(p, len), start = i;
 	int l, rc;
-
-	/* a UTF-8 "BOM" is a signature, not text */
-	if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
-		i = start = 3;
 	while (i < len) {
 		if (p[i] < 0x80) {
 			i += ascii_run(p + i, len - i);
@@ -369,6 +372,19 @@ utf8_sanitise(const unsigned char *p, size_t len, struct buf *out)
 		start = i;
 	}
 	return put_utf8(out, p + start, i - start);
+}
+
+bool
+charset_utf8_as_is(const char *label, const void *in, size_t len, size_t *skip)
+{
+	const struct cs_alias *a;
+
+	if (label == NULL || label[0] == '\0' ||
+	    (a = alias_find(label)) == NULL || a->kind != CS_UTF8 ||
+	    !charset_valid_utf8(in, len))
+		return false;
+	*skip = bom_len(in, len);
+	return true;
 }
 
 /*
@@ -1193,8 +1209,11 @@ charset_to_utf8(const char *label, const void *in, size_t len, struct buf *out)
 				return convert(a, p, len, out);
 			break;
 		case CS_UTF8:
+			/* valid: what utf8_sanitise() would copy, without
+			   checking every byte a second time */
 			if (charset_valid_utf8(p, len))
-				return convert(a, p, len, out);
+				return put_utf8(out, p + bom_len(p, len),
+				    len - bom_len(p, len));
 			return mislabelled_utf8(a, p, len, out);
 		default:
 			return convert(a, p, len, out);

@@ -18,6 +18,7 @@
 #ifndef DLP_CHARSET_H
 #define DLP_CHARSET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -49,5 +50,14 @@ const char *charset_canonical(const char *label);
 
 /* charset_valid_utf8: whether the bytes are well-formed UTF-8. */
 int charset_valid_utf8(const void *in, size_t len);
+
+/*
+ * charset_utf8_as_is: whether charset_to_utf8(label, in, len, out) would
+ * append in itself, less its first *skip bytes (a UTF-8 BOM, or 0), when
+ * out has room: label names UTF-8 and the bytes are well-formed. Lets a
+ * caller read such text in place instead of from a copy.
+ */
+bool charset_utf8_as_is(
+    const char *label, const void *in, size_t len, size_t *skip);
 
 #endif

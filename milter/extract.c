@@ -132,6 +132,30 @@ extract_locate(struct extract *x, long node, const char *label)
 	x->sink->node_locate(x->sink->arg, node, label);
 }
 
+int
+extract_text_marked(struct extract *x, long node, const void *data, size_t len,
+    const struct extract_mark *marks, size_t n)
+{
+	const struct extract_sink *k = x->sink;
+	const unsigned char *p = data;
+	size_t i, at = 0;
+
+	if (k->node_text_marked != NULL)
+		return k->node_text_marked(k->arg, node, data, len, marks, n);
+	for (i = 0; i < n; i++) {
+		if (marks[i].off > at &&
+		    k->node_text(k->arg, node, "utf-8", p + at,
+			marks[i].off - at, 0) != 0)
+			return -1;
+		at = marks[i].off;
+		k->node_locate(k->arg, node, marks[i].label);
+	}
+	if (len > at &&
+	    k->node_text(k->arg, node, "utf-8", p + at, len - at, 0) != 0)
+		return -1;
+	return 0;
+}
+
 void
 extract_mark(struct extract *x, long node, enum dlp_encryption enc,
     const char *detail, bool weak)

@@ -55,6 +55,12 @@
 #include "dlp.h"
 
 /* The scan's side. Node ids are the scan's; -1 is never a valid id. */
+/* A location inside a piece of text: label starts at byte off. */
+struct extract_mark {
+	size_t off;
+	const char *label;
+};
+
 struct extract_sink {
 	void *arg;
 	/*
@@ -98,6 +104,21 @@ struct extract_sink {
 	 * once, before the node is extracted. May be NULL (not wanted).
 	 */
 	void (*node_bytes)(void *arg, long node, const void *data, size_t len);
+	/*
+	 * node_text_marked: UTF-8 text with locations inside it, in one
+	 * call: the same as, for each mark in order, node_text() of the
+	 * bytes from the previous mark (or the start) to marks[i].off when
+	 * there are any, then node_locate(marks[i].label), and at the end
+	 * node_text() of the bytes after the last mark when there are any;
+	 * the first node_text() that returns -1 ends it (no more text or
+	 * locations) and it returns -1, else 0. Offsets are ascending and
+	 * at most len. For the many cells of a spreadsheet: one call, one
+	 * lookup of the node and one reading of the stage clock instead of
+	 * two calls per cell. May be NULL: extract_text_marked() then makes
+	 * those calls.
+	 */
+	int (*node_text_marked)(void *arg, long node, const void *data,
+	    size_t len, const struct extract_mark *marks, size_t n);
 };
 
 #define EXTRACT_TEXT_HTML 0x1u
@@ -231,6 +252,9 @@ const struct dlp_limits *extract_limits(const struct extract *x);
 int extract_text(struct extract *x, long node, const char *charset,
     const void *data, size_t len);
 void extract_locate(struct extract *x, long node, const char *label);
+/* sink->node_text_marked(), or what it stands for when that is NULL */
+int extract_text_marked(struct extract *x, long node, const void *data,
+    size_t len, const struct extract_mark *marks, size_t n);
 void extract_mark(struct extract *x, long node, enum dlp_encryption enc,
     const char *detail, bool weak);
 /*

@@ -221,7 +221,7 @@ cell_open(struct body *b, unsigned long k)
 		tabs = c >= b->last ? c - b->last + 1 : 1;
 	for (tabs = tabs > GAP_MAX ? GAP_MAX : tabs; tabs > 0; tabs--)
 		(void)xmltext_out_putc(b->out, '\t');
-	(void)xmltext_out_locate(b->out,
+	(void)xmltext_out_mark(b->out,
 	    xmltext_cell_label(label, sizeof(label), b->sheet, c, b->row));
 	b->last = c + 1;
 	b->row_text = true;

@@ -1058,7 +1058,7 @@ sheet_cell_open(struct sheet *s)
 		tabs = s->col >= s->last ? s->col - s->last + 1 : 1;
 	for (tabs = tabs > GAP_MAX ? GAP_MAX : tabs; tabs > 0; tabs--)
 		(void)xmltext_out_putc(s->out, '\t');
-	(void)xmltext_out_locate(s->out,
+	(void)xmltext_out_mark(s->out,
 	    xmltext_cell_label(label, sizeof(label), s->name, s->col, s->crow));
 	s->last = s->col + 1;
 	s->row_text = true;

@@ -517,6 +517,8 @@ node_text(struct dlp_scan *s, long id, const char *charset, const void *data,
 	struct open_node *o = open_get(s, id);
 	bool html = (flags & EXTRACT_TEXT_HTML) != 0;
 	struct buf utf8, plain;
+	const unsigned char *text;
+	size_t tlen, skip;
 	int rc;
 
 	if (o == NULL)
@@ -529,25 +531,35 @@ node_text(struct dlp_scan *s, long id, const char *charset, const void *data,
 	}
 	buf_init(&utf8, o->norm.max);
 	buf_init(&plain, o->norm.max);
-	rc = charset_to_utf8(charset, data, len, &utf8);
-	if (rc == CHARSET_ENOMEM)
-		fail(s, DLP_EFATAL);
-	o->cut |= rc == CHARSET_EFULL;
+	/* well-formed UTF-8 that fits is read where it is: charset_to_utf8()
+	   would only copy it */
+	if (charset_utf8_as_is(charset, data, len, &skip) &&
+	    len - skip <= utf8.max) {
+		text = (const unsigned char *)data + skip;
+		tlen = len - skip;
+	} else {
+		rc = charset_to_utf8(charset, data, len, &utf8);
+		if (rc == CHARSET_ENOMEM)
+			fail(s, DLP_EFATAL);
+		o->cut |= rc == CHARSET_EFULL;
+		text = utf8.data;
+		tlen = utf8.len;
+	}
 	if (html) {
 		enum dlp_stage prev = stage_push(s, DLP_STAGE_EXTRACT);
 
-		rc = html_to_text((const char *)utf8.data, utf8.len, &plain);
+		rc = html_to_text((const char *)text, tlen, &plain);
 		stage_pop(s, prev);
-		s->report.stages.bytes[DLP_STAGE_EXTRACT] += utf8.len;
+		s->report.stages.bytes[DLP_STAGE_EXTRACT] += tlen;
 		if (rc == BUF_ENOMEM)
 			fail(s, DLP_EFATAL);
 		o->cut |= rc == BUF_EFULL;
 		o->cut |= !norm_into(s, &o->norm, plain.data, plain.len);
 		/* data hidden in comments, scripts or attributes is sent
 		   all the same: the markup is scanned too */
-		o->cut |= !norm_into(s, &o->raw, utf8.data, utf8.len);
+		o->cut |= !norm_into(s, &o->raw, text, tlen);
 	} else {
-		o->cut |= !norm_into(s, &o->norm, utf8.data, utf8.len);
+		o->cut |= !norm_into(s, &o->norm, text, tlen);
 	}
 	buf_free(&utf8);
 	buf_free(&plain);
@@ -884,6 +896,49 @@ sink_node_locate(void *arg, long id, const char *label)
 	node_locate(arg, id, label);
 }
 
+/*
+ * What sink_node_text() and sink_node_locate() would do, mark by mark
+ * (extract.h), with one lookup of the node and one switch of the stage
+ * clock: the text between two marks is normalised by itself, as it was
+ * when each came in its own call, so the result is the same.
+ */
+static int
+sink_node_text_marked(void *arg, long id, const void *data, size_t len,
+    const struct extract_mark *marks, size_t n)
+{
+	struct dlp_scan *s = arg;
+	struct open_node *o = open_get(s, id);
+	const unsigned char *p = data;
+	enum dlp_stage prev;
+	size_t i, at = 0, end;
+	int rc = 0;
+
+	if (o == NULL)
+		return -1;
+	prev = stage_push(s, DLP_STAGE_NORMALIZE);
+	for (i = 0; i <= n && rc == 0; i++) {
+		end = i < n ? marks[i].off : len;
+		if (end > at) {
+			if (o->cut) {
+				rc = -1;
+				break;
+			}
+			rc = normalize_text(
+			    (const char *)p + at, end - at, &o->norm);
+			s->report.stages.bytes[DLP_STAGE_NORMALIZE] += end - at;
+			if (rc == BUF_ENOMEM)
+				fail(s, DLP_EFATAL);
+			o->cut = rc != BUF_OK;
+			rc = o->cut ? -1 : 0;
+			at = end;
+		}
+		if (rc == 0 && i < n)
+			node_locate(s, id, marks[i].label);
+	}
+	stage_pop(s, prev);
+	return rc;
+}
+
 static void
 sink_node_message(void *arg, long id, const void *data, size_t len)
 {
@@ -1170,7 +1225,8 @@ dlp_scan_new(struct dlp_engine *e, const struct dlp_envelope *env)
 	s->handler.part_end = on_end;
 	s->sink = (struct extract_sink){ s, sink_node_new, sink_node_type,
 		sink_node_mark, sink_node_text, sink_node_locate,
-		sink_node_message, sink_node_done, sink_node_bytes };
+		sink_node_message, sink_node_done, sink_node_bytes,
+		sink_node_text_marked };
 	if (env != NULL && env->sender != NULL &&
 	    (s->sender = strdup(env->sender)) == NULL)
 		goto fail;

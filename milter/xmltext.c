@@ -320,24 +320,66 @@ xmltext_out_init(struct xmltext_out *o, struct extract *x, long node)
 {
 	o->x = x;
 	o->node = node;
-	buf_init(&o->b, OUT_CHUNK);
+	buf_init(&o->b, 2 * (size_t)OUT_CHUNK);
+	o->seg = 0;
+	o->marks = NULL;
+	o->n_marks = 0;
 	o->full = false;
 	o->nomem = false;
 	o->last = -1;
 }
 
+/* Hand everything over: the text, with the labels held. */
 int
 xmltext_out_flush(struct xmltext_out *o)
 {
+	int rc;
+
 	if (o->full || o->nomem)
 		return -1;
-	if (o->b.len > 0) {
-		if (extract_text(o->x, o->node, "utf-8", o->b.data, o->b.len) !=
-		    0)
-			o->full = true;
-		buf_reset(&o->b);
-	}
+	if (o->n_marks > 0)
+		rc = extract_text_marked(o->x, o->node, o->b.data, o->b.len,
+		    o->marks->m, o->n_marks);
+	else if (o->b.len > 0)
+		rc = extract_text(o->x, o->node, "utf-8", o->b.data, o->b.len);
+	else
+		rc = 0;
+	if (rc != 0)
+		o->full = true;
+	buf_reset(&o->b);
+	o->seg = 0;
+	o->n_marks = 0;
 	return o->full ? -1 : 0;
+}
+
+/*
+ * Hand over the text up to the last label held and keep what follows it
+ * (the text of the current label, at most OUT_CHUNK bytes) at the start
+ * of the buffer: the buffer is full of small cells, or a block of input
+ * ended (xmltext_out_done()).
+ */
+static int
+hand_over_marked(struct xmltext_out *o)
+{
+	size_t tail = o->b.len - o->seg;
+	int rc;
+
+	if (o->n_marks == 0)
+		return 0; /* cannot be: seg > 0 only after a label */
+	rc = extract_text_marked(
+	    o->x, o->node, o->b.data, o->seg, o->marks->m, o->n_marks);
+	o->n_marks = 0;
+	if (rc != 0) {
+		o->full = true;
+		buf_reset(&o->b);
+		o->seg = 0;
+		return -1;
+	}
+	memmove(o->b.data, o->b.data + o->seg, tail);
+	explicit_bzero(o->b.data + tail, o->b.len - tail);
+	o->b.len = tail;
+	o->seg = 0;
+	return 0;
 }
 
 int
@@ -347,16 +389,20 @@ xmltext_out_put(struct xmltext_out *o, const void *s, size_t len)
 
 	if (o->full || o->nomem)
 		return -1;
-	if (len > o->b.max - o->b.len) {
+	/* OUT_CHUNK bytes since the last label: hand over, as a writer
+	   without held labels would */
+	if (len > OUT_CHUNK - (o->b.len - o->seg)) {
 		if (xmltext_out_flush(o) < 0)
 			return -1;
-		if (len > o->b.max) {
+		if (len > OUT_CHUNK) {
 			if (extract_text(o->x, o->node, "utf-8", s, len) != 0)
 				o->full = true;
 			o->last = ((const unsigned char *)s)[len - 1];
 			return o->full ? -1 : 0;
 		}
 	}
+	if (len > o->b.max - o->b.len && hand_over_marked(o) < 0)
+		return -1;
 	if ((rc = buf_append(&o->b, s, len)) != BUF_OK) {
 		o->nomem = true;
 		return -1;
@@ -371,7 +417,7 @@ xmltext_out_putc(struct xmltext_out *o, int c)
 {
 	unsigned char ch = (unsigned char)c;
 
-	if (o->b.len < o->b.max && !o->full && !o->nomem &&
+	if (o->b.len - o->seg < OUT_CHUNK && !o->full && !o->nomem &&
 	    o->b.len + 1 < o->b.cap) {
 		/* the common case, without a call through buf_append */
 		o->b.data[o->b.len++] = ch;
@@ -400,6 +446,28 @@ xmltext_out_locate(struct xmltext_out *o, const char *label)
 }
 
 int
+xmltext_out_mark(struct xmltext_out *o, const char *label)
+{
+	size_t n = strlen(label);
+
+	if (o->full || o->nomem)
+		return -1;
+	if (n >= XMLTEXT_MARK_LABEL || o->n_marks == XMLTEXT_MARKS)
+		return xmltext_out_locate(o, label);
+	if (o->marks == NULL &&
+	    (o->marks = malloc(sizeof(*o->marks))) == NULL) {
+		o->nomem = true;
+		return -1;
+	}
+	memcpy(o->marks->label[o->n_marks], label, n + 1);
+	o->marks->m[o->n_marks].off = o->b.len;
+	o->marks->m[o->n_marks].label = o->marks->label[o->n_marks];
+	o->n_marks++;
+	o->seg = o->b.len;
+	return 0;
+}
+
+int
 xmltext_out_free(struct xmltext_out *o)
 {
 	int rc;
@@ -407,12 +475,18 @@ xmltext_out_free(struct xmltext_out *o)
 	(void)xmltext_out_flush(o);
 	rc = o->nomem ? DLP_EFATAL : o->full ? DLP_PARTIAL : DLP_OK;
 	buf_free(&o->b);
+	free(o->marks);
+	o->marks = NULL;
+	o->n_marks = 0;
 	return rc;
 }
 
 bool
-xmltext_out_done(const struct xmltext_out *o)
+xmltext_out_done(struct xmltext_out *o)
 {
+	/* up to the last label only: the text after it may go on */
+	if (o->n_marks > 0 && !o->full && !o->nomem)
+		(void)hand_over_marked(o);
 	return o->full || o->nomem;
 }
 

@@ -19,7 +19,12 @@
  *
  * The writer (struct xmltext_out) collects text in a bounded buffer and
  * hands it to the sink in large pieces; a location label flushes first,
- * so labels sit exactly where their text starts.
+ * so labels sit exactly where their text starts. Cell labels (many, and
+ * small) are instead kept with their offsets and handed over with the
+ * text in one extract_text_marked() call; the sink sees the same text
+ * and labels in the same order, cut at the same places, as if each had
+ * flushed (the text between two labels is never handed over in other
+ * pieces than before), only in fewer calls.
  *
  * What it does not do: validate, resolve namespaces beyond what libxml2
  * reports, or keep any global state. libxml2 itself should be initialised
@@ -108,17 +113,33 @@ bool xmltext_attr_copy(const struct xmltext_attrs *a, const char *local,
 int xmltext_member(struct zipmem *z, struct extract *x, size_t i,
     const struct xmltext_handler *h, void *arg, const char **why);
 
-/* The text writer: bounded buffer in front of extract_text(). */
+#define XMLTEXT_MARKS	   256 /* cell labels held before a hand-over */
+#define XMLTEXT_MARK_LABEL 128 /* longest label held (with its NUL) */
+
+/* The labels held, with their offsets in the writer's buffer. */
+struct xmltext_marks {
+	struct extract_mark m[XMLTEXT_MARKS];
+	char label[XMLTEXT_MARKS][XMLTEXT_MARK_LABEL];
+};
+
+/*
+ * The text writer: bounded buffer in front of extract_text(). What came
+ * since the last label or hand-over (b from seg on) is at most
+ * XMLTEXT_OUT_CHUNK bytes; the buffer holds up to twice that.
+ */
 struct xmltext_out {
 	struct extract *x;
 	long node;
 	struct buf b;
+	size_t seg; /* where the text since the last label starts in b */
+	struct xmltext_marks *marks; /* allocated at the first mark */
+	size_t n_marks;
 	bool full; /* the sink's budget is spent: stop producing */
 	bool nomem;
 	int last; /* the last byte written, -1 before any */
 };
 
-/* xmltext_out_init: a writer of node's text. No allocation. */
+/* xmltext_out_init: a writer of node's text. No allocation yet. */
 void xmltext_out_init(struct xmltext_out *o, struct extract *x, long node);
 
 /*
@@ -131,6 +152,16 @@ int xmltext_out_putc(struct xmltext_out *o, int c);
 
 /* xmltext_out_locate: flush, then extract_locate(label). */
 int xmltext_out_locate(struct xmltext_out *o, const char *label);
+
+/*
+ * xmltext_out_mark: the same as xmltext_out_locate() for what the sink
+ * is told, but the label waits in o with the text (at most
+ * XMLTEXT_MARKS of them; a longer label, or one past those, is located
+ * at once). Returns 0, or -1 when the writer had already stopped (the
+ * sink may turn out to be full only at the hand-over: xmltext_out_done()
+ * hands over first, so a handler's done callback sees it as before).
+ */
+int xmltext_out_mark(struct xmltext_out *o, const char *label);
 
 /* xmltext_out_endline: a '\n' unless the text is empty or ends with one. */
 int xmltext_out_endline(struct xmltext_out *o);
@@ -161,10 +192,11 @@ struct xmltext_lines {
 extern const struct xmltext_handler xmltext_lines_handler;
 
 /*
- * xmltext_out_done: for handlers' done callbacks: the writer can take no
- * more (the sink is full or memory ran out).
+ * xmltext_out_done: for handlers' done callbacks: hand over the labels
+ * held (and the text up to the last of them); then whether the writer
+ * can take no more (the sink is full or memory ran out).
  */
-bool xmltext_out_done(const struct xmltext_out *o);
+bool xmltext_out_done(struct xmltext_out *o);
 
 /*
  * xmltext_number: the decimal number s (len bytes, as a spreadsheet

@@ -321,7 +321,7 @@ fz_sink_setup(struct fz_sink *s)
 	fz_limits(&s->lim);
 	s->sink = (struct extract_sink){ s, fz_node_new, fz_node_type,
 		fz_node_mark, fz_node_text, fz_node_locate, fz_node_message,
-		fz_node_done, fz_node_bytes };
+		fz_node_done, fz_node_bytes, NULL };
 	xmlInitParser();
 	s->magic = magic_open(
 	    MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_ELF);

@@ -188,7 +188,7 @@ xrec_init(struct xrec *r, const struct dlp_limits *lim)
 	r->nodes = calloc(XREC_MAX_NODES, sizeof(*r->nodes));
 	r->sink = (struct extract_sink){ r, xrec_node_new, xrec_node_type,
 		xrec_node_mark, xrec_node_text, xrec_node_locate,
-		xrec_node_message, xrec_node_done, NULL };
+		xrec_node_message, xrec_node_done, NULL, NULL };
 	r->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
 	if (r->magic != NULL && magic_load(r->magic, NULL) != 0) {
 		magic_close(r->magic);

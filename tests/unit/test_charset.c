@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -710,11 +711,65 @@ test_cp932_tables_decode_as_iconv(void **state)
 	}
 }
 
+/*
+ * charset_utf8_as_is() says yes exactly when charset_to_utf8() would
+ * append the input itself (less a BOM): UTF-8 labels and well-formed
+ * bytes only; and what charset_to_utf8() appends is then those bytes.
+ */
+static void
+test_utf8_as_is_matches_the_conversion(void **state)
+{
+	static const struct {
+		const char *label, *in;
+		size_t len; /* 0: strlen(in) */
+		bool as_is;
+		size_t skip;
+	} c[] = {
+		{ "utf-8", "abc 個人番号", 0, true, 0 },
+		{ "UTF8", "\xEF\xBB\xBF個人", 0, true, 3 },
+		{ "utf-8", "\xEF\xBB\xBF", 0, true, 3 },
+		{ "utf-8", "\xEF\xBB", 0, false, 0 },	  /* cut BOM */
+		{ "utf-8", "ab\xE3\x81", 0, false, 0 },	  /* cut character */
+		{ "utf-8", "\xC0\xAF", 0, false, 0 },	  /* overlong */
+		{ "utf-8", "\xED\xA0\x80", 0, false, 0 }, /* surrogate */
+		{ "utf-8", "", 0, true, 0 },
+		{ "utf-8", "a\0b", 3, true, 0 },
+		{ "us-ascii", "abc", 0, false, 0 },
+		{ "shift_jis", "abc", 0, false, 0 },
+		{ "", "abc", 0, false, 0 },
+		{ NULL, "abc", 0, false, 0 },
+	};
+	struct buf out;
+	size_t i, len, skip;
+	bool as_is;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		len = c[i].len ? c[i].len : strlen(c[i].in);
+		skip = 99;
+		as_is = charset_utf8_as_is(c[i].label, c[i].in, len, &skip);
+		if (as_is != c[i].as_is)
+			print_error("case %zu: as_is %d\n", i, as_is);
+		assert_int_equal(as_is, c[i].as_is);
+		if (!as_is)
+			continue;
+		assert_int_equal(skip, c[i].skip);
+		buf_init(&out, 1 << 20);
+		assert_int_equal(
+		    charset_to_utf8(c[i].label, c[i].in, len, &out),
+		    CHARSET_OK);
+		assert_int_equal(out.len, len - skip);
+		assert_memory_equal(out.data ? (const char *)out.data : "",
+		    c[i].in + skip, len - skip);
+		buf_free(&out);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_shift_jis_label_decodes_as_cp932),
+		cmocka_unit_test(test_utf8_as_is_matches_the_conversion),
 		cmocka_unit_test(test_iso2022jp_keeps_nec_and_ibm_extensions),
 		cmocka_unit_test(
 		    test_invalid_bytes_become_fffd_and_decoding_goes_on),

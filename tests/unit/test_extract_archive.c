@@ -136,7 +136,7 @@ run_fast(
 	r->nodes = pool;
 	r->sink = (struct extract_sink){ r, xrec_node_new, xrec_node_type,
 		xrec_node_mark, xrec_node_text, xrec_node_locate,
-		xrec_node_message, xrec_node_done, NULL };
+		xrec_node_message, xrec_node_done, NULL, NULL };
 	r->x = extract_new(&r->lim, &r->sink, NULL);
 	assert_non_null(r->x);
 	id = xrec_node_new(r, -1, TOP, len);
