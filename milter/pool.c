@@ -809,7 +809,7 @@ pool_spool(struct pool *p)
 
 /*
  * to_file: the size bytes of the memory spool fd go to a new file, which
- * then takes fd's number (the memory is wiped and freed); the caller's
+ * then takes fd's number (the memory is freed); the caller's
  * descriptor stays valid either way. 0, or -1 with errno (ENOSPC: the
  * temp directory is full; fd is as it was).
  */
@@ -834,13 +834,10 @@ to_file(struct pool *p, int fd, size_t size)
 			break;
 		off += (size_t)got;
 	}
-	if (off == size) {
-		if (ftruncate(fd, 0) < 0) {
-			/* dup3() frees it all the same */
-		}
-		if (dup3(nf, fd, O_CLOEXEC) >= 0)
-			rc = 0;
-	} else if (got == 0)
+	/* the memory goes with its last descriptor, which dup3() closes */
+	if (off == size && dup3(nf, fd, O_CLOEXEC) >= 0)
+		rc = 0;
+	else if (off < size && got == 0)
 		errno = EIO; /* shorter than it was a moment ago */
 	err = errno;
 	explicit_bzero(chunk, READ_CHUNK);
