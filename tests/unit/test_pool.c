@@ -573,7 +573,7 @@ test_spool_move_that_fails_leaves_the_memory_spool(void **state)
 	low = old;
 	low.rlim_cur = (rlim_t)fd + 1;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
-	while (n < 1024 && (fill[n] = dup(0)) >= 0)
+	while (n < 1024 && (fill[n] = dup(fd)) >= 0)
 		n++;
 	assert_int_equal(errno, EMFILE);
 	assert_int_equal(pool_spool_write(p, fd, "abcdefghij", 10), -1);
