@@ -489,18 +489,28 @@ open_clear(struct open_node *o)
 	free(o->locs);
 }
 
-/* Normalise UTF-8 into b; false when b is full. */
+/* Normalise UTF-8 into b (the caller runs the stage clock); false when b
+   is full. */
 static bool
-norm_into(struct dlp_scan *s, struct buf *b, const void *utf8, size_t len)
+norm_append(struct dlp_scan *s, struct buf *b, const void *utf8, size_t len)
 {
-	enum dlp_stage prev = stage_push(s, DLP_STAGE_NORMALIZE);
 	int rc = normalize_text(utf8, len, b);
 
-	stage_pop(s, prev);
 	s->report.stages.bytes[DLP_STAGE_NORMALIZE] += len;
 	if (rc == BUF_ENOMEM)
 		fail(s, DLP_EFATAL);
 	return rc == BUF_OK;
+}
+
+/* norm_append() on the normalisation stage's clock. */
+static bool
+norm_into(struct dlp_scan *s, struct buf *b, const void *utf8, size_t len)
+{
+	enum dlp_stage prev = stage_push(s, DLP_STAGE_NORMALIZE);
+	bool ok = norm_append(s, b, utf8, len);
+
+	stage_pop(s, prev);
+	return ok;
 }
 
 /*
@@ -923,12 +933,7 @@ sink_node_text_marked(void *arg, long id, const void *data, size_t len,
 				rc = -1;
 				break;
 			}
-			rc = normalize_text(
-			    (const char *)p + at, end - at, &o->norm);
-			s->report.stages.bytes[DLP_STAGE_NORMALIZE] += end - at;
-			if (rc == BUF_ENOMEM)
-				fail(s, DLP_EFATAL);
-			o->cut = rc != BUF_OK;
+			o->cut = !norm_append(s, &o->norm, p + at, end - at);
 			rc = o->cut ? -1 : 0;
 			at = end;
 		}
