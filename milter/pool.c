@@ -6,6 +6,15 @@
  * the lock, and gives it back or loses it (kill, reap, refill). The
  * worker side is worker_main(), which never returns.
  *
+ * A worker retired whole (recycled after max_messages, or idle under an
+ * old engine after a reload) is killed and put on a list of the dying,
+ * not waited for: the kernel takes milliseconds to tear a process down
+ * (1-17 measured), and the lock is held while it does. Every take() and
+ * give() collects, without blocking, the dying that have ended (waitpid
+ * WNOHANG, then their directory); a reload and pool_free() wait for the
+ * rest. A worker lost mid-message is waited for, since its end says why
+ * the message was lost, but outside the lock.
+ *
  * Frames on a worker's socket (host byte order; a worker is a fork):
  *   job:   u32 JOB_MAGIC, u32 n, then n bytes of envelope: i64 now,
  *          str sender, str client, u32 n_rcpts, str rcpt...; the spool
@@ -61,6 +70,7 @@ struct worker {
 	struct dlp_engine *engine; /* our reference */
 	bool busy;
 	unsigned jobs;
+	struct worker *next; /* on the pool's list of the dying */
 };
 
 struct pool {
@@ -74,6 +84,7 @@ struct pool {
 	struct dlp_engine *current; /* our reference */
 	struct worker **w;
 	size_t n, cap;
+	struct worker *dying; /* killed, not yet waited for (via next) */
 };
 
 /* ---- time ---- */
@@ -472,29 +483,75 @@ spawn(struct pool *p, struct dlp_engine *e)
 	return w;
 }
 
-/* reap: end worker w and forget it (lock held); *status gets its end. */
+/* unlist: worker w leaves the pool's array (lock held); takers wake. */
 static void
-reap(struct pool *p, struct worker *w, bool kill_it, int *status)
+unlist(struct pool *p, struct worker *w)
 {
 	size_t i;
-	int st = 0;
 
-	if (kill_it)
-		(void)kill(w->pid, SIGKILL);
-	(void)close(w->sock);
-	while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
-		;
-	rm_private(p, w->pid);
-	if (status != NULL)
-		*status = st;
 	for (i = 0; i < p->n; i++)
 		if (p->w[i] == w) {
 			p->w[i] = p->w[--p->n];
 			break;
 		}
+	pthread_cond_broadcast(&p->freed);
+}
+
+/* bury: kill unlisted worker w and close its socket; its end is
+   collected later (lock held). */
+static void
+bury(struct pool *p, struct worker *w)
+{
+	(void)kill(w->pid, SIGKILL);
+	(void)close(w->sock);
+	w->sock = -1;
+	w->next = p->dying;
+	p->dying = w;
+}
+
+/* forget: what is left of ended worker w (its directory, memory). */
+static void
+forget(struct pool *p, struct worker *w)
+{
+	rm_private(p, w->pid);
 	dlp_engine_unref(w->engine);
 	free(w);
-	pthread_cond_broadcast(&p->freed);
+}
+
+/* collect: the dying that have ended, or all of them when block (lock
+   held). */
+static void
+collect(struct pool *p, bool block)
+{
+	struct worker **pp = &p->dying, *w;
+	pid_t r;
+
+	while ((w = *pp) != NULL) {
+		while ((r = waitpid(w->pid, NULL, block ? 0 : WNOHANG)) < 0 &&
+		    errno == EINTR)
+			;
+		if (r == 0) { /* still dying */
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		forget(p, w);
+	}
+}
+
+/* reap: end unlisted worker w and wait for it (lock not needed); its
+   end status. */
+static int
+reap(struct pool *p, struct worker *w)
+{
+	int st = 0;
+
+	(void)kill(w->pid, SIGKILL);
+	(void)close(w->sock);
+	while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	forget(p, w);
+	return st;
 }
 
 static size_t
@@ -534,6 +591,8 @@ take(struct pool *p, struct dlp_engine *e, long long deadline,
 
 	*spawn_failed = false;
 	pthread_mutex_lock(&p->lock);
+	if (p->dying != NULL)
+		collect(p, false);
 	for (;;) {
 		for (i = 0; i < p->n; i++)
 			if (!p->w[i]->busy && p->w[i]->engine == e) {
@@ -575,10 +634,13 @@ give(struct pool *p, struct worker *w)
 	w->jobs++;
 	if (w->engine != p->current ||
 	    (p->conf.max_messages > 0 && w->jobs >= p->conf.max_messages)) {
-		reap(p, w, true, NULL);
+		unlist(p, w);
+		bury(p, w);
 		(void)refill(p);
 	} else
 		pthread_cond_broadcast(&p->freed);
+	if (p->dying != NULL)
+		collect(p, false);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -590,9 +652,10 @@ lose(struct pool *p, struct worker *w, bool timed_out)
 	int st = 0;
 
 	pthread_mutex_lock(&p->lock);
-	reap(p, w, true, &st);
+	unlist(p, w);
 	(void)refill(p);
 	pthread_mutex_unlock(&p->lock);
+	st = reap(p, w);
 	if (timed_out)
 		why = "worker:timeout";
 	else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXCPU)
@@ -938,12 +1001,15 @@ pool_set_engine(struct pool *p, struct dlp_engine *e)
 	for (i = 0; i < p->n;) {
 		struct worker *w = p->w[i];
 
-		if (w->engine != e && !w->busy)
-			reap(p, w, true, NULL); /* w is gone, p->w[i] moved */
-		else
+		if (w->engine != e && !w->busy) {
+			unlist(p, w); /* p->w[i] is another now */
+			bury(p, w);
+		} else
 			i++;
 	}
 	rc = refill(p);
+	/* a reload is rare, and the old workers are gone when it returns */
+	collect(p, true);
 	pthread_mutex_unlock(&p->lock);
 	dlp_engine_unref(old);
 	return rc;
@@ -967,8 +1033,13 @@ pool_free(struct pool *p)
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&p->lock);
-	while (p->n > 0)
-		reap(p, p->w[0], true, NULL);
+	while (p->n > 0) {
+		struct worker *w = p->w[0];
+
+		unlist(p, w);
+		bury(p, w);
+	}
+	collect(p, true);
 	pthread_mutex_unlock(&p->lock);
 	(void)rmdir(p->dir);
 	dlp_engine_unref(p->current);

@@ -5,6 +5,8 @@
  * Run from the project root.
  */
 #include <errno.h>
+#include <glob.h>
+#include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -101,17 +104,24 @@ spool(struct pool *p, const void *data, size_t len)
 	return fd;
 }
 
-static struct pool *new_pool_spool(
-    unsigned size, unsigned timeout_ms, size_t spool_memory);
+static struct pool *new_pool_with(unsigned size, unsigned timeout_ms,
+    size_t spool_memory, unsigned max_messages);
 
 static struct pool *
 new_pool(unsigned size, unsigned timeout_ms)
 {
-	return new_pool_spool(size, timeout_ms, 0);
+	return new_pool_with(size, timeout_ms, 0, 3);
 }
 
 static struct pool *
 new_pool_spool(unsigned size, unsigned timeout_ms, size_t spool_memory)
+{
+	return new_pool_with(size, timeout_ms, spool_memory, 3);
+}
+
+static struct pool *
+new_pool_with(unsigned size, unsigned timeout_ms, size_t spool_memory,
+    unsigned max_messages)
 {
 	struct pool_conf pc = { 0 };
 	struct pool *p;
@@ -121,7 +131,7 @@ new_pool_spool(unsigned size, unsigned timeout_ms, size_t spool_memory)
 	pc.timeout_ms = timeout_ms;
 	pc.memory_mb = 1024;
 	pc.cpu_s = 30;
-	pc.max_messages = 3;
+	pc.max_messages = max_messages;
 	pc.temp_dir = tmpdir;
 	pc.spool_memory = spool_memory;
 	pc.seccomp = true;
@@ -129,6 +139,28 @@ new_pool_spool(unsigned size, unsigned timeout_ms, size_t spool_memory)
 	if (p == NULL)
 		fail_msg("pool_new: %s", err);
 	return p;
+}
+
+/* whether pid is a process (a zombie is one until it is waited for) */
+static bool
+alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+/* whether a worker directory named w<name> is left in a pool's
+   directory ("*": any) */
+static bool
+private_dir_left(const char *name)
+{
+	char pat[PATH_MAX];
+	glob_t g;
+	bool left;
+
+	snprintf(pat, sizeof(pat), "%s/dlp-milter.*/w%s", tmpdir, name);
+	left = glob(pat, 0, NULL, &g) == 0;
+	globfree(&g);
+	return left;
 }
 
 /* the report as JSON text, for comparing (the caller frees) */
@@ -393,9 +425,12 @@ test_new_engine_gets_new_workers_old_messages_keep_theirs(void **state)
 	assert_int_equal(pool_pids(p, before, 8), 2);
 	assert_int_equal(pool_set_engine(p, eng_b), 0);
 	assert_int_equal(pool_pids(p, after, 8), 2);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		for (j = 0; j < 2; j++)
 			assert_int_not_equal(before[i], after[j]);
+		/* the reload waited for the old ones: not even zombies */
+		assert_false(alive(before[i]));
+	}
 	/* the new engine quarantines */
 	assert_int_equal(pool_scan(p, eng_b, &env, fd, &r, &why), 0);
 	assert_int_equal(r.action, DLP_QUARANTINE);
@@ -417,6 +452,7 @@ test_workers_are_recycled_after_max_messages(void **state)
 	struct dlp_report r;
 	const char *why;
 	pid_t first, now;
+	char name[32];
 	int i, fd = spool(p, mail_mn, sizeof(mail_mn) - 1);
 
 	assert_int_equal(pool_pids(p, &first, 1), 1);
@@ -426,8 +462,79 @@ test_workers_are_recycled_after_max_messages(void **state)
 	}
 	assert_int_equal(pool_pids(p, &now, 1), 1);
 	assert_int_not_equal(first, now);
+	/* the old one was killed, not waited for: a later take() or give()
+	   collects it once it has ended (a bounded wait for the kernel) */
+	for (i = 0; i < 200 && alive(first); i++) {
+		usleep(10000);
+		assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), 0);
+		assert_int_equal(r.action, DLP_REJECT);
+		report_clear(&r);
+	}
+	assert_false(alive(first));
+	snprintf(name, sizeof(name), "%ld", (long)first);
+	assert_false(private_dir_left(name));
 	pool_spool_close(fd);
 	pool_free(p);
+}
+
+/*
+ * Every message recycles its worker (max_messages 1), from four threads
+ * at once: each is scanned, and when the pool is freed no worker is
+ * left, running or a zombie, and no worker directory.
+ */
+struct recycler {
+	struct pool *p;
+	int fd;
+	int rejected;
+};
+
+static void *
+scan_many(void *arg)
+{
+	struct recycler *rc = arg;
+	struct dlp_report r;
+	const char *why;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		if (pool_scan(rc->p, eng_a, &env, rc->fd, &r, &why) == 0 &&
+		    r.action == DLP_REJECT)
+			rc->rejected++;
+		report_clear(&r);
+	}
+	return NULL;
+}
+
+static void
+test_recycling_under_load_leaves_no_worker_behind(void **state)
+{
+	struct pool *p = new_pool_with(2, 30000, 0, 1);
+	struct recycler rc[4];
+	pthread_t t[4];
+	pid_t pids[8];
+	size_t n, i;
+
+	for (i = 0; i < 4; i++) {
+		rc[i].p = p;
+		rc[i].fd = spool(p, mail_mn, sizeof(mail_mn) - 1);
+		rc[i].rejected = 0;
+		assert_int_equal(
+		    pthread_create(&t[i], NULL, scan_many, &rc[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(rc[i].rejected, 10);
+		pool_spool_close(rc[i].fd);
+	}
+	n = pool_pids(p, pids, 8);
+	assert_int_equal(n, 2);
+	pool_free(p);
+	for (i = 0; i < n; i++)
+		assert_false(alive(pids[i]));
+	/* nothing of ours is left to wait for: the dying were collected */
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_false(private_dir_left("*"));
 }
 
 static void
@@ -978,6 +1085,8 @@ main(void)
 		cmocka_unit_test(
 		    test_new_engine_gets_new_workers_old_messages_keep_theirs),
 		cmocka_unit_test(test_workers_are_recycled_after_max_messages),
+		cmocka_unit_test(
+		    test_recycling_under_load_leaves_no_worker_behind),
 		cmocka_unit_test(
 		    test_envelope_past_the_job_limit_is_lost_not_sent),
 		cmocka_unit_test(test_spool_write_appends_and_close_wipes),
