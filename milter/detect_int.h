@@ -84,6 +84,7 @@ struct rule_anchors {
 	   separator (both 1 for plain 'digits': any ASCII digit) */
 	unsigned digits_min;
 	unsigned digits_seq;
+	unsigned digits_max; /* at most so many digits; 0: no bound */
 	char **words;
 	size_t *lens;
 	size_t n;
@@ -201,7 +202,7 @@ struct prefilter {
 /* A rule's digit anchor, as the pass reads it (the rule is large). */
 struct digit_rule {
 	size_t rule;
-	unsigned min, seq; /* digits_min, digits_seq */
+	unsigned min, seq, max; /* digits_min, digits_seq, digits_max */
 	unsigned reach;
 	uint64_t needy; /* the rule's needy_bit */
 };

@@ -820,19 +820,22 @@ load_examples(struct loader *ld, struct rule *r, struct fy_node *map)
 	return 0;
 }
 
-static const char *const digit_anchor_keys[] = { "digits", "in_a_row", NULL };
+static const char *const digit_anchor_keys[] = { "digits", "in_a_row",
+	"at_most", NULL };
 
 /*
- * An anchor {digits: N, in_a_row: M}: a run of digits (joined by single
- * '-' or ' ') holding at least N digits, at least M of them in a row
- * (default 1). Each 1..RULE_ANCHOR_DIGITS_MAX, M not above N.
+ * An anchor {digits: N, in_a_row: M, at_most: K}: a run of digits
+ * (joined by single '-' or ' ') holding at least N digits, at least M of
+ * them in a row (default 1), and at most K (default: no bound). N and M
+ * 1..RULE_ANCHOR_DIGITS_MAX, M not above N; K N..RULE_ANCHOR_DIGITS_MAX-1
+ * (the pass counts a run's digits up to RULE_ANCHOR_DIGITS_MAX).
  */
 static int
 load_digit_anchor(
     struct loader *ld, struct rule_anchors *a, struct fy_node *item)
 {
 	struct fy_node *v;
-	unsigned long long n, m = 1;
+	unsigned long long n, m = 1, k = 0;
 
 	if (a->digits)
 		return fail(ld, item, 0, "anchors: digits given twice");
@@ -851,9 +854,20 @@ load_digit_anchor(
 			    "(%llu)",
 			    m, n);
 	}
+	if ((v = yaml_get(item, "at_most")) != NULL) {
+		if (yaml_uint(ld->err, ld->path, v, 1,
+			RULE_ANCHOR_DIGITS_MAX - 1, &k) < 0)
+			return relabel(ld);
+		if (k < n)
+			return fail(ld, v, 0,
+			    "anchors: at_most (%llu) is less than digits "
+			    "(%llu)",
+			    k, n);
+	}
 	a->digits = true;
 	a->digits_min = (unsigned)n;
 	a->digits_seq = (unsigned)m;
+	a->digits_max = (unsigned)k;
 	return 0;
 }
 

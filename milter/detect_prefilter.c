@@ -31,9 +31,9 @@
  * its end (as cp_back() and cp_fwd() count them); spans of one rule that
  * touch are merged, so they are sorted and disjoint. A digit anchor is a
  * run of digits joined by single '-' or ' ' with at least digits_min
- * digits, digits_seq of them in a row
- * (plain 'digits': 1 and 1); the run is measured once, at its first
- * digit, and is the anchor as a whole.
+ * digits, digits_seq of them in a row, and at most digits_max when
+ * that is set (plain 'digits': 1 and 1); the run is measured once, at
+ * its first digit, and is the anchor as a whole.
  *
  * Limits: the spans of a rule are at most one per anchor; at most
  * SCAN_OCC_MAX literals are kept for a text. Past it, for a text of 4 GB
@@ -400,6 +400,7 @@ detect_prefilter_build(struct ruleset *rs)
 			    (struct digit_rule){
 				    i, rs->rules[i].anchors.digits_min,
 				    rs->rules[i].anchors.digits_seq,
+				    rs->rules[i].anchors.digits_max,
 				    rs->rules[i].anchors.reach,
 				    pf->needy_bit != NULL ? pf->needy_bit[i] : 0
 			    };
@@ -418,7 +419,9 @@ detect_prefilter_build(struct ruleset *rs)
 			pf->skip_runs = false;
 	for (i = 0; i < pf->n_digit_rules && pf->n_digit_rules <= 64; i++)
 		for (j = 0; j <= RULE_ANCHOR_DIGITS_MAX; j++) {
-			if (j >= pf->digit_rules[i].min)
+			if (j >= pf->digit_rules[i].min &&
+			    (pf->digit_rules[i].max == 0 ||
+				j <= pf->digit_rules[i].max))
 				pf->by_n[j] |= (uint64_t)1 << i;
 			if (j >= pf->digit_rules[i].seq)
 				pf->by_seq[j] |= (uint64_t)1 << i;
@@ -796,7 +799,8 @@ at_digits(struct scan *sc, size_t p)
 	}
 	for (i = 0; i < pf->n_digit_rules; i++) {
 		d = &pf->digit_rules[i];
-		if (n < d->min || seq < d->seq || (d->needy & sc->dead))
+		if (n < d->min || (d->max > 0 && n > d->max) || seq < d->seq ||
+		    (d->needy & sc->dead))
 			continue;
 		if (mark(&sc->spans[d->rule], &sc->rm, sc->t, sc->len, p,
 			sc->run_end, d->reach) < 0)

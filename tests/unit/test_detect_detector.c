@@ -992,6 +992,89 @@ test_anchors_digit_runs_of_a_shape(void **state)
 	free(yaml);
 }
 
+/*
+ * at_most: K: a run of more than K digits opens no span, however joined;
+ * one of exactly K does, as one of between N and K. A run past
+ * RULE_ANCHOR_DIGITS_MAX digits (counted up to it) is past every K.
+ */
+/* n rules t.d0, t.d1, ... of one body (the caller frees) */
+static char *
+many_rules(size_t n, const char *body)
+{
+	size_t cap = 16 + n * (strlen(body) + 80), len, i;
+	char *y = malloc(cap);
+
+	assert_non_null(y);
+	len = (size_t)snprintf(y, cap, "rules:\n");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(y + len, cap - len,
+		    "  - id: t.d%zu\n    kind: fake\n"
+		    "    names: {ja: テスト, en: Fake}\n%s",
+		    i, body);
+	assert_true(len < cap);
+	return y;
+}
+
+/* counts hits by the digit of their value "Qd" */
+static int
+count_by_value(void *arg, const struct detect_match *m)
+{
+	size_t *n_of = arg;
+
+	if (m->value[0] == 'Q' && m->value[1] >= '0' && m->value[1] <= '9')
+		n_of[m->value[1] - '0']++;
+	return 0;
+}
+
+static void
+test_anchors_digit_runs_at_most(void **state)
+{
+	char *text, *yaml, *p;
+	struct ruleset *rs;
+	struct hits hs;
+	size_t n = 0, i, n_of[10];
+
+	text = malloc(1024);
+	assert_non_null(text);
+	p = text;
+	p += sprintf(p, "Q1 x 12345678\n\n\n");	   /* 8: taken */
+	p += sprintf(p, "Q2 x 123456789\n\n\n");   /* 9: too many */
+	p += sprintf(p, "Q3 x 1234-5678-9\n\n\n"); /* 9, joined */
+	p += sprintf(p, "Q4 x AB1234567CD\n\n\n"); /* 7: taken */
+	p += sprintf(p, "Q5 x 123456\n\n\n");	   /* 6: too few */
+	p += sprintf(p, "Q6 x ");		   /* 70: too many */
+	for (i = 0; i < 70; i++)
+		*p++ = (char)('0' + i % 10);
+	strcpy(p, "\n");
+	yaml = concat(head,
+	    "    patterns: ['Q[0-9]']\n"
+	    "    anchors: [{digits: 7, in_a_row: 7, at_most: 8}]\n"
+	    "    examples: {match: ['Q7 1234567']}\n");
+	rs = must_load(yaml);
+	assert_int_equal(scan(rs, text, false, &hs), DLP_OK);
+	assert_int_equal(hs.n, 2);
+	assert_string_equal(hs.h[0].value, "Q1");
+	assert_string_equal(hs.h[1].value, "Q4");
+	assert_int_equal(ruleset_test_examples(rs, NULL, NULL, NULL, &n), 0);
+	ruleset_free(rs);
+	free(yaml);
+	/* past 64 digit rules the pass tests each rule's shape in turn */
+	yaml = many_rules(65,
+	    "    patterns: ['Q[0-9]']\n"
+	    "    anchors: [{digits: 7, in_a_row: 7, at_most: 8}]\n"
+	    "    examples: {match: ['Q7 1234567']}\n");
+	rs = must_load(yaml);
+	memset(n_of, 0, sizeof(n_of));
+	assert_int_equal(detect_text(rs, text, strlen(text), NULL, false,
+			     count_by_value, n_of),
+	    DLP_OK);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(n_of[i], i == 1 || i == 4 ? 65 : 0);
+	ruleset_free(rs);
+	free(yaml);
+	free(text);
+}
+
 static void
 test_anchors_that_miss_a_match_are_reported_by_examples(void **state)
 {
@@ -1056,6 +1139,14 @@ test_anchors_load_errors(void **state)
 		  "3}]\n"
 		  "    examples: {match: [x]}\n",
 		    6, "anchors: in_a_row (3) is more than digits (2)" },
+		{ "    patterns: ['x']\n    anchors: [{digits: 3, at_most: "
+		  "2}]\n"
+		  "    examples: {match: [x]}\n",
+		    6, "anchors: at_most (2) is less than digits (3)" },
+		{ "    patterns: ['x']\n    anchors: [{digits: 3, at_most: "
+		  "64}]\n"
+		  "    examples: {match: [x]}\n",
+		    6, "" },
 		{ "    patterns: ['x']\n    anchors: [{digits: 2, run: 1}]\n"
 		  "    examples: {match: [x]}\n",
 		    6, "run" },
@@ -1156,6 +1247,7 @@ main(void)
 		cmocka_unit_test(
 		    test_anchors_digits_and_words_in_one_pass_for_several_rules),
 		cmocka_unit_test(test_anchors_digit_runs_of_a_shape),
+		cmocka_unit_test(test_anchors_digit_runs_at_most),
 		cmocka_unit_test(
 		    test_anchors_that_miss_a_match_are_reported_by_examples),
 		cmocka_unit_test(test_anchors_load_errors),
