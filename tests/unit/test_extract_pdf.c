@@ -5,6 +5,9 @@
  * comments, embedded files as members, the page, time, text, member and
  * size limits, damaged input, and poppler kept quiet.
  *
+ * Poppler's global state outlives each document: a document read after
+ * others reads no file and gives the same text.
+ *
  * Fixtures are made here, in a temporary directory, by Debian's
  * python3-reportlab with the IPA Gothic font and by qpdf; synthetic data
  * only. Without them a test says why on a TAP comment line and passes.
@@ -57,6 +60,13 @@ static const char gen_py[] =
     "c.acroForm.textfield(name='mn', value='field " MN1 "', x=72, y=700,"
     " width=200, height=20, tooltip='My Number of the applicant')\n"
     "c.textAnnotation('comment " MN2 "', Rect=(72, 600, 200, 620))\n"
+    "c.showPage()\n"
+    "c.save()\n"
+    "from reportlab.pdfbase.cidfonts import UnicodeCIDFont\n"
+    "pdfmetrics.registerFont(UnicodeCIDFont('HeiseiKakuGo-W5'))\n"
+    "c = canvas.Canvas(d + '/cid.pdf', invariant=1)\n"
+    "c.setFont('HeiseiKakuGo-W5', 12)\n"
+    "c.drawString(72, 720, '個人番号 " MN2 " 鈴木花子')\n"
     "c.showPage()\n"
     "c.save()\n"
     "open(d + '/roster.txt', 'w').write('roster " MN1 "\\n')\n"
@@ -683,6 +693,78 @@ test_mutated_pdfs_never_crash(void **state)
 	}
 }
 
+/*
+ * read_calls: the read(2) calls this process has made (/proc/self/io),
+ * or -1 when the kernel does not count them. One read() of its own,
+ * counted by the next call.
+ */
+static long long
+read_calls(void)
+{
+	char buf[1024], *p;
+	long long n = -1;
+	ssize_t len;
+	int fd;
+
+	if ((fd = open("/proc/self/io", O_RDONLY)) < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	if ((p = strstr(buf, "syscr: ")) != NULL)
+		n = strtoll(p + 7, NULL, 10);
+	return n;
+}
+
+/*
+ * A document whose text needs poppler-data (a CID font without its
+ * program, as Japanese office documents have: CMap UniJIS-UCS2-H, CID to
+ * Unicode table Adobe-Japan1), read once, then again after another
+ * document: the second time poppler reads no file at all (GlobalParams
+ * was not rebuilt; it rereads some 60 files when it is), and the text is
+ * the same.
+ */
+static void
+test_poppler_global_state_is_kept_between_documents(void **state)
+{
+	struct xrec r;
+	char path[512], *first;
+	unsigned char *data;
+	long long before, after;
+	size_t len = 0;
+
+	if (!fixtures())
+		return;
+	xrec_init(&r, NULL);
+	assert_int_equal(run_file(&r, "cid.pdf"), DLP_OK);
+	assert_non_null(
+	    strstr(xrec_text(&r.nodes[0]), "個人番号 " MN2 " 鈴木花子\n"));
+	assert_non_null(first = strdup(xrec_text(&r.nodes[0])));
+	xrec_free(&r);
+	xrec_init(&r, NULL);
+	assert_int_equal(run_file(&r, "ja.pdf"), DLP_OK);
+	xrec_free(&r);
+
+	snprintf(path, sizeof(path), "%s/cid.pdf", dir);
+	assert_non_null(data = xrec_read_file(path, &len));
+	xrec_init(&r, NULL);
+	before = read_calls();
+	assert_int_equal(xrec_run(&r, "cid.pdf", data, len), DLP_OK);
+	after = read_calls();
+	assert_string_equal(xrec_text(&r.nodes[0]), first);
+	xrec_free(&r);
+	free(data);
+	free(first);
+	if (before < 0 || after < 0) {
+		print_message("# skipped: no /proc/self/io\n");
+		return;
+	}
+	/* the one read() of read_calls() itself */
+	assert_int_equal(after - before, 1);
+}
+
 static void
 test_poppler_messages_reach_neither_stdout_nor_stderr(void **state)
 {
@@ -744,6 +826,8 @@ main(void)
 		cmocka_unit_test(test_unreadable_pdfs_are_input_errors),
 		cmocka_unit_test(test_a_page_tree_cycle_ends_quickly_as_damage),
 		cmocka_unit_test(test_mutated_pdfs_never_crash),
+		cmocka_unit_test(
+		    test_poppler_global_state_is_kept_between_documents),
 	};
 
 	return cmocka_run_group_tests(tests, make_fixtures, remove_fixtures);
