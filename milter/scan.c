@@ -86,10 +86,13 @@
 #define TEXT_GROWTH   4	     /* text kept per node: part limit * this */
 #define MAX_NAME_NORM 4096   /* bytes of a normalised file name scanned */
 
+/* the labels of one node, each NUL-terminated: at most this many bytes */
+#define MAX_LABEL_BYTES ((MAX_LOCATIONS + 1) * (size_t)(MAX_LABEL_LEN + 1))
+
 /* Where a location starts in a node's normalised text. */
 struct location {
 	size_t off;
-	char *label;
+	size_t label; /* where its label starts in the node's labels */
 };
 
 /* The text of a node that is open (not done yet). */
@@ -99,6 +102,9 @@ struct open_node {
 	struct buf raw;	 /* HTML only: the markup, normalised, scanned too */
 	struct location *locs;
 	size_t n_locs, cap_locs;
+	/* the labels one after another, not one allocation each: a sheet
+	   has one per cell */
+	struct buf labels;
 	bool cut; /* the text budget cut it */
 };
 
@@ -268,7 +274,7 @@ location_at(const struct open_node *t, size_t off)
 		else
 			hi = mid;
 	}
-	return t->locs[lo].label;
+	return (const char *)t->labels.data + t->locs[lo].label;
 }
 
 static void
@@ -474,18 +480,16 @@ open_get(struct dlp_scan *s, long id)
 	o->id = id;
 	buf_init(&o->norm, max);
 	buf_init(&o->raw, max);
+	buf_init(&o->labels, MAX_LABEL_BYTES);
 	return o;
 }
 
 static void
 open_clear(struct open_node *o)
 {
-	size_t i;
-
 	buf_free(&o->norm);
 	buf_free(&o->raw);
-	for (i = 0; i < o->n_locs; i++)
-		free(o->locs[i].label);
+	buf_free(&o->labels);
 	free(o->locs);
 }
 
@@ -576,12 +580,21 @@ node_text(struct dlp_scan *s, long id, const char *charset, const void *data,
 	return o->cut ? -1 : 0;
 }
 
+/* Append label (at most MAX_LABEL_LEN bytes of it) to o's labels. */
+static bool
+label_add(struct open_node *o, const char *label)
+{
+	/* cannot be full: MAX_LABEL_BYTES holds every label there can be */
+	return buf_append(&o->labels, label, strnlen(label, MAX_LABEL_LEN)) ==
+	    BUF_OK &&
+	    buf_putc(&o->labels, '\0') == BUF_OK;
+}
+
 static void
 node_locate(struct dlp_scan *s, long id, const char *label)
 {
 	struct open_node *o = open_get(s, id);
 	struct location *l;
-	char *p;
 
 	if (o == NULL || o->n_locs > MAX_LOCATIONS)
 		return;
@@ -589,14 +602,12 @@ node_locate(struct dlp_scan *s, long id, const char *label)
 	   the last recorded one be blamed */
 	if (o->n_locs == MAX_LOCATIONS)
 		label = "(not recorded)";
-	/* a later location at the same offset replaces the earlier one */
+	/* a later location at the same offset replaces the earlier one,
+	   whose label is the last one held: it is written over */
 	if (o->n_locs > 0 && o->locs[o->n_locs - 1].off == o->norm.len) {
-		if ((p = strndup(label, MAX_LABEL_LEN)) == NULL) {
+		o->labels.len = o->locs[o->n_locs - 1].label;
+		if (!label_add(o, label))
 			fail(s, DLP_EFATAL);
-			return;
-		}
-		free(o->locs[o->n_locs - 1].label);
-		o->locs[o->n_locs - 1].label = p;
 		return;
 	}
 	if (o->n_locs == o->cap_locs) {
@@ -609,12 +620,12 @@ node_locate(struct dlp_scan *s, long id, const char *label)
 		o->locs = l;
 		o->cap_locs = ncap;
 	}
-	if ((p = strndup(label, MAX_LABEL_LEN)) == NULL) {
+	o->locs[o->n_locs].off = o->norm.len;
+	o->locs[o->n_locs].label = o->labels.len;
+	if (!label_add(o, label)) {
 		fail(s, DLP_EFATAL);
 		return;
 	}
-	o->locs[o->n_locs].off = o->norm.len;
-	o->locs[o->n_locs].label = p;
 	o->n_locs++;
 }
 
