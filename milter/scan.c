@@ -86,13 +86,23 @@
 #define TEXT_GROWTH   4	     /* text kept per node: part limit * this */
 #define MAX_NAME_NORM 4096   /* bytes of a normalised file name scanned */
 
-/* the labels of one node, each NUL-terminated: at most this many bytes */
-#define MAX_LABEL_BYTES ((MAX_LOCATIONS + 1) * (size_t)(MAX_LABEL_LEN + 1))
+#define LABEL_CHUNK 16384 /* bytes of labels held in one allocation */
 
 /* Where a location starts in a node's normalised text. */
 struct location {
 	size_t off;
-	size_t label; /* where its label starts in the node's labels */
+	char *label; /* in the node's label chunks */
+};
+
+/*
+ * Labels, one after another in chunks small enough to come from the
+ * heap that earlier scans warmed (one large growing buffer was fresh
+ * pages, and page faults, on every scan).
+ */
+struct label_chunk {
+	struct label_chunk *next;
+	size_t used;
+	char data[LABEL_CHUNK];
 };
 
 /* The text of a node that is open (not done yet). */
@@ -103,8 +113,8 @@ struct open_node {
 	struct location *locs;
 	size_t n_locs, cap_locs;
 	/* the labels one after another, not one allocation each: a sheet
-	   has one per cell */
-	struct buf labels;
+	   has one per cell; the newest chunk first */
+	struct label_chunk *labels;
 	bool cut; /* the text budget cut it */
 };
 
@@ -274,7 +284,7 @@ location_at(const struct open_node *t, size_t off)
 		else
 			hi = mid;
 	}
-	return (const char *)t->labels.data + t->locs[lo].label;
+	return t->locs[lo].label;
 }
 
 static void
@@ -480,7 +490,6 @@ open_get(struct dlp_scan *s, long id)
 	o->id = id;
 	buf_init(&o->norm, max);
 	buf_init(&o->raw, max);
-	buf_init(&o->labels, MAX_LABEL_BYTES);
 	return o;
 }
 
@@ -489,7 +498,12 @@ open_clear(struct open_node *o)
 {
 	buf_free(&o->norm);
 	buf_free(&o->raw);
-	buf_free(&o->labels);
+	struct label_chunk *c, *next;
+
+	for (c = o->labels; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
 	free(o->locs);
 }
 
@@ -580,14 +594,29 @@ node_text(struct dlp_scan *s, long id, const char *charset, const void *data,
 	return o->cut ? -1 : 0;
 }
 
-/* Append label (at most MAX_LABEL_LEN bytes of it) to o's labels. */
-static bool
+/*
+ * A copy of label (at most MAX_LABEL_LEN bytes of it) among o's labels;
+ * NULL on ENOMEM.
+ */
+static char *
 label_add(struct open_node *o, const char *label)
 {
-	/* cannot be full: MAX_LABEL_BYTES holds every label there can be */
-	return buf_append(&o->labels, label, strnlen(label, MAX_LABEL_LEN)) ==
-	    BUF_OK &&
-	    buf_putc(&o->labels, '\0') == BUF_OK;
+	size_t n = strnlen(label, MAX_LABEL_LEN);
+	struct label_chunk *c = o->labels;
+	char *p;
+
+	if (c == NULL || LABEL_CHUNK - c->used < n + 1) {
+		if ((c = malloc(sizeof(*c))) == NULL)
+			return NULL;
+		c->used = 0;
+		c->next = o->labels;
+		o->labels = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, label, n);
+	p[n] = '\0';
+	c->used += n + 1;
+	return p;
 }
 
 static void
@@ -605,9 +634,17 @@ node_locate(struct dlp_scan *s, long id, const char *label)
 	/* a later location at the same offset replaces the earlier one,
 	   whose label is the last one held: it is written over */
 	if (o->n_locs > 0 && o->locs[o->n_locs - 1].off == o->norm.len) {
-		o->labels.len = o->locs[o->n_locs - 1].label;
-		if (!label_add(o, label))
+		size_t keep = o->labels->used;
+		char *p;
+
+		l = &o->locs[o->n_locs - 1];
+		o->labels->used = (size_t)(l->label - o->labels->data);
+		if ((p = label_add(o, label)) == NULL) {
+			o->labels->used = keep; /* the old one stays */
 			fail(s, DLP_EFATAL);
+			return;
+		}
+		l->label = p;
 		return;
 	}
 	if (o->n_locs == o->cap_locs) {
@@ -621,8 +658,7 @@ node_locate(struct dlp_scan *s, long id, const char *label)
 		o->cap_locs = ncap;
 	}
 	o->locs[o->n_locs].off = o->norm.len;
-	o->locs[o->n_locs].label = o->labels.len;
-	if (!label_add(o, label)) {
+	if ((o->locs[o->n_locs].label = label_add(o, label)) == NULL) {
 		fail(s, DLP_EFATAL);
 		return;
 	}
