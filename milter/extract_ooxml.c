@@ -947,7 +947,8 @@ sheet_cell_start(struct sheet *s, const struct xmltext_attrs *a)
 
 	s->in_cell = true;
 	s->streamed = false;
-	buf_reset(&s->val);
+	if (s->val.len > 0) /* emptied at the end of the last cell */
+		buf_reset(&s->val);
 	s->col = s->next_col;
 	s->crow = s->row;
 	if (xmltext_attr(a, "r", NULL, &v, &len) &&
@@ -1122,7 +1123,8 @@ sheet_end(void *arg, const char *local, const char *uri)
 	case E_C:
 		if (s->in_cell)
 			sheet_cell_end(s);
-		buf_reset(&s->val);
+		if (s->val.len > 0)
+			buf_reset(&s->val);
 		break;
 	case E_ROW:
 		if (s->row_text)

@@ -86,10 +86,23 @@
 #define TEXT_GROWTH   4	     /* text kept per node: part limit * this */
 #define MAX_NAME_NORM 4096   /* bytes of a normalised file name scanned */
 
+#define LABEL_CHUNK 16384 /* bytes of labels held in one allocation */
+
 /* Where a location starts in a node's normalised text. */
 struct location {
 	size_t off;
-	char *label;
+	char *label; /* in the node's label chunks */
+};
+
+/*
+ * Labels, one after another in chunks small enough to come from the
+ * heap that earlier scans warmed (one large growing buffer was fresh
+ * pages, and page faults, on every scan).
+ */
+struct label_chunk {
+	struct label_chunk *next;
+	size_t used;
+	char data[LABEL_CHUNK];
 };
 
 /* The text of a node that is open (not done yet). */
@@ -99,6 +112,9 @@ struct open_node {
 	struct buf raw;	 /* HTML only: the markup, normalised, scanned too */
 	struct location *locs;
 	size_t n_locs, cap_locs;
+	/* the labels one after another, not one allocation each: a sheet
+	   has one per cell; the newest chunk first */
+	struct label_chunk *labels;
 	bool cut; /* the text budget cut it */
 };
 
@@ -480,12 +496,14 @@ open_get(struct dlp_scan *s, long id)
 static void
 open_clear(struct open_node *o)
 {
-	size_t i;
-
 	buf_free(&o->norm);
 	buf_free(&o->raw);
-	for (i = 0; i < o->n_locs; i++)
-		free(o->locs[i].label);
+	struct label_chunk *c, *next;
+
+	for (c = o->labels; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
 	free(o->locs);
 }
 
@@ -576,12 +594,36 @@ node_text(struct dlp_scan *s, long id, const char *charset, const void *data,
 	return o->cut ? -1 : 0;
 }
 
+/*
+ * A copy of label (at most MAX_LABEL_LEN bytes of it) among o's labels;
+ * NULL on ENOMEM.
+ */
+static char *
+label_add(struct open_node *o, const char *label)
+{
+	size_t n = strnlen(label, MAX_LABEL_LEN);
+	struct label_chunk *c = o->labels;
+	char *p;
+
+	if (c == NULL || LABEL_CHUNK - c->used < n + 1) {
+		if ((c = malloc(sizeof(*c))) == NULL)
+			return NULL;
+		c->used = 0;
+		c->next = o->labels;
+		o->labels = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, label, n);
+	p[n] = '\0';
+	c->used += n + 1;
+	return p;
+}
+
 static void
 node_locate(struct dlp_scan *s, long id, const char *label)
 {
 	struct open_node *o = open_get(s, id);
 	struct location *l;
-	char *p;
 
 	if (o == NULL || o->n_locs > MAX_LOCATIONS)
 		return;
@@ -589,14 +631,20 @@ node_locate(struct dlp_scan *s, long id, const char *label)
 	   the last recorded one be blamed */
 	if (o->n_locs == MAX_LOCATIONS)
 		label = "(not recorded)";
-	/* a later location at the same offset replaces the earlier one */
+	/* a later location at the same offset replaces the earlier one,
+	   whose label is the last one held: it is written over */
 	if (o->n_locs > 0 && o->locs[o->n_locs - 1].off == o->norm.len) {
-		if ((p = strndup(label, MAX_LABEL_LEN)) == NULL) {
+		size_t keep = o->labels->used;
+		char *p;
+
+		l = &o->locs[o->n_locs - 1];
+		o->labels->used = (size_t)(l->label - o->labels->data);
+		if ((p = label_add(o, label)) == NULL) {
+			o->labels->used = keep; /* the old one stays */
 			fail(s, DLP_EFATAL);
 			return;
 		}
-		free(o->locs[o->n_locs - 1].label);
-		o->locs[o->n_locs - 1].label = p;
+		l->label = p;
 		return;
 	}
 	if (o->n_locs == o->cap_locs) {
@@ -609,12 +657,11 @@ node_locate(struct dlp_scan *s, long id, const char *label)
 		o->locs = l;
 		o->cap_locs = ncap;
 	}
-	if ((p = strndup(label, MAX_LABEL_LEN)) == NULL) {
+	o->locs[o->n_locs].off = o->norm.len;
+	if ((o->locs[o->n_locs].label = label_add(o, label)) == NULL) {
 		fail(s, DLP_EFATAL);
 		return;
 	}
-	o->locs[o->n_locs].off = o->norm.len;
-	o->locs[o->n_locs].label = p;
 	o->n_locs++;
 }
 

@@ -80,6 +80,53 @@ static const unsigned char cls[256] = {
 	/* e0 */ 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 	/* f0 */ 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
+
+/*
+ * Bytes of attribute values: 0 copied as they are (a space too); 1
+ * needs a look (a quote, '<', '&', tab, CR, LF, a control character, the lead of a
+ * multi-byte UTF-8 sequence or a stray byte).
+ */
+static const unsigned char vcls[256] = {
+	/* 00 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 10 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 20 */ 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 30 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	/* 40 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 50 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 60 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 70 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 80 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 90 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* a0 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* b0 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* c0 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* d0 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* e0 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* f0 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/*
+ * Bytes that end a name: white space, '/', '>', '=', a quote, '<', '&'
+ * (is_name_end()); 2 for ':', which splits a prefix from a local name.
+ */
+static const unsigned char ncls[256] = {
+	/* 00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0,
+	/* 10 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 20 */ 1, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1,
+	/* 30 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 1, 1, 0,
+	/* 40 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 50 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 60 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 70 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 80 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 90 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* a0 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* b0 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* c0 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* d0 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* e0 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* f0 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
 /* clang-format on */
 
 static bool
@@ -178,22 +225,30 @@ decode_ref(const unsigned char *s, size_t n, char *out, size_t *outlen)
 	if (n >= 2 && s[1] == '#') {
 		/* the common case, parsed in one pass */
 		hex = n >= 3 && s[2] == 'x';
-		for (i = hex ? 3 : 2; i < max && s[i] != ';'; i++) {
-			if (s[i] >= '0' && s[i] <= '9')
-				d = s[i] - '0';
-			else if (hex && (s[i] | 0x20) >= 'a' &&
-			    (s[i] | 0x20) <= 'f')
-				d = (s[i] | 0x20) - 'a' + 10;
-			else
-				return -1;
-			u = u * (hex ? 16 : 10) + d;
-			if (u > 0x10ffff)
-				return -1;
+		i = hex ? 3 : 2;
+		if (!hex) {
+			/* decimal (what most producers write): one test a
+			   digit */
+			for (; i < max && (d = (unsigned)s[i] - '0') < 10; i++)
+				if ((u = u * 10 + d) > 0x10ffff)
+					return -1;
+		} else {
+			for (; i < max; i++) {
+				if (s[i] >= '0' && s[i] <= '9')
+					d = s[i] - '0';
+				else if ((s[i] | 0x20) >= 'a' &&
+				    (s[i] | 0x20) <= 'f')
+					d = (s[i] | 0x20) - 'a' + 10;
+				else
+					break;
+				if ((u = u * 16 + d) > 0x10ffff)
+					return -1;
+			}
 		}
 		if (i == max)
 			return max == n && n < REF_MAX ? 0 : -1;
-		if (i == (hex ? 3u : 2u))
-			return -1; /* no digits */
+		if (s[i] != ';' || i == (hex ? 3u : 2u))
+			return -1; /* not a digit, or no digits */
 		len = i - 1;
 	} else {
 		semi = memchr(s + 1, ';', max - 1);
@@ -220,7 +275,9 @@ decode_ref(const unsigned char *s, size_t n, char *out, size_t *outlen)
 static void
 text_flush(struct xmlscan *p)
 {
-	if (p->tlen > 0 && !p->stopped && p->h->text != NULL)
+	if (p->tlen == 0)
+		return; /* before and after every tag: mostly nothing */
+	if (!p->stopped && p->h->text != NULL)
 		p->h->text(p->arg, p->text, p->tlen);
 	explicit_bzero(p->text, p->tlen);
 	p->tlen = 0;
@@ -261,8 +318,17 @@ scan_text(
 	int k;
 
 	while (i < n) {
-		for (j = i; j < n && cls[s[j]] == 0; j++)
-			;
+		/* a run that goes as it is: plain ASCII and whole UTF-8
+		   sequences (a bad or cut one is looked at below) */
+		for (j = i; j < n;) {
+			if (cls[s[j]] == 0) {
+				j++;
+				continue;
+			}
+			if (cls[s[j]] != 2 || (k = utf8_seq(s + j, n - j)) <= 0)
+				break;
+			j += (size_t)k;
+		}
 		if (j > i) {
 			text_put(p, s + i, j - i);
 			p->last_cr = false;
@@ -292,11 +358,19 @@ scan_text(
 			i++;
 			continue;
 		} else if (s[i] == '&' && !cdata) {
-			if ((k = decode_ref(s + i, n - i, ref, &outlen)) < 0)
+			/* decoded in place when it fits, as text_put() would
+			   put it (where it does not, text_put() flushes) */
+			bool room = TEXT_MAX - p->tlen >= sizeof(ref);
+
+			if ((k = decode_ref(s + i, n - i,
+				 room ? p->text + p->tlen : ref, &outlen)) < 0)
 				return BAD;
 			if (k == 0)
 				return final ? BAD : (long)i;
-			text_put(p, ref, outlen);
+			if (room)
+				p->tlen += outlen;
+			else
+				text_put(p, ref, outlen);
 			p->last_cr = false;
 			i += (size_t)k;
 		} else if (s[i] == '\n') {
@@ -333,7 +407,7 @@ name_len(const unsigned char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n && !is_name_end(s[i]); i++)
+	for (i = 0; i < n && ncls[s[i]] != 1; i++)
 		;
 	return i;
 }
@@ -345,23 +419,24 @@ name_len(const unsigned char *s, size_t n)
 static const char *
 put_qname(char **w, const unsigned char *q, size_t qn, const char **prefix)
 {
-	const unsigned char *colon = memchr(q, ':', qn);
-	char *local;
+	char *o = *w;
+	size_t i, colon = qn;
 
-	*prefix = NULL;
-	if (colon != NULL && colon > q && colon < q + qn - 1) {
-		*prefix = *w;
-		memcpy(*w, q, (size_t)(colon - q));
-		*w += colon - q;
-		*(*w)++ = '\0';
-		qn -= (size_t)(colon - q) + 1;
-		q = colon + 1;
+	/* names are short: one loop, no calls; the first colon splits */
+	for (i = 0; i < qn; i++) {
+		if (ncls[q[i]] == 2 && colon == qn)
+			colon = i;
+		o[i] = (char)q[i];
 	}
-	local = *w;
-	memcpy(*w, q, qn);
-	*w += qn;
-	*(*w)++ = '\0';
-	return local;
+	o[qn] = '\0';
+	*w = o + qn + 1;
+	*prefix = NULL;
+	if (colon > 0 && colon + 1 < qn) {
+		o[colon] = '\0';
+		*prefix = o;
+		return o + colon + 1;
+	}
+	return o;
 }
 
 /*
@@ -378,6 +453,11 @@ scan_value(const unsigned char *s, size_t n, unsigned char q, char **w)
 	while (i < n) {
 		unsigned char c = s[i];
 
+		if (vcls[c] == 0) {
+			*(*w)++ = (char)c;
+			i++;
+			continue;
+		}
 		if (c == q) {
 			*(*w)++ = '\0';
 			return (long)i + 1;
@@ -519,7 +599,9 @@ scan_start(struct xmlscan *p, const unsigned char *s, size_t n)
 			k = scan_value(s + j + 1, n - j - 1, s[j], &w);
 			p->attrs[5 * na + 4] = (const unsigned char *)(w - 1);
 			for (m = 0; m < na && k > 0; m++)
-				if (strcmp((const char *)p->attrs[5 * m],
+				if (p->attrs[5 * m][0] ==
+					(unsigned char)alocal[0] &&
+				    strcmp((const char *)p->attrs[5 * m],
 					alocal) == 0 &&
 				    (p->attrs[5 * m + 1] == NULL) ==
 					(aprefix == NULL) &&

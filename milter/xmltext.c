@@ -246,7 +246,9 @@ xmltext_attr(const struct xmltext_attrs *a, const char *local, const char *uri,
 
 	for (i = 0; i < a->n; i++) {
 		v = a->v + 5 * i;
-		if (strcmp((const char *)v[0], local) != 0)
+		/* most attributes differ in their first byte */
+		if (v[0][0] != (unsigned char)local[0] ||
+		    strcmp((const char *)v[0], local) != 0)
 			continue;
 		if (uri != NULL &&
 		    (v[2] == NULL || strcmp((const char *)v[2], uri) != 0))

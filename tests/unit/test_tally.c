@@ -321,6 +321,223 @@ test_a_full_tally_records_nothing_more(void **state)
 	tally_free(NULL);
 }
 
+/*
+ * The slow path the tally replaced, as a model: every match kept once
+ * per (rule, node, value) at its highest confidence, in the order first
+ * seen; the findings from a stable sort by rule id, node and confidence
+ * (highest first), the first of each (rule, node) run its sample; the
+ * kinds from a stable sort of that order by kind, value and confidence,
+ * each kind named after its first counting entry. The tally must give
+ * the same findings and counts, field by field.
+ */
+struct model_entry {
+	const char *rule, *kind, *name_en, *value, *loc, *exc;
+	bool monitor;
+	size_t node, seq;
+	int conf;
+};
+
+static struct model_entry model[3000];
+static size_t n_model;
+
+static void
+model_add(
+    const struct detect_match *m, size_t node, const char *loc, const char *exc)
+{
+	size_t i;
+
+	for (i = 0; i < n_model; i++)
+		if (model[i].node == node &&
+		    strcmp(model[i].rule, m->rule_id) == 0 &&
+		    strcmp(model[i].value, m->value) == 0) {
+			if ((int)m->confidence > model[i].conf)
+				model[i].conf = (int)m->confidence;
+			return;
+		}
+	assert_true(n_model < sizeof(model) / sizeof(model[0]));
+	model[n_model] =
+	    (struct model_entry){ m->rule_id, m->kind, m->name_en, m->value,
+		    loc, exc, m->monitor, node, n_model, (int)m->confidence };
+	n_model++;
+}
+
+/* ties go by seq: the order before the sort, which makes it stable */
+static int
+model_by_rule_node(const void *a, const void *b)
+{
+	const struct model_entry *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->rule, y->rule)) != 0)
+		return c;
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	if (x->conf != y->conf)
+		return y->conf - x->conf;
+	return x->seq < y->seq ? -1 : 1;
+}
+
+static int
+model_by_kind_value(const void *a, const void *b)
+{
+	const struct model_entry *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->kind, y->kind)) != 0)
+		return c;
+	if ((c = strcmp(x->value, y->value)) != 0)
+		return c;
+	if (x->conf != y->conf)
+		return y->conf - x->conf;
+	return x->seq < y->seq ? -1 : 1;
+}
+
+static void
+compare_with_model(struct tally *t, struct dlp_report *r)
+{
+	struct policy_count *pc;
+	size_t i, j, k, n, f = 0, nk = 0;
+	const struct model_entry *e;
+
+	assert_int_equal(tally_findings(t, r), 0);
+	qsort(model, n_model, sizeof(model[0]), model_by_rule_node);
+	for (i = 0; i < n_model; i = j) {
+		e = &model[i];
+		for (j = i + 1; j < n_model && model[j].node == e->node &&
+		     strcmp(model[j].rule, e->rule) == 0;
+		     j++)
+			;
+		assert_true(f < r->n_findings);
+		assert_string_equal(r->findings[f].rule_id, e->rule);
+		assert_string_equal(r->findings[f].name_en, e->name_en);
+		assert_string_equal(
+		    r->findings[f].path, r->nodes[e->node].path);
+		assert_int_equal(r->findings[f].count, j - i);
+		assert_int_equal(r->findings[f].confidence, e->conf);
+		if (e->loc == NULL)
+			assert_null(r->findings[f].location);
+		else
+			assert_string_equal(r->findings[f].location, e->loc);
+		if (e->exc == NULL)
+			assert_null(r->findings[f].exception);
+		else
+			assert_string_equal(r->findings[f].exception, e->exc);
+		assert_int_equal(r->findings[f].monitor, e->monitor);
+		f++;
+	}
+	assert_int_equal(f, r->n_findings);
+	for (i = 0; i < n_model; i++)
+		model[i].seq = i; /* the findings' order is the one now */
+	qsort(model, n_model, sizeof(model[0]), model_by_kind_value);
+	assert_int_equal(tally_kinds(t, &pc, &n), 0);
+	for (i = 0; i < n_model; i = j) {
+		size_t at_least[DLP_CONF_HIGH + 1] = { 0 }, v, w;
+		const struct model_entry *first = NULL, *best;
+
+		for (j = i;
+		     j < n_model && strcmp(model[j].kind, model[i].kind) == 0;
+		     j++)
+			;
+		/* each value once, at its first counting entry's conf */
+		for (v = i; v < j; v = w) {
+			best = NULL;
+			for (w = v; w < j &&
+			     strcmp(model[w].value, model[v].value) == 0;
+			     w++)
+				if (best == NULL && !model[w].monitor &&
+				    model[w].exc == NULL)
+					best = &model[w];
+			if (best == NULL)
+				continue;
+			if (first == NULL)
+				first = best;
+			for (k = DLP_CONF_LOW; k <= (size_t)best->conf; k++)
+				at_least[k]++;
+		}
+		if (first == NULL)
+			continue;
+		assert_true(nk < n);
+		assert_string_equal(pc[nk].kind, first->kind);
+		assert_ptr_equal(pc[nk].name_en, first->name_en);
+		assert_memory_equal(
+		    pc[nk].at_least, at_least, sizeof(at_least));
+		nk++;
+	}
+	assert_int_equal(nk, n);
+	free(pc);
+}
+
+/*
+ * Random tallies against the model: rule ids and kinds that are equal
+ * strings at different addresses, rules of one kind with different
+ * names, values sharing prefixes (and the empty value), ties of
+ * confidence, monitor rules, exceptions, locations and none, many nodes,
+ * and strings longer than a chunk of the string arena.
+ */
+static void
+test_findings_and_kinds_are_what_the_sorts_gave(void **state)
+{
+	static char r1[] = "r.a", r1b[] = "r.a", r2[] = "r.b", r3[] = "r.mon",
+		    r4[] = "r.c";
+	static char k1[] = "kind", k1b[] = "kind", k2[] = "aaa";
+	static const char *const names[] = { "Name A", "Name B", "Name C" };
+	static char values[64][40], locs[8][16], big[2][20000];
+	struct rule {
+		const char *id, *kind, *name;
+		bool monitor;
+	} rules[] = { { r1, k1, names[0], false },
+		{ r1b, k1b, names[0], false }, { r2, k1, names[1], false },
+		{ r3, k1b, names[2], true }, { r4, k2, names[1], false } };
+	unsigned long seed = 20261122;
+	size_t round, k, i, node, nadd;
+	struct detect_match m;
+	const char *loc, *exc, *val;
+
+	for (i = 0; i < 64; i++)
+		snprintf(values[i], sizeof(values[i]),
+		    i == 0	? ""
+			: i % 5 ? "0901234%04zu"
+				: "%zu",
+		    i * 37 % 101);
+	for (i = 0; i < 8; i++)
+		snprintf(locs[i], sizeof(locs[i]), "S!A%zu", i + 1);
+	memset(big[0], '7', sizeof(big[0]) - 1);
+	memset(big[1], '7', sizeof(big[1]) - 1);
+	big[1][100] = '8';
+	for (round = 0; round < 40; round++) {
+		struct tally *t = tally_new(2000);
+		struct dlp_report r = { 0 };
+
+		n_model = 0;
+		nodes(&r, 5);
+		nadd = 1 + round * 37 % 1500;
+		for (k = 0; k < nadd; k++) {
+			seed = seed * 6364136223846793005UL +
+			    1442695040888963407UL;
+			i = (seed >> 33) % 5;
+			val = (seed >> 7) % 97 == 0 ? big[(seed >> 9) % 2]
+						    : values[(seed >> 40) % 64];
+			m = match(rules[i].id, rules[i].kind, val,
+			    (enum dlp_confidence)(
+				DLP_CONF_LOW + (int)((seed >> 12) % 3)),
+			    rules[i].monitor);
+			m.name_en = rules[i].name;
+			node = (seed >> 20) % 5;
+			loc = (seed >> 24) % 4 == 0 ? NULL
+						    : locs[(seed >> 26) % 8];
+			exc = (seed >> 29) % 11 == 0 ? "EX-1" : NULL;
+			/* an exception covers a rule whatever the value */
+			if (i == 2 && round % 3 == 0)
+				exc = "EX-2";
+			assert_int_equal(tally_add(t, &m, node, loc, exc), 0);
+			model_add(&m, node, loc, exc);
+		}
+		compare_with_model(t, &r);
+		report_clear(&r);
+		tally_free(t);
+	}
+}
+
 int
 main(void)
 {
@@ -331,6 +548,8 @@ main(void)
 		    test_monitor_and_exception_values_report_but_do_not_count),
 		cmocka_unit_test(test_fingerprints_are_keyed_and_stable),
 		cmocka_unit_test(test_a_full_tally_records_nothing_more),
+		cmocka_unit_test(
+		    test_findings_and_kinds_are_what_the_sorts_gave),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

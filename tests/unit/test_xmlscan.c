@@ -22,7 +22,7 @@
 /* Every event as a line: "<local a=v b=w>", "</local>", "'text'". */
 struct rec {
 	struct buf log;
-	char text[1 << 16];
+	char text[1 << 18]; /* more than a text run of the tests */
 	size_t tlen;
 	size_t text_total;
 	unsigned starts;
@@ -187,6 +187,13 @@ static const char *const same_docs[] = {
 	"<a>é 名簿 𠀋 ｶﾅ</a>",
 	"<a\n  b = 'x'\n/>",
 	"<?xml version='1.0' encoding='utf-8'?><a>&#13;&#10;&#9;</a>",
+	/* runs of ASCII, UTF-8 and references, line ends between them */
+	"<a>名簿&#x41;名\r\n簿&amp;𠀋&#27663;&#21517;x\r&#128203;é\n</a>",
+	/* attribute values: white space, references, UTF-8, quotes */
+	"<a b=\"x y\tz&#39;é'q\r\nw\" c='say \"hi\" &lt;&#x540D;&gt;' "
+	"bb=\"\" cb=\" \"/>",
+	/* names that share a first byte, prefixes on attributes */
+	"<x:a " X_NS " x:rr=\"1\" r=\"2\" rr=\"3\"><x:ab>t</x:ab></x:a>",
 };
 
 static void
@@ -297,6 +304,14 @@ test_damage_after_the_root_is_einput_with_what_came_before(void **state)
 		{ "<a><!DOCTYPE x></a>", "<a>\n" },
 		{ "<a></b>", "<a>\n" },
 		{ "<a><b/ ></a>", "<a>\n" },
+		{ "<a>x&#;y</a>", "<a>\n" },
+		{ "<a>x&#x;y</a>", "<a>\n" },
+		{ "<a>x&#12a;y</a>", "<a>\n" },
+		{ "<a>x&#x4g;y</a>", "<a>\n" },
+		{ "<a>x&#000000000000000000000000000000065;y</a>", "<a>\n" },
+		{ "<a b=\"&#12a;\"/>", "" },
+		{ "<a b=\"x\x01\"/>", "" },
+		{ "<a b=\"\xc3(\"/>", "" },
 	};
 	static const size_t chunks[] = { 0, 1, 4 };
 	struct rec r;
@@ -321,6 +336,59 @@ test_damage_after_the_root_is_einput_with_what_came_before(void **state)
 				: r.log.len);
 			buf_free(&r.log);
 		}
+	}
+}
+
+/*
+ * Long documents, against libxml2 in blocks of many sizes: references
+ * and UTF-8 sequences at every offset around the 64 KiB text buffer's
+ * end (a reference decoded in place must not pass it), a long name, a
+ * long attribute value with references, and many small cells.
+ */
+static void
+test_long_documents_read_as_libxml2_reads_them(void **state)
+{
+	static const size_t chunks[] = { 0, 3, 4093, 65536 };
+	struct buf doc;
+	struct rec want, got;
+	size_t shift, c, i;
+	bool fb;
+
+	for (shift = 0; shift < 6; shift++) {
+		buf_init(&doc, 1u << 24);
+		buf_puts(&doc, "<a><b>");
+		for (i = 0; i < 65536 - 8 - shift; i++)
+			buf_putc(&doc, 'x' + (int)(i % 3));
+		for (i = 0; i < 12; i++)
+			buf_puts(&doc,
+			    i % 3 == 0	     ? "&#27663;"
+				: i % 3 == 1 ? "名"
+					     : "&#x1F4CB;\r\n");
+		buf_puts(&doc, "</b><");
+		for (i = 0; i < 1000 + shift; i++)
+			buf_putc(&doc, 'n');
+		buf_puts(&doc, " v=\"");
+		for (i = 0; i < 70000; i++)
+			buf_puts(&doc, i % 101 == 0 ? "&#x540D;" : "v");
+		buf_puts(&doc, "\"/>");
+		for (i = 0; i < 3000; i++)
+			buf_puts(&doc, "<c r=\"A1\" t=\"s\"><v>12</v></c>");
+		buf_puts(&doc, "</a>");
+		rec_init(&want);
+		assert_int_equal(
+		    run_libxml2(&want, (const char *)doc.data, doc.len),
+		    DLP_OK);
+		for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+			rec_init(&got);
+			assert_int_equal(run_fast(&got, (const char *)doc.data,
+					     doc.len, chunks[c], &fb),
+			    DLP_OK);
+			assert_false(fb);
+			assert_string_equal(rec_log(&want), rec_log(&got));
+			buf_free(&got.log);
+		}
+		buf_free(&want.log);
+		buf_free(&doc);
 	}
 }
 
@@ -458,6 +526,8 @@ main(void)
 		cmocka_unit_test(test_prolog_it_does_not_read_goes_to_libxml2),
 		cmocka_unit_test(
 		    test_damage_after_the_root_is_einput_with_what_came_before),
+		cmocka_unit_test(
+		    test_long_documents_read_as_libxml2_reads_them),
 		cmocka_unit_test(test_nesting_past_256_is_einput),
 		cmocka_unit_test(
 		    test_tag_past_token_max_is_einput_and_long_text_streams),
