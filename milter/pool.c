@@ -497,11 +497,12 @@ unlist(struct pool *p, struct worker *w)
 	pthread_cond_broadcast(&p->freed);
 }
 
-/* bury: kill unlisted worker w and close its socket; its end is
-   collected later (lock held). */
+/* bury: take worker w out of the pool, kill it and close its socket;
+   its end is collected later (lock held). */
 static void
 bury(struct pool *p, struct worker *w)
 {
+	unlist(p, w);
 	(void)kill(w->pid, SIGKILL);
 	(void)close(w->sock);
 	w->sock = -1;
@@ -634,7 +635,6 @@ give(struct pool *p, struct worker *w)
 	w->jobs++;
 	if (w->engine != p->current ||
 	    (p->conf.max_messages > 0 && w->jobs >= p->conf.max_messages)) {
-		unlist(p, w);
 		bury(p, w);
 		(void)refill(p);
 	} else
@@ -1001,10 +1001,9 @@ pool_set_engine(struct pool *p, struct dlp_engine *e)
 	for (i = 0; i < p->n;) {
 		struct worker *w = p->w[i];
 
-		if (w->engine != e && !w->busy) {
-			unlist(p, w); /* p->w[i] is another now */
-			bury(p, w);
-		} else
+		if (w->engine != e && !w->busy)
+			bury(p, w); /* p->w[i] is another now */
+		else
 			i++;
 	}
 	rc = refill(p);
@@ -1033,12 +1032,8 @@ pool_free(struct pool *p)
 	if (p == NULL)
 		return;
 	pthread_mutex_lock(&p->lock);
-	while (p->n > 0) {
-		struct worker *w = p->w[0];
-
-		unlist(p, w);
-		bury(p, w);
-	}
+	while (p->n > 0)
+		bury(p, p->w[0]);
 	collect(p, true);
 	pthread_mutex_unlock(&p->lock);
 	(void)rmdir(p->dir);
