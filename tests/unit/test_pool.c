@@ -297,6 +297,41 @@ test_workers_are_narrowed(void **state)
 	pool_free(p);
 }
 
+/* the state letter of /proc/PID/stat ('T': stopped), or 0 */
+static char
+proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return 0;
+	return p[2];
+}
+
+/*
+ * SIGKILL pid and wait until it is dead, not dying: a zombie has closed
+ * its socket, so no job can reach it (a fixed sleep raced a loaded
+ * machine).
+ */
+static void
+kill_dead(pid_t pid)
+{
+	int i;
+
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	for (i = 0; i < 5000 && proc_state(pid) != 'Z'; i++)
+		usleep(1000);
+	assert_int_equal(proc_state(pid), 'Z');
+}
+
 static void
 test_worker_killed_while_idle_is_replaced_unseen(void **state)
 {
@@ -307,8 +342,7 @@ test_worker_killed_while_idle_is_replaced_unseen(void **state)
 	int fd = spool(p, mail_mn, sizeof(mail_mn) - 1);
 
 	assert_int_equal(pool_pids(p, &pid, 1), 1);
-	assert_int_equal(kill(pid, SIGKILL), 0);
-	usleep(50000);
+	kill_dead(pid);
 	assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), 0);
 	assert_int_equal(r.action, DLP_REJECT);
 	report_clear(&r);
@@ -702,25 +736,6 @@ test_spool_move_that_fails_leaves_the_memory_spool(void **state)
 
 /* ---- the pool's paths that need help from outside ---- */
 
-/* the state letter of /proc/PID/stat ('T': stopped), or 0 */
-static char
-proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *fp;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fp = fopen(path, "r")) == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
-		return 0;
-	return p[2];
-}
-
 /* stop pid (SIGSTOP) and wait until it is stopped */
 static void
 stop_worker(pid_t pid)
@@ -994,8 +1009,7 @@ test_idle_workers_killed_together_cost_no_message(void **state)
 	n = pool_pids(p, pids, 8);
 	assert_int_equal(n, 3);
 	for (i = 0; i < n; i++)
-		assert_int_equal(kill(pids[i], SIGKILL), 0);
-	usleep(100000);
+		kill_dead(pids[i]);
 	assert_int_equal(pool_scan(p, eng_a, &env, fd, &r, &why), 0);
 	assert_int_equal(r.action, DLP_REJECT);
 	report_clear(&r);
